@@ -1,0 +1,27 @@
+package org.pot4j.api.job;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.osgi.annotation.versioning.ProviderType;
+
+/** Runs jobs (from the CLI and from Kafka alike), lists and cancels them. */
+@ProviderType
+public interface JobService {
+
+    /**
+     * Validates and queues a job. A request that cannot run completes the future with a
+     * REJECTED result (and a REJECTED event); it never throws for bad input.
+     */
+    CompletableFuture<JobResult> submit(JobRequest request);
+
+    /** Checks a configuration without running it; throws InvalidInputException naming the problem. */
+    void validate(JobRequest request);
+
+    List<JobStatus> jobs();
+
+    Optional<JobStatus> status(String jobId);
+
+    /** Requests cancellation; false when the job is unknown or already ended. */
+    boolean cancel(String jobId);
+}

@@ -18,6 +18,13 @@ public interface JobService {
     /** Checks a configuration without running it; throws InvalidInputException naming the problem. */
     void validate(JobRequest request);
 
+    /**
+     * Evaluates the configuration's metrics on its dataset, for the configured model or
+     * {@code modelOverride} when not null. Progress goes to {@code progress} (may be null).
+     * Bad input is an InvalidInputException.
+     */
+    EvaluationReport evaluate(JobRequest request, java.nio.file.Path modelOverride, JobEventSink progress);
+
     List<JobStatus> jobs();
 
     Optional<JobStatus> status(String jobId);

@@ -1,0 +1,352 @@
+package org.pot4j.stats;
+
+import java.lang.reflect.Array;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+import java.util.function.IntFunction;
+import org.pot4j.api.InvalidInputException;
+import org.pot4j.api.Pot4jException;
+import org.pot4j.api.backend.InferenceSession;
+import org.pot4j.api.data.Dataset;
+import org.pot4j.api.data.Sample;
+import org.pot4j.api.statistics.Reducer;
+import org.pot4j.api.statistics.StatisticRequest;
+import org.pot4j.api.tensor.DataType;
+import org.pot4j.api.tensor.Tensor;
+import org.pot4j.stats.internal.FusedReduction;
+
+/**
+ * Collects the statistics several consumers requested in one pass of the model over the samples.
+ * <p>
+ * Requests are normalized and de-duplicated; requests that differ only in the aggregator share
+ * their per-sample values. The caller opens the session with {@link #tensors(List)} as extra
+ * outputs. Samples run {@link #batchSize()} at a time; every sample of a batch is reduced on its
+ * own right after the run, so the pass keeps one float per request, channel and sample, and no
+ * activation beyond the current batch. Results do not depend on the batch size.
+ * <p>
+ * If the model rejects a batch larger than 1 (fixed batch dimension) or a requested tensor has no
+ * batch dimension, the collector continues one sample per run. Instances are immutable and can
+ * be shared; each {@code collect} call is independent.
+ */
+public final class StatisticsCollector {
+
+    public static final int DEFAULT_BATCH_SIZE = 32;
+
+    private final int batchSize;
+
+    public StatisticsCollector() {
+        this(DEFAULT_BATCH_SIZE);
+    }
+
+    public StatisticsCollector(int batchSize) {
+        if (batchSize < 1) {
+            throw new InvalidInputException("statistics.batch_size", batchSize, "a positive number of samples per run");
+        }
+        this.batchSize = batchSize;
+    }
+
+    public int batchSize() {
+        return batchSize;
+    }
+
+    /** The tensors to open the session with as extra outputs (model inputs and outputs may be among them). */
+    public static Set<String> tensors(List<StatisticRequest> requests) {
+        Set<String> tensors = new LinkedHashSet<>();
+        for (StatisticRequest request : requests) {
+            tensors.add(request.tensor());
+        }
+        return tensors;
+    }
+
+    /** The distinct requests after {@link CollectedStatistics#normalize normalization}, in first-seen order. */
+    public static List<StatisticRequest> merge(List<StatisticRequest> requests) {
+        Set<StatisticRequest> unique = new LinkedHashSet<>();
+        for (StatisticRequest request : requests) {
+            unique.add(CollectedStatistics.normalize(request));
+        }
+        return new ArrayList<>(unique);
+    }
+
+    /**
+     * Model inputs for {@code indices[i]} of {@code dataset}: {@code inputName} with the sample's
+     * input and a leading batch dimension of 1.
+     */
+    public static IntFunction<Map<String, Tensor>> samplesOf(Dataset dataset, String inputName, int[] indices) {
+        int[] chosen = indices.clone();
+        return i -> {
+            Sample sample = dataset.get(chosen[i]);
+            Tensor input = sample.input();
+            long[] shape = input.shape();
+            long[] batched = new long[shape.length + 1];
+            batched[0] = 1;
+            System.arraycopy(shape, 0, batched, 1, shape.length);
+            return Map.of(inputName, input.reshape(batched));
+        };
+    }
+
+    /** {@link #collect(InferenceSession, List, int, IntFunction, ProgressListener, BooleanSupplier)} over dataset samples. */
+    public CollectedStatistics collect(InferenceSession session, List<StatisticRequest> requests, Dataset dataset,
+                                       String inputName, int[] indices, ProgressListener progress,
+                                       BooleanSupplier cancelled) {
+        for (int k = 0; k < indices.length; k++) {
+            if (indices[k] < 0 || indices[k] >= dataset.size()) {
+                throw new InvalidInputException("statistics.indices[" + k + "]", indices[k],
+                        "an index in [0, " + dataset.size() + ")");
+            }
+        }
+        return collect(session, requests, indices.length, samplesOf(dataset, inputName, indices), progress,
+                cancelled);
+    }
+
+    /**
+     * Runs the model over samples {@code 0 .. sampleCount-1} and returns every request's aggregated value.
+     *
+     * @param session     opened with {@link #tensors(List)} as extra outputs
+     * @param samples     model inputs of sample i, each with batch dimension 1
+     * @param progress    told (done, total) after each sample
+     * @param cancelled   checked between samples; when true the pass stops with a Pot4jException "CANCELLED"
+     */
+    public CollectedStatistics collect(InferenceSession session, List<StatisticRequest> requests, int sampleCount,
+                                       IntFunction<Map<String, Tensor>> samples, ProgressListener progress,
+                                       BooleanSupplier cancelled) {
+        List<StatisticRequest> merged = merge(requests);
+        validate(merged, session);
+        if (merged.isEmpty()) {
+            return new CollectedStatistics(Map.of(), 0);
+        }
+        if (sampleCount < 1) {
+            throw new InvalidInputException("statistics.samples", sampleCount, "at least 1 sample");
+        }
+        ProgressListener listener = progress == null ? ProgressListener.NONE : progress;
+        BooleanSupplier stop = cancelled == null ? () -> false : cancelled;
+        Pass pass = new Pass(merged, sampleCount);
+
+        int effectiveBatch = batchSize;
+        int done = 0;
+        while (done < sampleCount) {
+            checkCancelled(stop, done, sampleCount);
+            int count = Math.min(effectiveBatch, sampleCount - done);
+            List<Map<String, Tensor>> batchInputs = new ArrayList<>(count);
+            for (int i = 0; i < count; i++) {
+                batchInputs.add(samples.apply(done + i));
+            }
+            Map<String, Tensor> outputs = null;
+            if (count == 1) {
+                outputs = session.run(batchInputs.get(0), pass.tensors);
+            } else {
+                try {
+                    outputs = session.run(concatenate(batchInputs), pass.tensors);
+                } catch (RuntimeException batchRejected) {
+                    if (done > 0) {
+                        throw batchRejected; // batches worked before: a real failure
+                    }
+                }
+                if (outputs == null || !pass.splittable(outputs, count)) {
+                    effectiveBatch = 1;
+                    continue; // redo these samples one by one
+                }
+            }
+            for (int i = 0; i < count; i++) {
+                if (i > 0) {
+                    checkCancelled(stop, done, sampleCount);
+                }
+                pass.reduce(outputs, count, i, done);
+                done++;
+                listener.progress(done, sampleCount);
+            }
+        }
+        return pass.aggregate();
+    }
+
+    private static void checkCancelled(BooleanSupplier cancelled, int done, int total) {
+        if (cancelled.getAsBoolean()) {
+            throw new Pot4jException("CANCELLED", "statistics collection cancelled after " + done + " of " + total
+                    + " samples");
+        }
+    }
+
+    private static void validate(List<StatisticRequest> requests, InferenceSession session) {
+        List<String> available = session.outputNames();
+        for (int i = 0; i < requests.size(); i++) {
+            StatisticRequest request = requests.get(i);
+            String field = "statistics[" + i + "]";
+            if (request.tensor() == null || request.tensor().isBlank()) {
+                throw new InvalidInputException(field + ".tensor", request.tensor(), "a tensor name");
+            }
+            if (request.reducer() == null) {
+                throw new InvalidInputException(field + ".reducer", null, "one of " + Arrays.toString(Reducer.values()));
+            }
+            if (request.aggregator() == null) {
+                throw new InvalidInputException(field + ".aggregator", null, "an aggregator");
+            }
+            if (!(request.quantile() >= 0 && request.quantile() <= 1)) {
+                throw new InvalidInputException(field + ".quantile", request.quantile(), "a level in [0, 1]");
+            }
+            if (!(request.outlierProb() >= 0 && request.outlierProb() < 1)) {
+                throw new InvalidInputException(field + ".outlier_prob", request.outlierProb(), "a fraction in [0, 1)");
+            }
+            if (!available.contains(request.tensor())) {
+                throw new InvalidInputException(field + ".tensor", request.tensor(),
+                        "an output of the session (open it with StatisticsCollector.tensors(requests) as extra "
+                                + "outputs); it has " + available);
+            }
+        }
+    }
+
+    /** Stacks per-sample inputs (batch dimension 1 each) along axis 0. */
+    static Map<String, Tensor> concatenate(List<Map<String, Tensor>> perSample) {
+        Map<String, Tensor> batch = new LinkedHashMap<>();
+        int n = perSample.size();
+        for (String name : perSample.get(0).keySet()) {
+            Tensor first = perSample.get(0).get(name);
+            long[] shape = first.shape();
+            int size = first.size();
+            Object data = Array.newInstance(first.data().getClass().getComponentType(), size * n);
+            for (int s = 0; s < n; s++) {
+                Tensor tensor = perSample.get(s).get(name);
+                if (tensor == null) {
+                    throw new InvalidInputException("samples[" + s + "]." + name, null, "an input named " + name
+                            + " like sample 0");
+                }
+                if (tensor.type() != first.type() || !Arrays.equals(tensor.shape(), shape)) {
+                    throw new InvalidInputException("samples[" + s + "]." + name, tensor,
+                            "the type and shape of sample 0: " + first);
+                }
+                System.arraycopy(tensor.data(), 0, data, s * size, size);
+            }
+            if (shape.length == 0 || shape[0] != 1) {
+                throw new InvalidInputException("samples[0]." + name, first, "a tensor with batch dimension 1");
+            }
+            shape[0] = n;
+            batch.put(name, new Tensor(first.type(), shape, data));
+        }
+        return batch;
+    }
+
+    /** The state of one pass: merged reductions and their per-sample values. */
+    private static final class Pass {
+        private final List<StatisticRequest> requests;
+        private final int sampleCount;
+        private final List<String> tensors;
+        private final Map<String, List<Group>> groupsByTensor = new LinkedHashMap<>();
+        private final Map<StatisticRequest, Group> groupOf = new LinkedHashMap<>();
+        private final Map<StatisticRequest, Integer> slotOf = new LinkedHashMap<>();
+
+        Pass(List<StatisticRequest> requests, int sampleCount) {
+            this.requests = requests;
+            this.sampleCount = sampleCount;
+            Map<List<Object>, Group> groups = new LinkedHashMap<>();
+            for (StatisticRequest request : requests) {
+                Group group = groups.computeIfAbsent(List.of(request.tensor(), request.channelAxis()),
+                        key -> new Group(request.tensor(), request.channelAxis()));
+                groupsByTensor.computeIfAbsent(request.tensor(), t -> new ArrayList<>());
+                if (!groupsByTensor.get(request.tensor()).contains(group)) {
+                    groupsByTensor.get(request.tensor()).add(group);
+                }
+                groupOf.put(request, group);
+                slotOf.put(request, group.slot(request));
+            }
+            for (Group group : groups.values()) {
+                group.prepare();
+            }
+            this.tensors = List.copyOf(groupsByTensor.keySet());
+        }
+
+        /** Whether every requested output has the batch as its first dimension. */
+        boolean splittable(Map<String, Tensor> outputs, int count) {
+            for (String tensor : tensors) {
+                Tensor output = outputs.get(tensor);
+                if (output == null || output.rank() == 0 || output.dim(0) != count) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        void reduce(Map<String, Tensor> outputs, int count, int indexInBatch, int sampleIndex) {
+            for (Map.Entry<String, List<Group>> entry : groupsByTensor.entrySet()) {
+                Tensor output = outputs.get(entry.getKey());
+                if (output == null) {
+                    throw new Pot4jException("BACKEND_ERROR", "the session did not return requested tensor "
+                            + entry.getKey() + "; it returned " + outputs.keySet());
+                }
+                float[] data = output.type() == DataType.FLOAT ? output.floats() : output.toFloats();
+                long[] shape = output.shape();
+                int perSample = data.length;
+                if (count > 1) {
+                    shape[0] = 1;
+                    perSample = data.length / count;
+                }
+                for (Group group : entry.getValue()) {
+                    group.reduce(data, indexInBatch * perSample, shape, sampleIndex, sampleCount);
+                }
+            }
+        }
+
+        CollectedStatistics aggregate() {
+            Map<StatisticRequest, float[]> values = new LinkedHashMap<>();
+            for (StatisticRequest request : requests) {
+                Group group = groupOf.get(request);
+                values.put(request, Aggregators.aggregate(request.aggregator(), group.values[slotOf.get(request)],
+                        sampleCount, group.width, request.outlierProb()));
+            }
+            return new CollectedStatistics(values, sampleCount);
+        }
+    }
+
+    /** The reductions of one tensor with one channel axis, computed together. */
+    private static final class Group {
+        final String tensor;
+        final int channelAxis;
+        final List<FusedReduction.Spec> specs = new ArrayList<>();
+        FusedReduction fused;
+        float[][] values;
+        int width = -1;
+
+        Group(String tensor, int channelAxis) {
+            this.tensor = tensor;
+            this.channelAxis = channelAxis;
+        }
+
+        int slot(StatisticRequest request) {
+            FusedReduction.Spec spec = new FusedReduction.Spec(request.reducer(), request.quantile());
+            int index = specs.indexOf(spec);
+            if (index < 0) {
+                specs.add(spec);
+                index = specs.size() - 1;
+            }
+            return index;
+        }
+
+        void prepare() {
+            fused = new FusedReduction(specs);
+            values = new float[specs.size()][];
+        }
+
+        void reduce(float[] data, int offset, long[] sampleShape, int sampleIndex, int sampleCount) {
+            int sampleWidth;
+            try {
+                sampleWidth = FusedReduction.width(sampleShape, channelAxis);
+            } catch (IllegalArgumentException badAxis) {
+                throw new InvalidInputException("statistics.channel_axis", channelAxis, "an axis of tensor " + tensor
+                        + " of shape " + Arrays.toString(sampleShape));
+            }
+            if (width < 0) {
+                width = sampleWidth;
+                for (int k = 0; k < values.length; k++) {
+                    values[k] = new float[Math.multiplyExact(sampleCount, width)];
+                }
+            } else if (width != sampleWidth) {
+                throw new Pot4jException("BACKEND_ERROR", "tensor " + tensor + " has " + sampleWidth
+                        + " channels in sample " + sampleIndex + " but " + width + " before");
+            }
+            fused.reduce(data, offset, sampleShape, channelAxis, values, sampleIndex * width);
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package org.pot4j.device.cpu.internal;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.osgi.service.metatype.annotations.Option;
+import org.pot4j.api.device.HardwareConfig;
+import org.pot4j.api.device.TargetDevice;
+import org.pot4j.device.support.HardwareConfigParser;
+
+/**
+ * Target device CPU: configs/hardware/cpu.json plus what this machine says about VNNI. Its
+ * properties carry {@code vnni} ("true"/"false"), {@code vnni_source} and the
+ * {@code saturation_fix} advice ("no" with VNNI, else "first_layer" as POT defaults).
+ */
+@Component(service = TargetDevice.class, property = TargetDevice.PROPERTY + "=CPU",
+        configurationPid = "org.pot4j.device.cpu")
+@Designate(ocd = CpuDevice.Config.class)
+public final class CpuDevice implements TargetDevice {
+    static final String CONFIG = "/configs/hardware/cpu.json";
+
+    @ObjectClassDefinition(name = "pot4j CPU device", description = "VNNI detection override")
+    public @interface Config {
+        @AttributeDefinition(description = "auto: read the CPU flags; true/false: force", options = {
+                @Option(value = "auto"), @Option(value = "true"), @Option(value = "false")})
+        String vnni() default "auto";
+    }
+
+    private final HardwareConfig config;
+
+    @Activate
+    public CpuDevice(Config config) {
+        this(config.vnni());
+    }
+
+    /** {@code vnni}: "auto" detects, "true"/"false" force (tests, or a build machine unlike the target). */
+    public CpuDevice(String vnni) {
+        CpuFeatures features = switch (vnni) {
+            case "true" -> new CpuFeatures(true, "configured");
+            case "false" -> new CpuFeatures(false, "configured");
+            default -> CpuFeatures.detect();
+        };
+        Map<String, String> properties = new LinkedHashMap<>();
+        properties.put("vnni", String.valueOf(features.vnni()));
+        properties.put("vnni_source", features.source());
+        properties.put("saturation_fix", features.vnni() ? "no" : "first_layer");
+        this.config = HardwareConfigParser.load(CpuDevice.class, CONFIG, properties);
+    }
+
+    @Override
+    public HardwareConfig hardwareConfig() {
+        return config;
+    }
+
+    @Override
+    public String backend() {
+        return "onnxruntime";
+    }
+}

@@ -1,0 +1,65 @@
+package org.pot4j.device.cpu.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.pot4j.api.device.HardwareConfig;
+import org.pot4j.api.device.OperationConfig;
+import org.pot4j.api.device.QuantizationSpace;
+
+class CpuDeviceTest {
+
+    @Test
+    void quantizesConvGemmMatMulWithSymmetricPerChannelWeightsFirst() {
+        HardwareConfig config = new CpuDevice("true").hardwareConfig();
+        assertEquals("CPU", config.device());
+        for (String op : List.of("Conv", "Gemm", "MatMul")) {
+            OperationConfig c = config.operation(op).orElseThrow();
+            assertEquals(List.of(0), c.activationInputs(), op);
+            assertEquals(List.of(1), c.weightInputs(), op);
+            QuantizationSpace preferred = c.weights().get(0);
+            assertEquals(new QuantizationSpace(8, "symmetric", "perchannel", -127L, 127L), preferred, op);
+            assertTrue(c.activations().stream().anyMatch(QuantizationSpace::symmetric));
+            assertTrue(c.activations().stream().anyMatch(s -> !s.symmetric()));
+            assertTrue(c.activations().stream().noneMatch(QuantizationSpace::perChannel));
+        }
+        assertEquals(List.of(0, 1), config.operation("Add").orElseThrow().activationInputs());
+        assertTrue(config.operation("GlobalAveragePool").isPresent());
+        assertTrue(config.operation("Concat").orElseThrow().unifiedScales());
+        assertTrue(config.agnosticOperations().containsAll(List.of("MaxPool", "Relu", "Reshape", "Flatten", "Concat")));
+        assertTrue(config.operation("MaxPool").isEmpty());
+    }
+
+    @Test
+    void vnniPropertiesFollowTheConfiguredOrDetectedFlag() {
+        HardwareConfig with = new CpuDevice("true").hardwareConfig();
+        assertEquals("true", with.properties().get("vnni"));
+        assertEquals("no", with.properties().get("saturation_fix"));
+        HardwareConfig without = new CpuDevice("false").hardwareConfig();
+        assertEquals("false", without.properties().get("vnni"));
+        assertEquals("first_layer", without.properties().get("saturation_fix"));
+        String detected = new CpuDevice("auto").hardwareConfig().properties().get("vnni");
+        assertTrue(detected.equals("true") || detected.equals("false"));
+        assertEquals("onnxruntime", new CpuDevice("auto").backend());
+    }
+
+    @Test
+    void detectsVnniFromCpuInfoFlags() throws Exception {
+        assertTrue(CpuFeatures.fromFlags("processor : 0\nflags\t\t: fpu sse avx2 avx512f avx512_vnni\n", "t").vnni());
+        assertTrue(CpuFeatures.fromFlags("flags : fpu avx2 avx_vnni\n", "t").vnni());
+        assertFalse(CpuFeatures.fromFlags("flags : fpu sse4_2 avx2 avx512f\n", "t").vnni());
+        assertFalse(CpuFeatures.fromFlags("no flags here\n", "t").vnni());
+        assertFalse(CpuFeatures.fromCpuInfo("aarch64", Path.of("/proc/cpuinfo")).vnni(), "unknown counts as absent");
+        assertFalse(CpuFeatures.fromCpuInfo("amd64", Path.of("/nonexistent/cpuinfo")).vnni());
+        Path real = Path.of("/proc/cpuinfo");
+        if (Files.isReadable(real) && System.getProperty("os.arch").equals("amd64")) {
+            boolean expected = Files.readString(real).matches("(?s).*\\b(avx512_vnni|avx_vnni)\\b.*");
+            assertEquals(expected, CpuFeatures.detect().vnni());
+        }
+    }
+}

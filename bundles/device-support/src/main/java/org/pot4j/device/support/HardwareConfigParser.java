@@ -1,0 +1,153 @@
+package org.pot4j.device.support;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.pot4j.api.Pot4jException;
+import org.pot4j.api.device.HardwareConfig;
+import org.pot4j.api.device.OperationConfig;
+import org.pot4j.api.device.QuantizationSpace;
+
+/**
+ * Reads a hardware configuration in POT's shape ({@code configs/hardware/*.json}):
+ * <pre>
+ * { "target_device": "CPU",
+ *   "config": { "quantization": { "q8_a": {"bits": 8, "mode": ["symmetric", "asymmetric"], "granularity": "pertensor"}, ... } },
+ *   "operations": [
+ *     { "type": "Conv", "quantization": {"activations": "q8_a", "weights": ["q8_w_ch", "q8_w"]},
+ *       "inputs": {"activations": [0], "weights": [1]} },          // pot4j: ONNX input indices
+ *     { "type": "Add", "attributes": {"scales": "unified"}, "quantization": {"activations": "q8_a"}, "inputs": {"activations": [0, 1]} },
+ *     { "type": "Concat", "attributes": {"scales": "unified"} },    // no quantization: agnostic
+ *     { "type": "MaxPool" } ] }
+ * </pre>
+ * A space whose {@code mode} is a list expands to one space per mode, in order. Attributes other
+ * than {@code scales} are node attributes the op must match (e.g. depthwise {@code group}).
+ */
+public final class HardwareConfigParser {
+
+    private HardwareConfigParser() {
+    }
+
+    /** Loads {@code resource} through {@code owner}'s class loader (the device bundle's). */
+    public static HardwareConfig load(Class<?> owner, String resource, Map<String, String> properties) {
+        try (InputStream in = owner.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new Pot4jException("DEVICE_CONFIG", "hardware config " + resource + " missing from "
+                        + owner.getName() + "'s bundle");
+            }
+            return parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), resource, properties);
+        } catch (IOException e) {
+            throw new Pot4jException("DEVICE_CONFIG", "cannot read hardware config " + resource + ": " + e.getMessage(), e);
+        }
+    }
+
+    public static HardwareConfig parse(String json, String source, Map<String, String> properties) {
+        try {
+            Map<String, Object> root = map(Json.parse(json), "root");
+            String device = (String) root.get("target_device");
+            if (device == null) {
+                throw new IllegalArgumentException("target_device is missing");
+            }
+            Map<String, List<QuantizationSpace>> spaces = spaces(root);
+            List<OperationConfig> operations = new ArrayList<>();
+            List<String> agnostic = new ArrayList<>();
+            List<Object> ops = list(root.get("operations"), "operations");
+            for (int i = 0; i < ops.size(); i++) {
+                Map<String, Object> op = map(ops.get(i), "operations[" + i + "]");
+                String type = (String) op.get("type");
+                if (type == null) {
+                    throw new IllegalArgumentException("operations[" + i + "].type is missing");
+                }
+                Map<String, Object> attributes = new LinkedHashMap<>(
+                        op.containsKey("attributes") ? map(op.get("attributes"), type + ".attributes") : Map.of());
+                boolean unified = "unified".equals(attributes.remove("scales"));
+                Map<String, Object> quantization = op.containsKey("quantization")
+                        ? map(op.get("quantization"), type + ".quantization") : Map.of();
+                List<QuantizationSpace> activations = resolve(quantization.get("activations"), spaces, type);
+                List<QuantizationSpace> weights = resolve(quantization.get("weights"), spaces, type);
+                if (activations.isEmpty() && weights.isEmpty()) {
+                    agnostic.add(type);
+                    if (!unified) {
+                        continue;
+                    }
+                }
+                Map<String, Object> inputs = op.containsKey("inputs") ? map(op.get("inputs"), type + ".inputs") : Map.of();
+                List<Integer> activationInputs = indices(inputs.get("activations"), activations.isEmpty() ? List.of() : List.of(0));
+                List<Integer> weightInputs = indices(inputs.get("weights"), weights.isEmpty() ? List.of() : List.of(1));
+                operations.add(new OperationConfig(type, attributes, activationInputs, weightInputs, activations, weights,
+                        unified));
+            }
+            return new HardwareConfig(device, operations, agnostic, properties);
+        } catch (IllegalArgumentException | ClassCastException e) {
+            throw new Pot4jException("DEVICE_CONFIG", "bad hardware config " + source + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Map<String, List<QuantizationSpace>> spaces(Map<String, Object> root) {
+        Map<String, List<QuantizationSpace>> result = new LinkedHashMap<>();
+        Map<String, Object> config = map(root.get("config"), "config");
+        Map<String, Object> quantization = map(config.get("quantization"), "config.quantization");
+        quantization.forEach((name, value) -> {
+            Map<String, Object> space = map(value, "config.quantization." + name);
+            int bits = ((Number) space.get("bits")).intValue();
+            String granularity = (String) space.getOrDefault("granularity", "pertensor");
+            Long low = space.get("level_low") == null ? null : ((Number) space.get("level_low")).longValue();
+            Long high = space.get("level_high") == null ? null : ((Number) space.get("level_high")).longValue();
+            Object mode = space.get("mode");
+            List<QuantizationSpace> expanded = new ArrayList<>();
+            for (Object m : mode instanceof List<?> modes ? modes : List.of(mode)) {
+                if (!"symmetric".equals(m) && !"asymmetric".equals(m)) {
+                    throw new IllegalArgumentException("config.quantization." + name + ".mode must be symmetric or asymmetric, got " + m);
+                }
+                if (!"pertensor".equals(granularity) && !"perchannel".equals(granularity)) {
+                    throw new IllegalArgumentException("config.quantization." + name + ".granularity must be pertensor or perchannel");
+                }
+                expanded.add(new QuantizationSpace(bits, (String) m, granularity, low, high));
+            }
+            result.put(name, expanded);
+        });
+        return result;
+    }
+
+    private static List<QuantizationSpace> resolve(Object names, Map<String, List<QuantizationSpace>> spaces, String op) {
+        if (names == null) {
+            return List.of();
+        }
+        List<QuantizationSpace> result = new ArrayList<>();
+        for (Object name : names instanceof List<?> list ? list : List.of(names)) {
+            List<QuantizationSpace> space = spaces.get(String.valueOf(name));
+            if (space == null) {
+                throw new IllegalArgumentException(op + " refers to unknown quantization space '" + name + "'");
+            }
+            result.addAll(space);
+        }
+        return result;
+    }
+
+    private static List<Integer> indices(Object value, List<Integer> defaults) {
+        if (value == null) {
+            return defaults;
+        }
+        return list(value, "inputs").stream().map(v -> ((Number) v).intValue()).toList();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> map(Object value, String where) {
+        if (!(value instanceof Map)) {
+            throw new IllegalArgumentException(where + " must be an object");
+        }
+        return (Map<String, Object>) value;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Object> list(Object value, String where) {
+        if (!(value instanceof List)) {
+            throw new IllegalArgumentException(where + " must be a list");
+        }
+        return (List<Object>) value;
+    }
+}

@@ -10,7 +10,8 @@ import org.pot4j.api.statistics.Aggregator;
  * <li>mean_no_outliers / median_no_outliers, as POT's {@code no_outliers_estimator}: per channel,
  *   keep the values x with {@code quantile(alpha) <= x <= quantile(1 - alpha)} (numpy "linear"
  *   quantiles of that channel's per-sample values, bounds inclusive), then take their mean /
- *   median. POT fixes alpha at 0.01 ({@link #POT_OUTLIER_ALPHA}); here alpha is the request's
+ *   median (of all values when none is left, which happens only with a handful of samples,
+ *   where POT would return NaN). POT fixes alpha at 0.01 ({@link #POT_OUTLIER_ALPHA}); here alpha is the request's
  *   {@code outlierProb}, and 0 (the default of {@code StatisticRequest.perTensor}) means POT's
  *   0.01. An alpha above 0.5 is mirrored to 1 - alpha.</li>
  * <li>hl_estimator (Hodges–Lehmann): the median of the Walsh averages (x_i + x_j) / 2 over all
@@ -58,7 +59,10 @@ public final class Aggregators {
                     if (v >= low && v <= high) work[kept++] = v;
                 }
                 if (kept == 0) {
-                    return Double.NaN;
+                    // with very few samples no value lies between interpolated bounds (numpy: mean of
+                    // nothing = NaN); a range needs a number, so fall back to all values
+                    System.arraycopy(values, 0, work, 0, values.length);
+                    kept = values.length;
                 }
                 return aggregator == Aggregator.MEAN_NO_OUTLIERS ? mean(work, kept)
                         : Quantiles.selectInPlace(work, kept, 0.5);

@@ -1,0 +1,103 @@
+package org.pot4j.cli.internal;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.pot4j.api.InvalidInputException;
+import org.pot4j.api.params.Parameters;
+
+/** Parses "-c FILE --batch 8 --json" style options against the options a command knows. */
+final class Args {
+    private final Map<String, String> values = new LinkedHashMap<>();
+    private final String command;
+
+    private Args(String command) {
+        this.command = command;
+    }
+
+    /**
+     * @param valued options that take a value (with their aliases, e.g. "-c", "--config")
+     * @param flags  options without a value
+     */
+    static Args parse(String command, List<String> args, Set<String> valued, Set<String> flags) {
+        Args result = new Args(command);
+        for (int i = 0; i < args.size(); i++) {
+            String arg = args.get(i);
+            if (valued.contains(arg)) {
+                if (i + 1 >= args.size()) {
+                    throw new InvalidInputException(command + " " + arg, null, "a value is required after " + arg);
+                }
+                result.values.put(arg, args.get(++i));
+            } else if (flags.contains(arg)) {
+                result.values.put(arg, "true");
+            } else {
+                List<String> known = new java.util.ArrayList<>(valued);
+                known.addAll(flags);
+                java.util.Collections.sort(known);
+                throw new InvalidInputException(command + " option", arg, "known options: " + String.join(", ", known)
+                        + Parameters.nearest(arg, known).map(s -> " (did you mean '" + s + "'?)").orElse(""));
+            }
+        }
+        return result;
+    }
+
+    String get(String... names) {
+        for (String name : names) {
+            if (values.containsKey(name)) {
+                return values.get(name);
+            }
+        }
+        return null;
+    }
+
+    String require(String... names) {
+        String value = get(names);
+        if (value == null) {
+            throw new InvalidInputException(command + " " + names[0], null, "this option is required");
+        }
+        return value;
+    }
+
+    boolean flag(String name) {
+        return values.containsKey(name);
+    }
+
+    Path path(String... names) {
+        String value = get(names);
+        return value == null ? null : Path.of(value).toAbsolutePath().normalize();
+    }
+
+    int integer(String name, int defaultValue, int min) {
+        String value = get(name);
+        if (value == null) {
+            return defaultValue;
+        }
+        try {
+            int parsed = Integer.parseInt(value);
+            if (parsed < min) {
+                throw new NumberFormatException();
+            }
+            return parsed;
+        } catch (NumberFormatException e) {
+            throw new InvalidInputException(command + " " + name, value, "a whole number >= " + min);
+        }
+    }
+
+    double number(String name, double defaultValue) {
+        String value = get(name);
+        if (value == null) {
+            return defaultValue;
+        }
+        try {
+            double parsed = Double.parseDouble(value);
+            if (!(parsed > 0) || Double.isInfinite(parsed)) {
+                throw new NumberFormatException();
+            }
+            return parsed;
+        } catch (NumberFormatException e) {
+            throw new InvalidInputException(command + " " + name, value, "a positive number");
+        }
+    }
+}

@@ -1,0 +1,118 @@
+package org.pot4j.cli.internal;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.pot4j.api.InvalidInputException;
+import org.pot4j.api.backend.BenchmarkResult;
+import org.pot4j.api.backend.InferenceBackend;
+import org.pot4j.api.backend.InferenceSession;
+import org.pot4j.api.backend.SessionOptions;
+import org.pot4j.api.command.Command;
+import org.pot4j.api.graph.Graph;
+import org.pot4j.api.graph.ValueInfo;
+import org.pot4j.api.registry.PluginKind;
+import org.pot4j.api.registry.PluginRegistry;
+import org.pot4j.api.tensor.DataType;
+import org.pot4j.api.tensor.Tensor;
+import org.pot4j.model.OnnxCodec;
+
+/**
+ * {@code pot benchmark -m MODEL [--batch N] [--threads N] [--seconds S] [--iterations N] [--backend B] [--json]}:
+ * latency and throughput of a model on random input of its declared shape.
+ */
+@Component(property = {Command.PROPERTY + "=benchmark",
+        Command.DESCRIPTION + "=benchmark -m MODEL [--batch N] [--threads N] [--seconds S] [--json]: latency and throughput"})
+public class BenchmarkCommand implements Command {
+    private final PluginRegistry registry;
+
+    @Activate
+    public BenchmarkCommand(@Reference PluginRegistry registry) {
+        this.registry = registry;
+    }
+
+    @Override
+    public int execute(List<String> arguments, PrintStream out, PrintStream err) {
+        return Cli.guard(err, () -> {
+            Args args = Args.parse("benchmark", arguments,
+                    Set.of("-m", "--model", "--batch", "--threads", "--seconds", "--iterations", "--backend"),
+                    Set.of("--json"));
+            Path modelPath = args.path("-m", "--model");
+            if (modelPath == null) {
+                args.require("-m");
+            }
+            if (!Files.isRegularFile(modelPath)) {
+                throw new InvalidInputException("benchmark -m", modelPath, "the model file does not exist");
+            }
+            int batch = args.integer("--batch", 1, 1);
+            int threads = args.integer("--threads", 0, 0);
+            int iterations = args.integer("--iterations", 1000, 1);
+            double seconds = args.number("--seconds", 10);
+            String backendName = args.get("--backend") != null ? args.get("--backend") : "onnxruntime";
+            InferenceBackend backend = registry.backend(backendName).orElseThrow(() -> new InvalidInputException(
+                    "benchmark --backend", backendName, "available: " + String.join(", ", registry.names(PluginKind.BACKEND))));
+            byte[] bytes = Files.readAllBytes(modelPath);
+            Graph graph = OnnxCodec.read(bytes, modelPath.toString());
+            Map<String, Tensor> inputs = randomInputs(graph, batch);
+            BenchmarkResult result;
+            try (InferenceSession session = backend.open(bytes, SessionOptions.defaults().withThreads(threads))) {
+                result = session.benchmark(inputs, 10, iterations, seconds);
+            }
+            if (args.flag("--json")) {
+                Map<String, Object> json = new LinkedHashMap<>();
+                json.put("model", modelPath.toString());
+                json.put("backend", backendName);
+                json.put("threads", threads);
+                json.put("batch", result.batch());
+                json.put("iterations", result.iterations());
+                json.put("median_ms", result.medianMs());
+                json.put("p90_ms", result.p90Ms());
+                json.put("p99_ms", result.p99Ms());
+                json.put("mean_ms", result.meanMs());
+                json.put("samples_per_second", result.samplesPerSecond());
+                out.println(Cli.JSON.writeValueAsString(json));
+            } else {
+                out.printf("model %s, backend %s, batch %d, %d iterations%n", modelPath, backendName, result.batch(),
+                        result.iterations());
+                out.printf("latency ms: median %.3f  p90 %.3f  p99 %.3f  mean %.3f%n", result.medianMs(), result.p90Ms(),
+                        result.p99Ms(), result.meanMs());
+                out.printf("throughput: %.1f samples/s%n", result.samplesPerSecond());
+            }
+            return Cli.OK;
+        });
+    }
+
+    /** Uniform [-1, 1) floats (seeded) for every graph input; symbolic dimensions take the batch size. */
+    static Map<String, Tensor> randomInputs(Graph graph, int batch) {
+        Map<String, Tensor> inputs = new LinkedHashMap<>();
+        Random random = new Random(0);
+        for (ValueInfo input : graph.inputs()) {
+            if (graph.isInitializer(input.name())) {
+                continue;
+            }
+            if (input.type() != DataType.FLOAT || input.dims() == null) {
+                throw new InvalidInputException("benchmark -m", input.name(),
+                        "benchmark supports models whose inputs are float tensors of known rank");
+            }
+            long[] shape = new long[input.dims().size()];
+            for (int i = 0; i < shape.length; i++) {
+                Long value = input.dims().get(i).value();
+                shape[i] = value == null || value <= 0 ? batch : (i == 0 ? batch : value);
+            }
+            float[] data = new float[(int) Tensor.elementCount(shape)];
+            for (int i = 0; i < data.length; i++) {
+                data[i] = random.nextFloat() * 2 - 1;
+            }
+            inputs.put(input.name(), Tensor.ofFloats(shape, data));
+        }
+        return inputs;
+    }
+}

@@ -1,0 +1,175 @@
+package org.pot4j.orchestrator.internal.config;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.pot4j.api.InvalidInputException;
+import org.pot4j.api.params.Parameters;
+
+/**
+ * Reads POT's JSON configuration (comments allowed) into a {@link JobConfig}. Every problem is an
+ * {@link InvalidInputException} naming the JSON path, the value and what is allowed; unknown keys
+ * get the nearest valid name.
+ */
+public final class JobConfigParser {
+
+    static final Set<String> TOP_KEYS = Set.of("model", "engine", "compression", "optimizer");
+    static final Set<String> MODEL_KEYS = Set.of("model_name", "model", "weights");
+    static final Set<String> ENGINE_KEYS = Set.of("type", "dataset", "calibration_dataset", "metrics", "data_source",
+            "layout", "preprocessing", "stat_requests_number", "eval_requests_number", "batch_size");
+    static final Set<String> COMPRESSION_KEYS = Set.of("target_device", "model_type", "inplace_statistics",
+            "dump_intermediate_model", "algorithms");
+    static final List<String> ENGINE_TYPES = List.of("accuracy_checker", "simplified", "data_free");
+
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(JsonParser.Feature.ALLOW_COMMENTS)
+            .enable(JsonParser.Feature.ALLOW_TRAILING_COMMA)
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+
+    private JobConfigParser() {
+    }
+
+    /** Parses JSON text; {@code source} names it in errors (a file name, "request"). */
+    public static Map<String, Object> parseJson(String text, String source) {
+        try {
+            Map<String, Object> map = JSON.readValue(text, new TypeReference<LinkedHashMap<String, Object>>() { });
+            if (map == null) {
+                throw new InvalidInputException(source, "null", "a JSON object with model, engine, compression");
+            }
+            return map;
+        } catch (JsonProcessingException e) {
+            String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column "
+                    + e.getLocation().getColumnNr();
+            throw new InvalidInputException(source, "malformed JSON" + where, e.getOriginalMessage(), e);
+        }
+    }
+
+    public static Map<String, Object> readFile(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new InvalidInputException("config", file, "the configuration file does not exist");
+        }
+        try {
+            return parseJson(Files.readString(file), file.getFileName().toString());
+        } catch (IOException e) {
+            throw new InvalidInputException("config", file, "cannot be read: " + e.getMessage(), e);
+        }
+    }
+
+    /** Validates the structure; relative paths resolve against {@code baseDirectory}. */
+    public static JobConfig parse(Map<String, Object> raw, Path baseDirectory) {
+        Parameters root = new Parameters(raw, "", baseDirectory);
+        checkKeys(root, TOP_KEYS);
+        Parameters model = root.object("model");
+        checkKeys(model, MODEL_KEYS);
+        Path modelPath = model.path("model");
+        String modelName = model.string("model_name", stripExtension(modelPath.getFileName().toString()));
+        if (!modelName.matches("[A-Za-z0-9._-]+")) {
+            throw new InvalidInputException(model.pathOf("model_name"), modelName,
+                    "letters, digits, '.', '_' and '-' only (it names the output folder)");
+        }
+
+        Parameters engine = root.optionalObject("engine").orElse(Parameters.empty("engine"));
+        checkKeys(engine, ENGINE_KEYS);
+        String engineType = engine.string("type", engine.has("data_source") ? "simplified" : "accuracy_checker");
+        if (!ENGINE_TYPES.contains(engineType)) {
+            throw new InvalidInputException(engine.pathOf("type"), engineType, "allowed: " + String.join(", ", ENGINE_TYPES)
+                    + Parameters.nearest(engineType, ENGINE_TYPES).map(s -> " (did you mean '" + s + "'?)").orElse(""));
+        }
+        JobConfig.DatasetConfig dataset = null;
+        JobConfig.DatasetConfig calibration = null;
+        List<JobConfig.NamedBlock> metrics = new ArrayList<>();
+        switch (engineType) {
+            case "simplified" -> {
+                for (String key : List.of("dataset", "calibration_dataset", "metrics")) {
+                    if (engine.has(key)) {
+                        throw new InvalidInputException(engine.pathOf(key), "present",
+                                "engine.type simplified takes data_source (a folder of images) and no " + key);
+                    }
+                }
+                Map<String, Object> images = new LinkedHashMap<>();
+                images.put("data_source", engine.string("data_source"));
+                if (engine.has("layout")) {
+                    images.put("layout", engine.string("layout"));
+                }
+                if (engine.has("preprocessing")) {
+                    images.put("preprocessing", engine.list("preprocessing"));
+                }
+                dataset = new JobConfig.DatasetConfig("images", new Parameters(images, "engine", baseDirectory), "engine");
+            }
+            case "accuracy_checker" -> {
+                dataset = datasetBlock(engine, "dataset");
+                if (engine.has("calibration_dataset")) {
+                    calibration = datasetBlock(engine, "calibration_dataset");
+                }
+                for (Parameters metric : engine.objectList("metrics")) {
+                    metrics.add(namedBlock(metric, "name", null));
+                }
+            }
+            default -> { }
+        }
+
+        Parameters compression = root.optionalObject("compression").orElse(Parameters.empty("compression"));
+        checkKeys(compression, COMPRESSION_KEYS);
+        String device = compression.string("target_device", "ANY").toUpperCase();
+        String modelType = compression.string("model_type", null);
+        if (modelType != null && !modelType.equals("transformer")) {
+            throw new InvalidInputException(compression.pathOf("model_type"), modelType, "allowed: transformer (or null)");
+        }
+        List<JobConfig.NamedBlock> algorithms = new ArrayList<>();
+        for (Parameters algorithm : compression.objectList("algorithms")) {
+            algorithms.add(namedBlock(algorithm, "name", "params"));
+        }
+        if (root.has("optimizer")) {
+            Parameters optimizer = root.object("optimizer");
+            throw new InvalidInputException(optimizer.pathOf("name"), optimizer.string("name", null),
+                    "no optimizer is available in this version of pot4j (TPE tuning is planned); remove the optimizer section");
+        }
+        return new JobConfig(modelName, modelPath, engineType, dataset, calibration, List.copyOf(metrics), device,
+                modelType, List.copyOf(algorithms), raw);
+    }
+
+    private static JobConfig.DatasetConfig datasetBlock(Parameters engine, String key) {
+        Parameters block = engine.object(key);
+        String loader = block.string("loader");
+        Map<String, Object> rest = new LinkedHashMap<>(block.asMap());
+        rest.remove("loader");
+        return new JobConfig.DatasetConfig(loader, new Parameters(rest, block.path(), block.baseDirectory()), block.path());
+    }
+
+    /** {"name": X, ...params} or, with {@code paramsKey}, {"name": X, "params": {...}}. */
+    private static JobConfig.NamedBlock namedBlock(Parameters block, String nameKey, String paramsKey) {
+        String name = block.string(nameKey);
+        if (paramsKey == null) {
+            Map<String, Object> rest = new LinkedHashMap<>(block.asMap());
+            rest.remove(nameKey);
+            return new JobConfig.NamedBlock(name, new Parameters(rest, block.path(), block.baseDirectory()), block.path());
+        }
+        checkKeys(block, Set.of(nameKey, paramsKey));
+        Parameters params = block.optionalObject(paramsKey)
+                .orElse(new Parameters(Map.of(), block.pathOf(paramsKey), block.baseDirectory()));
+        return new JobConfig.NamedBlock(name, params, block.path());
+    }
+
+    private static void checkKeys(Parameters block, Set<String> allowed) {
+        List<String> sorted = allowed.stream().sorted().toList();
+        for (String key : block.keys()) {
+            if (!allowed.contains(key)) {
+                throw new InvalidInputException(block.pathOf(key), key, Parameters.unknownKeyHint(key, sorted));
+            }
+        }
+    }
+
+    private static String stripExtension(String fileName) {
+        int dot = fileName.lastIndexOf('.');
+        return dot > 0 ? fileName.substring(0, dot) : fileName;
+    }
+}

@@ -1,0 +1,145 @@
+package org.pot4j.orchestrator.internal.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.pot4j.api.InvalidInputException;
+
+class JobConfigParserTest {
+    private static final Path BASE = Path.of("/configs/team");
+
+    private static JobConfig parse(String json) {
+        return JobConfigParser.parse(JobConfigParser.parseJson(json, "test.json"), BASE);
+    }
+
+    private static final String VALID = """
+            // POT-style, comments allowed
+            { "model": {"model_name": "cnn_relu", "model": "../models/cnn_relu.onnx"},
+              "engine": {
+                "type": "accuracy_checker",
+                "dataset": {"loader": "idx", "images": "data/t10k.gz", "labels": "data/labels.gz",
+                            "preprocessing": [{"type": "normalization", "mean": 72.93, "std": 90.015}]},
+                "calibration_dataset": {"loader": "idx", "images": "data/calib.gz"},
+                "metrics": [{"name": "accuracy", "top_k": 1}] },
+              "compression": {"target_device": "cpu",
+                              "algorithms": [{"name": "DefaultQuantization", "params": {"preset": "performance"}}]} }
+            """;
+
+    @Test
+    void parsesSectionsAndResolvesPathsAgainstTheConfigFolder() {
+        JobConfig config = parse(VALID);
+        assertEquals("cnn_relu", config.modelName());
+        assertEquals(Path.of("/configs/models/cnn_relu.onnx"), config.modelPath());
+        assertEquals("idx", config.dataset().loader());
+        assertEquals(Path.of("/configs/team/data/t10k.gz"), config.dataset().parameters().path("images"));
+        assertTrue(!config.dataset().parameters().has("loader"), "loader name is not a loader parameter");
+        assertEquals("idx", config.statisticsDataset().loader());
+        assertEquals(Path.of("/configs/team/data/calib.gz"), config.statisticsDataset().parameters().path("images"));
+        assertEquals("accuracy", config.metrics().get(0).name());
+        assertEquals(1L, config.metrics().get(0).parameters().integer("top_k"));
+        assertEquals("CPU", config.targetDevice());
+        assertEquals("DefaultQuantization", config.algorithms().get(0).name());
+        assertEquals("performance", config.algorithms().get(0).parameters().string("preset"));
+        assertEquals("compression.algorithms[0].params", config.algorithms().get(0).parameters().path());
+    }
+
+    @Test
+    void modelNameDefaultsToTheFileName() {
+        JobConfig config = parse("{\"model\": {\"model\": \"m/mobilenet_v2_tiny.onnx\"}}");
+        assertEquals("mobilenet_v2_tiny", config.modelName());
+        assertEquals("ANY", config.targetDevice());
+        assertNull(config.dataset(), "no engine section, no dataset");
+    }
+
+    @Test
+    void unknownKeySuggestsTheNearestName() {
+        InvalidInputException e = assertThrows(InvalidInputException.class,
+                () -> parse("{\"model\": {\"model\": \"a.onnx\"}, \"enigne\": {}}"));
+        assertEquals("enigne", e.field());
+        assertTrue(e.getMessage().contains("did you mean 'engine'"), e.getMessage());
+    }
+
+    @Test
+    void nestedUnknownKeyNamesItsPath() {
+        InvalidInputException e = assertThrows(InvalidInputException.class,
+                () -> parse("{\"model\": {\"model\": \"a.onnx\"}, \"compression\": {\"target_devise\": \"CPU\"}}"));
+        assertEquals("compression.target_devise", e.field());
+        assertTrue(e.getMessage().contains("target_device"), e.getMessage());
+    }
+
+    @Test
+    void malformedJsonNamesTheLine() {
+        InvalidInputException e = assertThrows(InvalidInputException.class,
+                () -> JobConfigParser.parseJson("{\n \"model\": {\"model\": \"a.onnx\",}\n \"x\" }", "job.json"));
+        assertEquals("job.json", e.field());
+        assertTrue(e.getMessage().contains("line 3"), e.getMessage());
+    }
+
+    @Test
+    void wrongTypeNamesFieldAndValue() {
+        InvalidInputException e = assertThrows(InvalidInputException.class,
+                () -> parse("{\"model\": {\"model\": 42}}"));
+        assertEquals("model.model", e.field());
+        assertEquals("42", e.value());
+    }
+
+    @Test
+    void missingModelIsNamed() {
+        InvalidInputException e = assertThrows(InvalidInputException.class, () -> parse("{\"engine\": {}}"));
+        assertEquals("model", e.field());
+    }
+
+    @Test
+    void engineTypeTypoSuggests() {
+        InvalidInputException e = assertThrows(InvalidInputException.class,
+                () -> parse("{\"model\": {\"model\": \"a.onnx\"}, \"engine\": {\"type\": \"simplfied\"}}"));
+        assertEquals("engine.type", e.field());
+        assertTrue(e.getMessage().contains("did you mean 'simplified'"), e.getMessage());
+    }
+
+    @Test
+    void simplifiedModeReadsAFolderOfImagesWithoutLabels() {
+        JobConfig config = parse("{\"model\": {\"model\": \"a.onnx\"}, \"engine\": {\"type\": \"simplified\","
+                + " \"data_source\": \"images\", \"layout\": \"NCHW\"}}");
+        assertEquals("images", config.dataset().loader());
+        assertEquals(Path.of("/configs/team/images"), config.dataset().parameters().path("data_source"));
+        assertTrue(config.metrics().isEmpty());
+    }
+
+    @Test
+    void simplifiedModeRejectsMetrics() {
+        InvalidInputException e = assertThrows(InvalidInputException.class,
+                () -> parse("{\"model\": {\"model\": \"a.onnx\"}, \"engine\": {\"type\": \"simplified\","
+                        + " \"data_source\": \"images\", \"metrics\": [{\"name\": \"accuracy\"}]}}"));
+        assertEquals("engine.metrics", e.field());
+    }
+
+    @Test
+    void algorithmBlockAcceptsOnlyNameAndParams() {
+        InvalidInputException e = assertThrows(InvalidInputException.class,
+                () -> parse("{\"model\": {\"model\": \"a.onnx\"}, \"compression\": {\"algorithms\": "
+                        + "[{\"name\": \"DefaultQuantization\", \"parms\": {}}]}}"));
+        assertEquals("compression.algorithms[0].parms", e.field());
+        assertTrue(e.getMessage().contains("did you mean 'params'"), e.getMessage());
+    }
+
+    @Test
+    void optimizerSectionIsRejectedClearly() {
+        InvalidInputException e = assertThrows(InvalidInputException.class,
+                () -> parse("{\"model\": {\"model\": \"a.onnx\"}, \"optimizer\": {\"name\": \"Tpe\"}}"));
+        assertEquals("optimizer.name", e.field());
+        assertEquals("Tpe", e.value());
+    }
+
+    @Test
+    void metricParametersKeepTheirPath() {
+        Map<String, Object> raw = JobConfigParser.parseJson(VALID, "x");
+        JobConfig config = JobConfigParser.parse(raw, BASE);
+        assertEquals("engine.metrics[0]", config.metrics().get(0).parameters().path());
+    }
+}

@@ -1,0 +1,117 @@
+package org.pot4j.model;
+
+import ai.onnx.proto.OnnxMl.ModelProto;
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.InvalidProtocolBufferException;
+import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import org.pot4j.api.InvalidInputException;
+import org.pot4j.api.Pot4jException;
+import org.pot4j.api.graph.Graph;
+import org.pot4j.model.internal.ModelFormatException;
+import org.pot4j.model.internal.ProtoCodec;
+
+/**
+ * Reads ONNX models into the graph IR and writes the IR back as ONNX bytes.
+ *
+ * <p>A round trip keeps the model's meaning: nodes and every attribute type (tensors, subgraphs),
+ * initializers of all numeric types (written back as raw_data), inputs/outputs/value_info with
+ * symbolic dimensions, opset imports, metadata_props, ir_version, producer and doc strings. Model
+ * fields the IR has no place for (model domain, model_version, the graph's own doc string) travel in
+ * metadata keys starting with {@value #RESERVED_METADATA_PREFIX}, and are restored by {@link #write}.
+ * Graph inputs that are also initializers (old exporters) are kept in {@link Graph#valueInfos()} and
+ * written back as inputs. Writing is deterministic: the same graph gives the same bytes.
+ *
+ * <p>Errors: a missing or unreadable file is an {@link InvalidInputException} naming the path; bytes
+ * that are not a model this codec supports (corrupt, external data, model-local functions, sparse
+ * initializers, non-tensor values) are a {@link Pot4jException} with code {@value #ERROR_CODE} that
+ * names the source and what is wrong.
+ */
+public final class OnnxCodec {
+    /** Error code of models that cannot be read. */
+    public static final String ERROR_CODE = "MODEL_ERROR";
+    /** Metadata keys with this prefix are the codec's own (see the class comment). */
+    public static final String RESERVED_METADATA_PREFIX = ProtoCodec.RESERVED_PREFIX;
+
+    private static final int MAX_MESSAGE_BYTES = Integer.MAX_VALUE;
+
+    private OnnxCodec() {
+    }
+
+    /** Reads a .onnx file. */
+    public static Graph read(Path file) {
+        byte[] bytes;
+        try {
+            if (Files.isDirectory(file)) {
+                throw new InvalidInputException("model", file, "a path to an .onnx file, not a directory");
+            }
+            long size = Files.size(file);
+            if (size >= Integer.MAX_VALUE - 8) {
+                throw new Pot4jException(ERROR_CODE, file + ": model is " + size
+                        + " bytes; models of 2 GB or more (external data) are not supported");
+            }
+            bytes = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw new InvalidInputException("model", file, "the model file does not exist");
+        } catch (IOException e) {
+            throw new InvalidInputException("model", file, "the model file cannot be read: " + e.getMessage(), e);
+        }
+        return read(bytes, file.toString());
+    }
+
+    /** Reads ONNX model bytes. */
+    public static Graph read(byte[] bytes) {
+        return read(bytes, "model bytes");
+    }
+
+    /** Reads ONNX model bytes; {@code source} (e.g. a file name) names them in error messages. */
+    public static Graph read(byte[] bytes, String source) {
+        if (bytes == null || bytes.length == 0) {
+            throw new Pot4jException(ERROR_CODE, source + ": empty model (0 bytes)");
+        }
+        ModelProto model;
+        try {
+            CodedInputStream input = CodedInputStream.newInstance(bytes);
+            input.setSizeLimit(MAX_MESSAGE_BYTES);
+            input.setRecursionLimit(1000);
+            model = ModelProto.parseFrom(input);
+        } catch (InvalidProtocolBufferException e) {
+            throw new Pot4jException(ERROR_CODE, source + ": not a valid ONNX model (the file is corrupt or not ONNX: "
+                    + e.getMessage() + ")");
+        } catch (IOException | RuntimeException e) {
+            throw new Pot4jException(ERROR_CODE, source + ": not a valid ONNX model (" + e + ")");
+        }
+        try {
+            return ProtoCodec.readModel(model);
+        } catch (ModelFormatException e) {
+            throw new Pot4jException(ERROR_CODE, source + ": " + e.getMessage());
+        }
+    }
+
+    /** Writes the graph as ONNX model bytes. */
+    public static byte[] write(Graph graph) {
+        return ProtoCodec.writeModel(graph).toByteArray();
+    }
+
+    /** Writes the graph to a file atomically (a temporary file in the same folder, then a move). */
+    public static void write(Graph graph, Path file) throws IOException {
+        byte[] bytes = write(graph);
+        Path folder = file.toAbsolutePath().getParent();
+        Files.createDirectories(folder);
+        Path temporary = Files.createTempFile(folder, file.getFileName().toString(), ".tmp");
+        try {
+            Files.write(temporary, bytes);
+            try {
+                Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(temporary);
+        }
+    }
+}

@@ -1,0 +1,270 @@
+package org.pot4j.model;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.pot4j.api.InvalidInputException;
+import org.pot4j.api.graph.Attribute;
+import org.pot4j.api.graph.Graph;
+import org.pot4j.api.graph.Node;
+import org.pot4j.api.plan.QuantizationPlan;
+import org.pot4j.api.plan.QuantizationPoint;
+import org.pot4j.api.plan.Quantizer;
+import org.pot4j.api.tensor.DataType;
+import org.pot4j.api.tensor.Tensor;
+
+/**
+ * Turns a model and a {@link QuantizationPlan} into a QDQ ONNX graph that ONNX Runtime fuses into
+ * integer kernels (QLinearConv, QLinearMatMul, QGemm, ...).
+ *
+ * <ul>
+ *   <li>Activation points: {@code QuantizeLinear → DequantizeLinear} on the tensor feeding the input.
+ *       One pair per tensor and quantizer, shared by every consumer with the same quantizer; consumers
+ *       not in the plan keep reading the float tensor.</li>
+ *   <li>Weight points (float initializers): the weight is stored already quantized as an integer
+ *       initializer followed by {@code DequantizeLinear} (with {@code axis} when per-channel):
+ *       {@code q = clamp(rint(w / scale) + zeroPoint, levelLow, levelHigh)}. The float weight is dropped
+ *       when nothing else reads it. A weight point on a computed value is written like an activation.</li>
+ *   <li>Scales are float, zero points int8/uint8 for up to 8 bits and int16/uint16 above (the
+ *       signedness follows {@link Quantizer#signed()}); values come from {@link Quantizer#scales()} and
+ *       {@link Quantizer#zeroPoints()}. Biases are left in float (ONNX Runtime quantizes them itself).</li>
+ *   <li>The default-domain opset is raised to at least 13 (per-channel), to 21 when a 16-bit point exists.</li>
+ * </ul>
+ * Deterministic: names derive from tensor names, plan order decides the order of new nodes and
+ * initializers, so the same model and plan give byte-identical ONNX.
+ */
+public final class QdqWriter {
+    /** The lowest opset written: per-channel QuantizeLinear/DequantizeLinear need 13. */
+    public static final long MIN_OPSET = 13;
+    /** 16-bit QuantizeLinear/DequantizeLinear need opset 21. */
+    public static final long OPSET_16_BIT = 21;
+
+    private QdqWriter() {
+    }
+
+    /** A new graph with the plan's quantization applied; the input graph is not modified. */
+    public static Graph apply(Graph model, QuantizationPlan plan) {
+        Graph graph = model.copy();
+        Graphs.sortTopologically(graph);
+        UniqueNames names = new UniqueNames(graph);
+        Map<String, Node> nodesByName = new LinkedHashMap<>();
+        for (Node node : graph.nodes()) {
+            nodesByName.putIfAbsent(node.name(), node);
+        }
+
+        // group points by (tensor, effective quantizer) in plan order: one Q/DQ pair per group
+        Map<String, Group> groups = new LinkedHashMap<>();
+        boolean sixteenBit = false;
+        for (Map.Entry<QuantizationPoint, Quantizer> entry : plan.quantizers().entrySet()) {
+            QuantizationPoint point = entry.getKey();
+            Quantizer quantizer = entry.getValue();
+            Node node = nodesByName.get(point.nodeName());
+            validate(point, quantizer, node);
+            boolean asWeight = point.isWeight() && graph.isInitializer(point.tensor())
+                    && graph.initializers().get(point.tensor()).type() == DataType.FLOAT;
+            String key = (asWeight ? "W:" : "A:") + point.tensor() + "|" + parametersKey(quantizer);
+            groups.computeIfAbsent(key, k -> new Group(point.tensor(), quantizer, asWeight))
+                    .consumers.add(new Consumer(node, point.inputIndex()));
+            sixteenBit |= quantizer.bits() > 8;
+        }
+
+        Set<String> replacedWeights = new java.util.LinkedHashSet<>();
+        for (Group group : groups.values()) {
+            String dequantized = group.weight ? writeWeight(graph, group, names) : writeActivation(graph, group, names);
+            for (Consumer consumer : group.consumers) {
+                consumer.node.inputs().set(consumer.inputIndex, dequantized);
+            }
+            if (group.weight) {
+                replacedWeights.add(group.tensor);
+            }
+        }
+        removeUnreadInitializers(graph, replacedWeights);
+        Graphs.ensureOpset(graph, sixteenBit ? OPSET_16_BIT : MIN_OPSET);
+        return graph;
+    }
+
+    private static void validate(QuantizationPoint point, Quantizer quantizer, Node node) {
+        if (node == null) {
+            throw new InvalidInputException("plan point " + point, point.nodeName(), "no node of the model has this name");
+        }
+        if (!point.tensor().equals(node.input(point.inputIndex()))) {
+            throw new InvalidInputException("plan point " + point, point.tensor(), "input #" + point.inputIndex()
+                    + " of node '" + node.name() + "' reads '" + node.input(point.inputIndex()) + "'");
+        }
+        if (!quantizer.hasRange()) {
+            throw new InvalidInputException("plan point " + point, quantizer, "a quantizer with a range (run a range"
+                    + " algorithm such as MinMaxQuantization first)");
+        }
+    }
+
+    private static String parametersKey(Quantizer quantizer) {
+        return quantizer.bits() + "," + quantizer.levelLow() + "," + quantizer.levelHigh() + "," + quantizer.axis()
+                + "," + Arrays.toString(quantizer.scales()) + "," + Arrays.toString(quantizer.zeroPoints());
+    }
+
+    private static String writeActivation(Graph graph, Group group, UniqueNames names) {
+        Quantizer quantizer = group.quantizer;
+        String tensor = group.tensor;
+        String scale = names.next(tensor + "_scale");
+        String zeroPoint = names.next(tensor + "_zero_point");
+        putScaleAndZeroPoint(graph, quantizer, scale, zeroPoint);
+        String quantized = names.next(tensor + "_quantized");
+        String dequantized = names.next(tensor + "_dequantized");
+        Map<String, Attribute> attributes = axisAttribute(quantizer);
+        Node quantize = new Node(names.next(tensor + "_QuantizeLinear"), "QuantizeLinear", "",
+                List.of(tensor, scale, zeroPoint), List.of(quantized), attributes);
+        Node dequantize = new Node(names.next(tensor + "_DequantizeLinear"), "DequantizeLinear", "",
+                List.of(quantized, scale, zeroPoint), List.of(dequantized), attributes);
+        int position = firstConsumerPosition(graph, group);
+        graph.nodes().add(position, dequantize);
+        graph.nodes().add(position, quantize);
+        return dequantized;
+    }
+
+    private static String writeWeight(Graph graph, Group group, UniqueNames names) {
+        Quantizer quantizer = group.quantizer;
+        String tensor = group.tensor;
+        Tensor weight = graph.initializers().get(tensor);
+        float[] scales = quantizer.scales();
+        long[] zeroPoints = quantizer.zeroPoints();
+        int axis = quantizer.axis();
+        long[] shape = weight.shape();
+        int inner = 1;
+        int channels = 1;
+        if (quantizer.perChannel()) {
+            if (axis >= shape.length || shape[axis] != scales.length) {
+                throw new InvalidInputException("plan point " + group.consumers.get(0).describe(tensor),
+                        "axis " + axis + " with " + scales.length + " channels",
+                        "the weight has shape " + Arrays.toString(shape));
+            }
+            channels = scales.length;
+            for (int d = axis + 1; d < shape.length; d++) {
+                inner *= (int) shape[d];
+            }
+        } else if (scales.length != 1) {
+            throw new InvalidInputException("plan point " + group.consumers.get(0).describe(tensor),
+                    scales.length + " ranges", "one range for a per-tensor quantizer (axis -1)");
+        }
+        float[] values = weight.floats();
+        long[] levels = new long[values.length];
+        for (int i = 0; i < values.length; i++) {
+            int channel = quantizer.perChannel() ? (i / inner) % channels : 0;
+            double q = Math.rint(values[i] / (double) scales[channel]) + zeroPoints[channel];
+            levels[i] = (long) Math.max(quantizer.levelLow(), Math.min(quantizer.levelHigh(), q));
+        }
+        String quantizedName = names.next(tensor + "_quantized");
+        graph.initializers().put(quantizedName, integerTensor(storageType(quantizer), shape, levels));
+        String scale = names.next(tensor + "_scale");
+        String zeroPoint = names.next(tensor + "_zero_point");
+        putScaleAndZeroPoint(graph, quantizer, scale, zeroPoint);
+        String dequantized = names.next(tensor + "_dequantized");
+        Node dequantize = new Node(names.next(tensor + "_DequantizeLinear"), "DequantizeLinear", "",
+                List.of(quantizedName, scale, zeroPoint), List.of(dequantized), axisAttribute(quantizer));
+        graph.nodes().add(firstConsumerPosition(graph, group), dequantize);
+        return dequantized;
+    }
+
+    private static void putScaleAndZeroPoint(Graph graph, Quantizer quantizer, String scaleName, String zeroPointName) {
+        float[] scales = quantizer.scales();
+        long[] zeroPoints = quantizer.zeroPoints();
+        long[] shape = quantizer.perChannel() ? new long[] {scales.length} : new long[0];
+        if (!quantizer.perChannel() && scales.length != 1) {
+            throw new InvalidInputException("quantizer", quantizer, "one range for a per-tensor quantizer (axis -1)");
+        }
+        graph.initializers().put(scaleName, Tensor.ofFloats(shape, scales));
+        graph.initializers().put(zeroPointName, integerTensor(storageType(quantizer), shape, zeroPoints));
+    }
+
+    private static Map<String, Attribute> axisAttribute(Quantizer quantizer) {
+        return quantizer.perChannel() ? Map.of("axis", Attribute.ofInt(quantizer.axis())) : Map.of();
+    }
+
+    /** The integer type holding the quantizer's levels. */
+    static DataType storageType(Quantizer quantizer) {
+        boolean signed = quantizer.signed();
+        if (quantizer.bits() <= 8) {
+            return signed ? DataType.INT8 : DataType.UINT8;
+        }
+        return signed ? DataType.INT16 : DataType.UINT16;
+    }
+
+    private static Tensor integerTensor(DataType type, long[] shape, long[] values) {
+        Object data = switch (type) {
+            case INT8, UINT8 -> {
+                byte[] bytes = new byte[values.length];
+                for (int i = 0; i < values.length; i++) bytes[i] = (byte) values[i];
+                yield bytes;
+            }
+            case INT16, UINT16 -> {
+                short[] shorts = new short[values.length];
+                for (int i = 0; i < values.length; i++) shorts[i] = (short) values[i];
+                yield shorts;
+            }
+            default -> throw new IllegalArgumentException("no integer storage for " + type);
+        };
+        return new Tensor(type, shape, data);
+    }
+
+    /** Where new Q/DQ nodes go: right before the first node that will read them (keeps topological order). */
+    private static int firstConsumerPosition(Graph graph, Group group) {
+        int position = graph.nodes().size();
+        for (Consumer consumer : group.consumers) {
+            int index = graph.nodes().indexOf(consumer.node);
+            if (index >= 0 && index < position) {
+                position = index;
+            }
+        }
+        return position;
+    }
+
+    private static void removeUnreadInitializers(Graph graph, Set<String> candidates) {
+        if (candidates.isEmpty()) {
+            return;
+        }
+        Set<String> read = new HashSet<>();
+        collectReads(graph, read);
+        graph.outputs().forEach(output -> read.add(output.name()));
+        for (String name : candidates) {
+            if (!read.contains(name)) {
+                graph.initializers().remove(name);
+                graph.valueInfos().removeIf(info -> info.name().equals(name));
+            }
+        }
+    }
+
+    private static void collectReads(Graph graph, Set<String> read) {
+        for (Node node : graph.nodes()) {
+            read.addAll(node.inputs());
+            for (Attribute attribute : node.attributes().values()) {
+                if (attribute.type() == Attribute.Type.GRAPH) {
+                    collectReads(attribute.asGraph(), read);
+                } else if (attribute.type() == Attribute.Type.GRAPHS) {
+                    attribute.asGraphs().forEach(g -> collectReads(g, read));
+                }
+            }
+        }
+    }
+
+    private record Consumer(Node node, int inputIndex) {
+        String describe(String tensor) {
+            return node.name() + "#" + inputIndex + "(" + tensor + ")";
+        }
+    }
+
+    private static final class Group {
+        final String tensor;
+        final Quantizer quantizer;
+        final boolean weight;
+        final List<Consumer> consumers = new ArrayList<>();
+
+        Group(String tensor, Quantizer quantizer, boolean weight) {
+            this.tensor = tensor;
+            this.quantizer = quantizer;
+            this.weight = weight;
+        }
+    }
+}

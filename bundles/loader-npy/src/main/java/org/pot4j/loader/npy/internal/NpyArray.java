@@ -1,0 +1,155 @@
+package org.pot4j.loader.npy.internal;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.pot4j.api.InvalidInputException;
+
+/**
+ * One NPY array (format versions 1-3): little-endian {@code <f4 <f8 |u1 |i1 <i2 <i4 <i8}, C order.
+ * {@code source} names the file (and the .npz entry) in errors, {@code field} the parameter.
+ */
+record NpyArray(String descr, long[] shape, ByteBuffer data, String source) {
+    static final List<String> SUPPORTED = List.of("<f4", "<f8", "|u1", "|i1", "<i2", "<i4", "<i8");
+    private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
+    private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([^']*)'");
+    private static final Pattern FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
+    private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
+
+    static NpyArray parse(byte[] bytes, String source, String field) {
+        if (bytes.length < 10 || !Arrays.equals(Arrays.copyOf(bytes, 6), MAGIC)) {
+            throw new InvalidInputException(field, source, "an NPY file starting with \\x93NUMPY; found "
+                    + hex(Arrays.copyOf(bytes, Math.min(6, bytes.length))));
+        }
+        int major = bytes[6] & 0xFF;
+        ByteBuffer buffer = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        long headerLength;
+        int headerStart;
+        if (major == 1) {
+            headerLength = buffer.getShort(8) & 0xFFFF;
+            headerStart = 10;
+        } else if (major == 2 || major == 3) {
+            if (bytes.length < 12) {
+                throw new InvalidInputException(field, source, "a complete NPY header (truncated)");
+            }
+            headerLength = buffer.getInt(8) & 0xFFFFFFFFL;
+            headerStart = 12;
+        } else {
+            throw new InvalidInputException(field, source, "NPY format version 1, 2 or 3; found version " + major);
+        }
+        if (headerStart + headerLength > bytes.length) {
+            throw new InvalidInputException(field, source, "a complete NPY header of " + headerLength + " bytes (truncated)");
+        }
+        String header = new String(bytes, headerStart, (int) headerLength,
+                major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
+        String descr = group(DESCR, header, "descr", source, field);
+        if (group(FORTRAN, header, "fortran_order", source, field).equals("True")) {
+            throw new InvalidInputException(field, source, "C-order arrays; this one has fortran_order True"
+                    + " (save it with numpy.ascontiguousarray(a) first)");
+        }
+        if (!SUPPORTED.contains(descr)) {
+            throw new InvalidInputException(field, source, "dtype one of " + String.join(" ", SUPPORTED)
+                    + " (little-endian); found '" + descr + "'");
+        }
+        long[] shape = parseShape(group(SHAPE, header, "shape", source, field), source, field);
+        long count = 1;
+        for (long dim : shape) {
+            count = Math.multiplyExact(count, dim);
+        }
+        long needed = count * itemSize(descr);
+        int dataStart = (int) (headerStart + headerLength);
+        long present = bytes.length - (long) dataStart;
+        if (present < needed) {
+            throw new InvalidInputException(field, source, "a complete array: shape " + Arrays.toString(shape) + " of "
+                    + descr + " needs " + needed + " data bytes but only " + present + " are present (truncated)");
+        }
+        if (needed > Integer.MAX_VALUE / 2) {
+            throw new InvalidInputException(field, source, "arrays of at most 1 GiB; this one has " + needed + " bytes");
+        }
+        ByteBuffer data = ByteBuffer.wrap(bytes, dataStart, (int) needed).slice().order(ByteOrder.LITTLE_ENDIAN);
+        return new NpyArray(descr, shape, data, source);
+    }
+
+    long count() {
+        long count = 1;
+        for (long dim : shape) {
+            count *= dim;
+        }
+        return count;
+    }
+
+    boolean isInteger() {
+        return descr.charAt(1) == 'i' || descr.charAt(1) == 'u';
+    }
+
+    /** Every element as float (f8 values beyond float range become infinite and are caught as non-finite). */
+    float[] toFloats() {
+        int n = (int) count();
+        float[] out = new float[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = switch (descr) {
+                case "<f4" -> data.getFloat(i * 4);
+                case "<f8" -> (float) data.getDouble(i * 8);
+                default -> (float) longAt(i);
+            };
+        }
+        return out;
+    }
+
+    long longAt(int i) {
+        return switch (descr) {
+            case "|u1" -> data.get(i) & 0xFF;
+            case "|i1" -> data.get(i);
+            case "<i2" -> data.getShort(i * 2);
+            case "<i4" -> data.getInt(i * 4);
+            case "<i8" -> data.getLong(i * 8);
+            default -> throw new IllegalStateException(descr + " is not an integer dtype");
+        };
+    }
+
+    private static int itemSize(String descr) {
+        return Integer.parseInt(descr.substring(2));
+    }
+
+    private static long[] parseShape(String text, String source, String field) {
+        List<Long> dims = new ArrayList<>();
+        for (String part : text.split(",")) {
+            String trimmed = part.trim();
+            if (trimmed.isEmpty()) {
+                continue;
+            }
+            try {
+                long dim = Long.parseLong(trimmed.endsWith("L") ? trimmed.substring(0, trimmed.length() - 1) : trimmed);
+                if (dim < 0) {
+                    throw new NumberFormatException();
+                }
+                dims.add(dim);
+            } catch (NumberFormatException e) {
+                throw new InvalidInputException(field, source, "an NPY header with a shape of non-negative integers; found ("
+                        + text + ")");
+            }
+        }
+        return dims.stream().mapToLong(Long::longValue).toArray();
+    }
+
+    private static String group(Pattern pattern, String header, String key, String source, String field) {
+        Matcher matcher = pattern.matcher(header);
+        if (!matcher.find()) {
+            throw new InvalidInputException(field, source, "an NPY header with '" + key + "'; header is " + header.trim());
+        }
+        return matcher.group(1);
+    }
+
+    private static String hex(byte[] bytes) {
+        StringBuilder text = new StringBuilder();
+        for (byte b : bytes) {
+            text.append(String.format("%02x ", b & 0xFF));
+        }
+        return text.toString().trim();
+    }
+}

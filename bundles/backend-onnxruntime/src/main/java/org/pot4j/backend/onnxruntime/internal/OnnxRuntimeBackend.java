@@ -32,7 +32,17 @@ public final class OnnxRuntimeBackend implements InferenceBackend {
 
     @Activate
     public OnnxRuntimeBackend(OnnxRuntimeBackendConfig config) {
-        this(config.defaultIntraOpThreads(), config.defaultOptimizationLevel());
+        this(config.defaultIntraOpThreads(), optimizationLevel(config));
+    }
+
+    private static OptimizationLevel optimizationLevel(OnnxRuntimeBackendConfig config) {
+        try {
+            return config.defaultOptimizationLevel();
+        } catch (IllegalArgumentException e) {
+            // DS converts the configured string to the enum lazily; say which setting is wrong
+            throw new InvalidInputException(PID + ".defaultOptimizationLevel", e.getMessage(),
+                    "one of " + java.util.Arrays.toString(OptimizationLevel.values()), e);
+        }
     }
 
     /** Backend with ONNX Runtime's own thread default and full graph optimization. */
@@ -42,7 +52,7 @@ public final class OnnxRuntimeBackend implements InferenceBackend {
 
     public OnnxRuntimeBackend(int defaultIntraOpThreads, OptimizationLevel defaultOptimizationLevel) {
         if (defaultIntraOpThreads < 0) {
-            throw new InvalidInputException("defaultIntraOpThreads", defaultIntraOpThreads, "0 (ONNX Runtime's choice) or more");
+            throw new InvalidInputException(PID + ".defaultIntraOpThreads", defaultIntraOpThreads, "0 (ONNX Runtime's choice) or more");
         }
         this.defaultIntraOpThreads = defaultIntraOpThreads;
         this.defaultOptimizationLevel = defaultOptimizationLevel == null ? OptimizationLevel.ALL : defaultOptimizationLevel;

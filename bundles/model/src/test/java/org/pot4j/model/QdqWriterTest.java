@@ -1,0 +1,239 @@
+package org.pot4j.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.onnxruntime.OrtSession;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.pot4j.api.InvalidInputException;
+import org.pot4j.api.graph.Graph;
+import org.pot4j.api.graph.Node;
+import org.pot4j.api.plan.QuantizationPlan;
+import org.pot4j.api.plan.QuantizationPoint;
+import org.pot4j.api.plan.Quantizer;
+import org.pot4j.api.tensor.DataType;
+import org.pot4j.api.tensor.Tensor;
+
+/** The QDQ writer on cnn_relu with a hand-made plan: accuracy, ORT integer kernels, determinism. */
+class QdqWriterTest {
+    private static final int CALIBRATION_SAMPLES = 32;
+    private static final int EVALUATION_SAMPLES = 300;
+    private static float[][] images;
+
+    @BeforeAll
+    static void loadImages() throws Exception {
+        images = FashionMnist.images(SharedFiles.testImages(), EVALUATION_SAMPLES);
+    }
+
+    /** Activations of every Conv/Gemm: per-tensor asymmetric uint8 from min/max; weights per-channel symmetric int8. */
+    static QuantizationPlan handMadePlan(Graph graph, int activationBits) throws Exception {
+        List<Node> layers = graph.nodes().stream()
+                .filter(n -> n.opType().equals("Conv") || n.opType().equals("Gemm")).toList();
+        List<String> activations = layers.stream().map(n -> n.input(0)).distinct().toList();
+        Map<String, float[]> ranges = activationRanges(graph, activations);
+        QuantizationPlan plan = new QuantizationPlan();
+        long[] activationLevels = Quantizer.levels(activationBits, false, false);
+        long[] weightLevels = Quantizer.levels(8, true, true);
+        for (Node layer : layers) {
+            float[] range = ranges.get(layer.input(0));
+            plan.quantizers().put(new QuantizationPoint(layer.name(), 0, layer.input(0), QuantizationPoint.Kind.ACTIVATION),
+                    new Quantizer(activationBits, false, -1, activationLevels[0], activationLevels[1],
+                            new float[] {range[0]}, new float[] {range[1]}, "min/max of " + CALIBRATION_SAMPLES + " samples"));
+            Tensor weight = graph.initializers().get(layer.input(1));
+            boolean transposed = layer.opType().equals("Conv") || layer.intAttribute("transB", 0) == 1;
+            int axis = transposed ? 0 : 1;
+            float[][] channelRanges = channelMinMax(weight, axis);
+            plan.quantizers().put(new QuantizationPoint(layer.name(), 1, layer.input(1), QuantizationPoint.Kind.WEIGHT),
+                    new Quantizer(8, true, axis, weightLevels[0], weightLevels[1], channelRanges[0], channelRanges[1],
+                            "weights min/max per channel"));
+        }
+        return plan;
+    }
+
+    private static Map<String, float[]> activationRanges(Graph model, List<String> tensors) throws Exception {
+        Graph probe = model.copy();
+        List<String> outputs = new ArrayList<>(tensors);
+        outputs.add("logits");
+        Graphs.addOutputs(probe, tensors);
+        Map<String, float[]> ranges = new java.util.LinkedHashMap<>();
+        float[][] calibration = java.util.Arrays.copyOfRange(images, 0, CALIBRATION_SAMPLES);
+        try (Ort ort = new Ort(OnnxCodec.write(probe))) {
+            Map<String, float[][]> values = ort.run(calibration, outputs);
+            for (String tensor : tensors) {
+                float min = Float.MAX_VALUE;
+                float max = -Float.MAX_VALUE;
+                for (float[] row : values.get(tensor)) {
+                    for (float v : row) {
+                        min = Math.min(min, v);
+                        max = Math.max(max, v);
+                    }
+                }
+                ranges.put(tensor, new float[] {min, max});
+            }
+        }
+        return ranges;
+    }
+
+    private static float[][] channelMinMax(Tensor weight, int axis) {
+        long[] shape = weight.shape();
+        int channels = (int) shape[axis];
+        int inner = 1;
+        for (int d = axis + 1; d < shape.length; d++) inner *= (int) shape[d];
+        float[] min = new float[channels];
+        float[] max = new float[channels];
+        java.util.Arrays.fill(min, Float.MAX_VALUE);
+        java.util.Arrays.fill(max, -Float.MAX_VALUE);
+        float[] values = weight.floats();
+        for (int i = 0; i < values.length; i++) {
+            int c = (i / inner) % channels;
+            min[c] = Math.min(min[c], values[i]);
+            max[c] = Math.max(max[c], values[i]);
+        }
+        return new float[][] {min, max};
+    }
+
+    private static double agreement(byte[] quantized, byte[] reference, Path optimizedModel) throws Exception {
+        int same = 0;
+        try (Ort fp32 = new Ort(reference);
+             Ort int8 = new Ort(quantized, OrtSession.SessionOptions.OptLevel.EXTENDED_OPT,
+                     optimizedModel == null ? null : optimizedModel.toString())) {
+            float[][] expected = fp32.logits(images);
+            float[][] actual = int8.logits(images);
+            for (int i = 0; i < images.length; i++) {
+                if (Ort.argmax(expected[i]) == Ort.argmax(actual[i])) {
+                    same++;
+                }
+            }
+        }
+        return same / (double) images.length;
+    }
+
+    @Test
+    void cnnReluRunsWithIntegerKernelsAndKeepsTop1(@TempDir Path folder) throws Exception {
+        Graph model = OnnxCodec.read(SharedFiles.model("cnn_relu"));
+        QuantizationPlan plan = handMadePlan(model, 8);
+        Graph quantized = QdqWriter.apply(model, plan);
+        byte[] bytes = OnnxCodec.write(quantized);
+        Path optimized = folder.resolve("optimized.onnx");
+
+        double agreement = agreement(bytes, OnnxCodec.write(model), optimized);
+        Map<String, Integer> optimizedOps = RoundTripTest.histogram(OnnxCodec.read(optimized));
+        System.out.printf("cnn_relu QDQ: top-1 agreement with FP32 on %d samples %.4f; QDQ ops %s; ORT EXTENDED ops %s%n",
+                images.length, agreement, RoundTripTest.histogram(quantized), optimizedOps);
+
+        assertTrue(agreement >= 0.97, "top-1 agreement " + agreement);
+        int integerConvs = optimizedOps.getOrDefault("QLinearConv", 0) + optimizedOps.getOrDefault("ConvInteger", 0);
+        assertTrue(integerConvs >= 2, "ORT fused convolutions: " + optimizedOps);
+        assertEquals(6 + 6, RoundTripTest.histogram(quantized).get("DequantizeLinear"),
+                "one DQ per weight (6) and per activation tensor (6)");
+        assertEquals(6, RoundTripTest.histogram(quantized).get("QuantizeLinear"));
+        assertTrue(quantized.opset() >= 13);
+        assertTrue(Graphs.isTopologicallySorted(quantized));
+        // the input model is untouched
+        assertEquals(14, model.nodes().size());
+    }
+
+    @Test
+    void weightsAreStoredQuantizedPerChannel() throws Exception {
+        Graph model = OnnxCodec.read(SharedFiles.model("cnn_relu"));
+        QuantizationPlan plan = handMadePlan(model, 8);
+        Graph quantized = QdqWriter.apply(model, plan);
+        Node conv = model.nodes().stream().filter(n -> n.opType().equals("Conv")).findFirst().orElseThrow();
+        String weightName = conv.input(1);
+        Quantizer quantizer = plan.quantizer(new QuantizationPoint(conv.name(), 1, weightName,
+                QuantizationPoint.Kind.WEIGHT)).orElseThrow();
+
+        Node quantizedConv = quantized.node(conv.name()).orElseThrow();
+        Node dequantize = quantized.producer(quantizedConv.input(1)).orElseThrow();
+        assertEquals("DequantizeLinear", dequantize.opType());
+        assertEquals(0, dequantize.attribute("axis").asInt());
+        Tensor levels = quantized.initializers().get(dequantize.input(0));
+        Tensor scales = quantized.initializers().get(dequantize.input(1));
+        assertEquals(DataType.INT8, levels.type());
+        assertEquals(DataType.INT8, quantized.initializers().get(dequantize.input(2)).type());
+        assertArrayEquals(quantizer.scales(), scales.floats());
+        assertFalse(quantized.isInitializer(weightName), "the float weight is dropped");
+        // dequantized weights are within half a step of the float weights, levels within [-127, 127]
+        float[] weights = model.initializers().get(weightName).floats();
+        long[] q = levels.toLongs();
+        int inner = weights.length / scales.size();
+        for (int i = 0; i < weights.length; i++) {
+            float scale = scales.floats()[i / inner];
+            assertTrue(q[i] >= -127 && q[i] <= 127);
+            assertEquals(weights[i], q[i] * scale, scale / 2 + 1e-6f, "element " + i);
+        }
+        // biases stay float
+        assertEquals(conv.input(2), quantizedConv.input(2));
+        assertEquals(DataType.FLOAT, quantized.initializers().get(conv.input(2)).type());
+    }
+
+    @Test
+    void sameModelAndPlanGiveIdenticalBytes() throws Exception {
+        QuantizationPlan plan = handMadePlan(OnnxCodec.read(SharedFiles.model("cnn_relu")), 8);
+        byte[] first = OnnxCodec.write(QdqWriter.apply(OnnxCodec.read(SharedFiles.model("cnn_relu")), plan));
+        byte[] second = OnnxCodec.write(QdqWriter.apply(OnnxCodec.read(SharedFiles.model("cnn_relu")), plan.copy()));
+        assertArrayEquals(first, second);
+    }
+
+    @Test
+    void consumersOutsideThePlanKeepTheFloatTensor() throws Exception {
+        Graph model = OnnxCodec.read(SharedFiles.model("cnn_relu"));
+        QuantizationPlan full = handMadePlan(model, 8);
+        // keep only the first Gemm's activation: its input is also read by nothing else, so add a reader
+        Node gemm = model.nodes().stream().filter(n -> n.opType().equals("Gemm")).findFirst().orElseThrow();
+        QuantizationPoint point = new QuantizationPoint(gemm.name(), 0, gemm.input(0), QuantizationPoint.Kind.ACTIVATION);
+        QuantizationPlan plan = new QuantizationPlan();
+        plan.quantizers().put(point, full.quantizers().get(point));
+        Graph withExtraReader = model.copy();
+        withExtraReader.nodes().add(new Node("extra_reader", "Identity", List.of(gemm.input(0)), List.of("extra_out")));
+        Graph quantized = QdqWriter.apply(withExtraReader, plan);
+        assertEquals(gemm.input(0), quantized.node("extra_reader").orElseThrow().input(0));
+        assertNotEquals(gemm.input(0), quantized.node(gemm.name()).orElseThrow().input(0));
+        assertEquals(1, RoundTripTest.histogram(quantized).get("QuantizeLinear"));
+    }
+
+    @Test
+    void sixteenBitActivationsRaiseTheOpsetTo21() throws Exception {
+        Graph model = OnnxCodec.read(SharedFiles.model("cnn_relu"));
+        Graph quantized = QdqWriter.apply(model, handMadePlan(model, 16));
+        assertEquals(21, quantized.opset());
+        Node quantize = quantized.nodes().stream().filter(n -> n.opType().equals("QuantizeLinear")).findFirst().orElseThrow();
+        assertEquals(DataType.UINT16, quantized.initializers().get(quantize.input(2)).type());
+        double agreement = agreement(OnnxCodec.write(quantized), OnnxCodec.write(model), null);
+        System.out.printf("cnn_relu 16-bit activations: top-1 agreement %.4f%n", agreement);
+        assertTrue(agreement >= 0.97, "top-1 agreement " + agreement);
+    }
+
+    @Test
+    void planPointsThatDoNotMatchTheModelAreRejected() throws Exception {
+        Graph model = OnnxCodec.read(SharedFiles.model("cnn_relu"));
+        Quantizer quantizer = new Quantizer(8, false, -1, 0, 255, new float[] {0}, new float[] {1}, "test");
+        QuantizationPlan unknownNode = new QuantizationPlan();
+        unknownNode.quantizers().put(new QuantizationPoint("no_such_conv", 0, "x", QuantizationPoint.Kind.ACTIVATION),
+                quantizer);
+        InvalidInputException error = assertThrows(InvalidInputException.class, () -> QdqWriter.apply(model, unknownNode));
+        assertTrue(error.getMessage().contains("no_such_conv"), error.getMessage());
+
+        Node conv = model.nodes().stream().filter(n -> n.opType().equals("Conv")).findFirst().orElseThrow();
+        QuantizationPlan wrongTensor = new QuantizationPlan();
+        wrongTensor.quantizers().put(new QuantizationPoint(conv.name(), 0, "not_its_input",
+                QuantizationPoint.Kind.ACTIVATION), quantizer);
+        error = assertThrows(InvalidInputException.class, () -> QdqWriter.apply(model, wrongTensor));
+        assertTrue(error.getMessage().contains("not_its_input"), error.getMessage());
+
+        QuantizationPlan noRange = new QuantizationPlan();
+        noRange.quantizers().put(new QuantizationPoint(conv.name(), 0, conv.input(0), QuantizationPoint.Kind.ACTIVATION),
+                new Quantizer(8, false, -1, 0, 255, null, null, null));
+        assertThrows(InvalidInputException.class, () -> QdqWriter.apply(model, noRange));
+    }
+}

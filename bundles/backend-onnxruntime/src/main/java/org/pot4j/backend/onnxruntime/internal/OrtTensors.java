@@ -6,7 +6,13 @@ import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.TensorInfo;
+import java.nio.Buffer;
 import java.nio.ByteBuffer;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
+import java.nio.LongBuffer;
+import java.nio.ShortBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import org.pot4j.api.InvalidInputException;
@@ -57,21 +63,51 @@ final class OrtTensors {
         DataType type = dataType(info.onnxType);
         long[] shape = info.getShape();
         int count = Math.toIntExact(Tensor.elementCount(shape));
+        // the typed getters copy native memory once into a heap buffer whose array we keep
+        Object data = switch (type) {
+            case FLOAT -> arrayOf(tensor.getFloatBuffer(), count);
+            case DOUBLE -> arrayOf(tensor.getDoubleBuffer(), count);
+            case INT64 -> arrayOf(tensor.getLongBuffer(), count);
+            case INT32 -> arrayOf(tensor.getIntBuffer(), count);
+            case INT16, FLOAT16, BFLOAT16 -> arrayOf(tensor.getShortBuffer(), count);
+            case INT8, UINT8, BOOL -> arrayOf(tensor.getByteBuffer(), count);
+            default -> fromRawBytes(name, tensor, type, count);
+        };
+        return new Tensor(type, shape, data);
+    }
+
+    /** Element types ORT Java has no typed getter for (UINT16, UINT32, UINT64): read the raw native-order bytes. */
+    private static Object fromRawBytes(String name, OnnxTensor tensor, DataType type, int count) {
         ByteBuffer raw = tensor.getByteBuffer();
         if (raw == null) {
             throw new Pot4jException("MODEL_ERROR", "output '" + name + "' of type " + type + " cannot be read as numbers");
         }
         raw.order(ByteOrder.nativeOrder()).rewind();
-        Object data = switch (type) {
-            case FLOAT -> { float[] a = new float[count]; raw.asFloatBuffer().get(a); yield a; }
-            case DOUBLE -> { double[] a = new double[count]; raw.asDoubleBuffer().get(a); yield a; }
-            case INT64, UINT64 -> { long[] a = new long[count]; raw.asLongBuffer().get(a); yield a; }
-            case INT32, UINT32 -> { int[] a = new int[count]; raw.asIntBuffer().get(a); yield a; }
-            case INT16, UINT16, FLOAT16, BFLOAT16 -> { short[] a = new short[count]; raw.asShortBuffer().get(a); yield a; }
-            case INT8, UINT8, BOOL -> { byte[] a = new byte[count]; raw.get(a); yield a; }
+        return switch (type) {
+            case UINT64 -> { long[] a = new long[count]; raw.asLongBuffer().get(a); yield a; }
+            case UINT32 -> { int[] a = new int[count]; raw.asIntBuffer().get(a); yield a; }
+            case UINT16 -> { short[] a = new short[count]; raw.asShortBuffer().get(a); yield a; }
             default -> throw new Pot4jException("MODEL_ERROR", "output '" + name + "' has unsupported type " + type);
         };
-        return new Tensor(type, shape, data);
+    }
+
+    private static Object arrayOf(Buffer buffer, int count) {
+        if (buffer == null) {
+            throw new Pot4jException("INFERENCE_ERROR", "ONNX Runtime returned no data for a tensor of " + count + " elements");
+        }
+        if (buffer.hasArray() && buffer.arrayOffset() == 0 && java.lang.reflect.Array.getLength(buffer.array()) == count) {
+            return buffer.array();
+        }
+        buffer.rewind();
+        if (buffer instanceof FloatBuffer b) { float[] a = new float[count]; b.get(a); return a; }
+        if (buffer instanceof DoubleBuffer b) { double[] a = new double[count]; b.get(a); return a; }
+        if (buffer instanceof LongBuffer b) { long[] a = new long[count]; b.get(a); return a; }
+        if (buffer instanceof IntBuffer b) { int[] a = new int[count]; b.get(a); return a; }
+        if (buffer instanceof ShortBuffer b) { short[] a = new short[count]; b.get(a); return a; }
+        ByteBuffer bytes = (ByteBuffer) buffer;
+        byte[] a = new byte[count];
+        bytes.get(a);
+        return a;
     }
 
     private static OnnxJavaType javaType(String inputName, DataType type) {

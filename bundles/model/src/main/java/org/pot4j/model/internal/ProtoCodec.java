@@ -215,10 +215,13 @@ public final class ProtoCodec {
         String domain = metadata.remove(MODEL_DOMAIN);
         String modelVersion = metadata.remove(MODEL_VERSION);
         String graphDoc = metadata.remove(GRAPH_DOC_STRING);
-        ModelProto.Builder model = ModelProto.newBuilder()
-                .setIrVersion(graph.irVersion())
-                .setProducerName(graph.producerName())
-                .setProducerVersion(graph.producerVersion());
+        ModelProto.Builder model = ModelProto.newBuilder().setIrVersion(graph.irVersion());
+        if (graph.producerName() != null && !graph.producerName().isEmpty()) {
+            model.setProducerName(graph.producerName());
+        }
+        if (graph.producerVersion() != null && !graph.producerVersion().isEmpty()) {
+            model.setProducerVersion(graph.producerVersion());
+        }
         if (domain != null) {
             model.setDomain(domain);
         }

@@ -1,0 +1,433 @@
+package org.pot4j.algorithm.minmax.internal;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.pot4j.api.InvalidInputException;
+import org.pot4j.api.device.HardwareConfig;
+import org.pot4j.api.device.OperationConfig;
+import org.pot4j.api.device.QuantizationSpace;
+import org.pot4j.api.graph.Graph;
+import org.pot4j.api.graph.Node;
+import org.pot4j.api.graph.ValueInfo;
+import org.pot4j.api.params.Parameters;
+import org.pot4j.api.plan.QuantizationPlan;
+import org.pot4j.api.plan.QuantizationPoint;
+import org.pot4j.api.plan.Quantizer;
+import org.pot4j.api.statistics.Reducer;
+import org.pot4j.api.statistics.StatisticRequest;
+import org.pot4j.api.statistics.Statistics;
+import org.pot4j.api.tensor.DataType;
+import org.pot4j.api.tensor.Tensor;
+
+/**
+ * Decides, for one model, device and parameter set, which op inputs are quantized and how
+ * (the same answer in both phases: statistics and apply), then turns statistics into ranges.
+ * Deterministic: graph order, ordered maps, no clocks or randomness.
+ */
+final class MinMaxPlanner {
+
+    /** One quantization point with its space; activation sign is decided later from statistics. */
+    record PointSpec(QuantizationPoint point, String opType, int bits, boolean symmetric, int axis, Long levelLow,
+                     Long levelHigh, RangeEstimator estimator) {
+    }
+
+    private final Graph graph;
+    private final HardwareConfig hardware;
+    private final Parameters params;
+    private final String preset;
+    private final String effectivePreset;
+    private final List<String> notes = new ArrayList<>();
+    private final Map<String, String> ignored = new LinkedHashMap<>();
+    private final List<PointSpec> points = new ArrayList<>();
+    private final List<Set<String>> unifiedGroups = new ArrayList<>();
+
+    MinMaxPlanner(Graph graph, HardwareConfig hardware, Parameters validatedParams, QuantizationPlan previous) {
+        this.graph = graph;
+        this.hardware = hardware;
+        this.params = validatedParams;
+        this.preset = params.string("preset", "performance");
+        // POT: the accuracy preset (asymmetric weights) is not used on CPU-like devices; it becomes mixed.
+        if (preset.equals("accuracy") && List.of("CPU", "GPU", "ANY").contains(hardware.device())) {
+            this.effectivePreset = "mixed";
+            notes.add("preset accuracy maps to mixed on " + hardware.device() + " (as in POT)");
+        } else {
+            this.effectivePreset = preset;
+        }
+        if (previous != null) {
+            ignored.putAll(previous.ignoredNodes());
+        }
+        List<Parameters> scopes = new ArrayList<>();
+        params.optionalObject("ignored").ifPresent(scopes::add);
+        params.optionalObject("ignored_scope").ifPresent(scopes::add);
+        IgnoredScope.resolve(graph, scopes).forEach(ignored::putIfAbsent);
+        plan();
+    }
+
+    List<PointSpec> points() {
+        return points;
+    }
+
+    Map<String, String> ignored() {
+        return ignored;
+    }
+
+    List<String> notes() {
+        return notes;
+    }
+
+    String preset() {
+        return preset;
+    }
+
+    String effectivePreset() {
+        return effectivePreset;
+    }
+
+    /** The activation statistics the ranges need, without duplicates, in point order. */
+    List<StatisticRequest> requests() {
+        Set<StatisticRequest> requests = new LinkedHashSet<>();
+        for (PointSpec spec : points) {
+            if (!spec.point().isWeight()) {
+                requests.add(spec.estimator().min().request(spec.point().tensor(), false));
+                requests.add(spec.estimator().max().request(spec.point().tensor(), true));
+            }
+        }
+        return List.copyOf(requests);
+    }
+
+    private void plan() {
+        Optional<Parameters> weightsBlock = params.optionalObject("weights").map(b -> b.validate(MinMaxParameters.block()));
+        Optional<Parameters> activationsBlock = params.optionalObject("activations").map(b -> b.validate(MinMaxParameters.block()));
+        boolean symmetricWeights = !effectivePreset.equals("accuracy");
+        boolean symmetricActivations = effectivePreset.equals("performance");
+        Map<String, Set<String>> unifiedByTensor = new LinkedHashMap<>();
+        for (Node node : graph.nodes()) {
+            Optional<OperationConfig> found = operation(node);
+            if (found.isEmpty() || (found.get().activations().isEmpty() && found.get().weights().isEmpty())) {
+                continue;
+            }
+            OperationConfig op = found.get();
+            if (ignored.containsKey(node.name())) {
+                continue;
+            }
+            List<PointSpec> nodePoints = new ArrayList<>();
+            List<Integer> activationIndices = new ArrayList<>(op.activationInputs());
+            for (int index : op.weightInputs()) {
+                String tensor = node.input(index);
+                if (tensor.isEmpty()) {
+                    continue;
+                }
+                if (graph.isInitializer(tensor)) {
+                    Tensor weight = graph.initializers().get(tensor);
+                    if (weight.type() != DataType.FLOAT || op.weights().isEmpty()) {
+                        continue;
+                    }
+                    QuantizationSpace space = choose(op, op.weights(), symmetricWeights, weightsBlock, "weights");
+                    int axis = space.perChannel() ? channelAxis(node, weight) : -1;
+                    RangeEstimator estimator = RangeEstimator.forWeights(space.symmetric(),
+                            weightsBlock.flatMap(b -> b.optionalObject("range_estimator")));
+                    nodePoints.add(new PointSpec(new QuantizationPoint(node.name(), index, tensor, QuantizationPoint.Kind.WEIGHT),
+                            node.opType(), bits(space, weightsBlock), space.symmetric(), axis,
+                            level(space.levelLow(), weightsBlock, "level_low"), level(space.levelHigh(), weightsBlock, "level_high"),
+                            estimator));
+                } else if (!activationIndices.contains(index)) {
+                    // MatMul of two activations: the second operand is quantized like the first.
+                    activationIndices.add(index);
+                }
+            }
+            List<String> activationTensors = new ArrayList<>();
+            for (int index : activationIndices) {
+                String tensor = node.input(index);
+                if (tensor.isEmpty() || isConstant(tensor) || !isFloat(tensor) || op.activations().isEmpty()) {
+                    continue;
+                }
+                QuantizationSpace space = choose(op, op.activations(), symmetricActivations, activationsBlock, "activations");
+                RangeEstimator estimator = RangeEstimator.forActivations(space.symmetric(),
+                        activationsBlock.flatMap(b -> b.optionalObject("range_estimator")));
+                nodePoints.add(new PointSpec(new QuantizationPoint(node.name(), index, tensor, QuantizationPoint.Kind.ACTIVATION),
+                        node.opType(), bits(space, activationsBlock), space.symmetric(), -1,
+                        level(space.levelLow(), activationsBlock, "level_low"),
+                        level(space.levelHigh(), activationsBlock, "level_high"), estimator));
+                activationTensors.add(tensor);
+            }
+            nodePoints.sort((a, b) -> Integer.compare(a.point().inputIndex(), b.point().inputIndex()));
+            points.addAll(nodePoints);
+            if (op.unifiedScales() && new LinkedHashSet<>(activationTensors).size() > 1) {
+                unify(unifiedByTensor, new LinkedHashSet<>(activationTensors));
+            }
+        }
+        unifiedByTensor.values().stream().distinct().forEach(unifiedGroups::add);
+    }
+
+    private static void unify(Map<String, Set<String>> byTensor, Set<String> tensors) {
+        Set<String> merged = new LinkedHashSet<>();
+        for (String tensor : tensors) {
+            merged.addAll(byTensor.getOrDefault(tensor, Set.of(tensor)));
+        }
+        for (String tensor : merged) {
+            byTensor.put(tensor, merged);
+        }
+    }
+
+    /** The device's config for a node: by op type, and the config's attributes must match. */
+    private Optional<OperationConfig> operation(Node node) {
+        return hardware.operations().stream()
+                .filter(o -> o.opType().equals(node.opType()) && IgnoredScope.attributesMatch(node, o.attributes()))
+                .findFirst();
+    }
+
+    /**
+     * The space for one input: the user's bits/mode/granularity must be allowed by the device
+     * (else a named error); among the allowed ones, the preset's mode is preferred.
+     */
+    private QuantizationSpace choose(OperationConfig op, List<QuantizationSpace> allowed, boolean presetSymmetric,
+                                     Optional<Parameters> block, String kind) {
+        List<QuantizationSpace> candidates = allowed;
+        if (block.isPresent()) {
+            Parameters b = block.get();
+            if (b.has("bits")) {
+                long bits = b.integer("bits");
+                candidates = require(candidates, s -> s.bits() == bits, b, "bits", bits, op, allowed, kind);
+            }
+            if (b.has("mode")) {
+                String mode = b.string("mode");
+                candidates = require(candidates, s -> s.mode().equals(mode), b, "mode", mode, op, allowed, kind);
+            }
+            if (b.has("granularity")) {
+                String granularity = b.string("granularity");
+                candidates = require(candidates, s -> s.granularity().equals(granularity), b, "granularity", granularity,
+                        op, allowed, kind);
+            }
+        }
+        String wanted = presetSymmetric ? "symmetric" : "asymmetric";
+        for (QuantizationSpace space : candidates) {
+            if (space.mode().equals(wanted)) {
+                return space;
+            }
+        }
+        QuantizationSpace fallback = candidates.get(0);
+        String note = hardware.device() + " requires " + fallback.mode() + " " + kind + " for " + op.opType()
+                + " (preset " + preset + " asked for " + wanted + ")";
+        if (!notes.contains(note)) {
+            notes.add(note);
+        }
+        return fallback;
+    }
+
+    private List<QuantizationSpace> require(List<QuantizationSpace> candidates,
+                                            java.util.function.Predicate<QuantizationSpace> test, Parameters block,
+                                            String field, Object value, OperationConfig op,
+                                            List<QuantizationSpace> allowed, String kind) {
+        List<QuantizationSpace> kept = candidates.stream().filter(test).toList();
+        if (kept.isEmpty()) {
+            throw new InvalidInputException(block.pathOf(field), value, hardware.device() + " allows for " + op.opType()
+                    + " " + kind + ": " + allowed.stream().map(MinMaxPlanner::describe).collect(Collectors.joining("; ")));
+        }
+        return kept;
+    }
+
+    static String describe(QuantizationSpace s) {
+        return s.bits() + "-bit " + s.mode() + " " + s.granularity()
+                + (s.levelLow() == null ? "" : " [" + s.levelLow() + ", " + s.levelHigh() + "]");
+    }
+
+    private static int bits(QuantizationSpace space, Optional<Parameters> block) {
+        return space.bits();
+    }
+
+    private static Long level(Long fromSpace, Optional<Parameters> block, String key) {
+        return block.filter(b -> b.has(key)).map(b -> b.integer(key)).orElse(fromSpace);
+    }
+
+    /** Output-channel axis of a weight: Conv 0, ConvTranspose 1, Gemm by transB, MatMul the last. */
+    static int channelAxis(Node node, Tensor weight) {
+        return switch (node.opType()) {
+            case "ConvTranspose" -> 1;
+            case "Gemm" -> node.intAttribute("transB", 0) == 1 ? 0 : 1;
+            case "MatMul" -> weight.rank() - 1;
+            default -> 0;
+        };
+    }
+
+    private boolean isConstant(String tensor) {
+        return graph.isInitializer(tensor) || graph.producer(tensor).map(n -> n.opType().equals("Constant")).orElse(false);
+    }
+
+    private boolean isFloat(String tensor) {
+        return graph.valueInfo(tensor).map(ValueInfo::type).map(t -> t == DataType.FLOAT).orElse(true);
+    }
+
+    // ---------------------------------------------------------------- ranges
+
+    /** Turns specs and statistics into a plan; {@code sevenBit} names the points the saturation fix narrows. */
+    QuantizationPlan build(Statistics statistics, Set<QuantizationPoint> sevenBit) {
+        int samples = statistics == null ? 0 : statistics.samples();
+        Map<String, float[]> activationRange = new LinkedHashMap<>();
+        Map<String, PointSpec> firstSpec = new LinkedHashMap<>();
+        for (PointSpec spec : points) {
+            if (!spec.point().isWeight() && !activationRange.containsKey(spec.point().tensor())) {
+                activationRange.put(spec.point().tensor(), activationRange(spec, statistics));
+                firstSpec.put(spec.point().tensor(), spec);
+            }
+        }
+        for (Set<String> group : unifiedGroups) {
+            float lo = Float.POSITIVE_INFINITY;
+            float hi = Float.NEGATIVE_INFINITY;
+            for (String tensor : group) {
+                lo = Math.min(lo, activationRange.get(tensor)[0]);
+                hi = Math.max(hi, activationRange.get(tensor)[1]);
+            }
+            for (String tensor : group) {
+                activationRange.put(tensor, new float[] {lo, hi});
+            }
+        }
+        QuantizationPlan plan = new QuantizationPlan();
+        plan.ignoredNodes().putAll(ignored);
+        unifiedGroups.forEach(g -> plan.unifiedScaleGroups().add(new LinkedHashSet<>(g)));
+        for (PointSpec spec : points) {
+            Quantizer quantizer = spec.point().isWeight() ? weightQuantizer(spec)
+                    : activationQuantizer(spec, activationRange.get(spec.point().tensor()), samples,
+                    unifiedGroups.stream().anyMatch(g -> g.contains(spec.point().tensor())));
+            if (sevenBit.contains(spec.point())) {
+                quantizer = saturationFix(quantizer);
+            }
+            plan.quantizers().put(spec.point(), quantizer);
+        }
+        return plan;
+    }
+
+    /** [low end, high end] as estimated; for symmetric specs the high end is a magnitude. */
+    private static float[] activationRange(PointSpec spec, Statistics statistics) {
+        String tensor = spec.point().tensor();
+        RangeEstimator.End min = spec.estimator().min();
+        RangeEstimator.End max = spec.estimator().max();
+        float lo = min.clip(statistics.get(min.request(tensor, false))[0], false);
+        float hi = max.clip(statistics.get(max.request(tensor, true))[0], true);
+        if (spec.symmetric()) {
+            hi = Math.abs(hi);
+        }
+        return new float[] {lo, hi};
+    }
+
+    private static Quantizer activationQuantizer(PointSpec spec, float[] range, int samples, boolean unified) {
+        float lo = range[0];
+        float hi = range[1];
+        String source = "min: " + spec.estimator().min().describe(samples) + "; max: "
+                + spec.estimator().max().describe(samples) + (unified ? "; unified scale group" : "");
+        if (spec.symmetric()) {
+            boolean signed = lo < 0;
+            long[] levels = Quantizer.levels(spec.bits(), signed, true);
+            long low = spec.levelLow() != null ? spec.levelLow() : levels[0];
+            long high = spec.levelHigh() != null ? spec.levelHigh() : levels[1];
+            return new Quantizer(spec.bits(), true, -1, low, high, new float[] {signed ? -hi : 0f}, new float[] {hi}, source);
+        }
+        long[] levels = Quantizer.levels(spec.bits(), false, false);
+        long low = spec.levelLow() != null ? spec.levelLow() : levels[0];
+        long high = spec.levelHigh() != null ? spec.levelHigh() : levels[1];
+        return new Quantizer(spec.bits(), false, -1, low, high, new float[] {Math.min(lo, hi)}, new float[] {hi}, source);
+    }
+
+    private Quantizer weightQuantizer(PointSpec spec) {
+        Tensor weight = graph.initializers().get(spec.point().tensor());
+        float[] data = weight.floats();
+        long[] shape = weight.shape();
+        int axis = spec.axis();
+        int channels = axis < 0 ? 1 : (int) shape[axis];
+        int inner = 1;
+        for (int d = axis + 1; axis >= 0 && d < shape.length; d++) {
+            inner *= (int) shape[d];
+        }
+        int outer = axis < 0 ? 1 : data.length / (channels * inner);
+        if (axis < 0) {
+            inner = data.length;
+        }
+        float[] mins = new float[channels];
+        float[] maxs = new float[channels];
+        float[] values = new float[outer * inner];
+        RangeEstimator.End minEnd = spec.estimator().min();
+        RangeEstimator.End maxEnd = spec.estimator().max();
+        for (int c = 0; c < channels; c++) {
+            int k = 0;
+            for (int o = 0; o < outer; o++) {
+                System.arraycopy(data, (o * channels + c) * inner, values, k, inner);
+                k += inner;
+            }
+            float hi = maxEnd.clip(reduce(values, maxEnd, true), true);
+            if (spec.symmetric()) {
+                hi = Math.abs(hi);
+                mins[c] = -hi;
+                maxs[c] = hi;
+            } else {
+                mins[c] = Math.min(minEnd.clip(reduce(values, minEnd, false), false), hi);
+                maxs[c] = hi;
+            }
+        }
+        long[] levels = Quantizer.levels(spec.bits(), true, spec.symmetric());
+        long low = spec.levelLow() != null ? spec.levelLow() : levels[0];
+        long high = spec.levelHigh() != null ? spec.levelHigh() : levels[1];
+        String source = (axis < 0 ? "per-tensor " : "per-channel (axis " + axis + ") ")
+                + (spec.symmetric() ? maxEnd.type().configName() : minEnd.type().configName() + "/" + maxEnd.type().configName())
+                + " of the weights";
+        return new Quantizer(spec.bits(), spec.symmetric(), axis, low, high, mins, maxs, source);
+    }
+
+    /** One reducer over a whole array (weights are a single "sample"). */
+    static float reduce(float[] values, RangeEstimator.End end, boolean high) {
+        Reducer type = end.type();
+        switch (type) {
+            case MIN: {
+                float m = Float.POSITIVE_INFINITY;
+                for (float v : values) m = Math.min(m, v);
+                return m;
+            }
+            case MAX: {
+                float m = Float.NEGATIVE_INFINITY;
+                for (float v : values) m = Math.max(m, v);
+                return m;
+            }
+            case ABS_MAX: {
+                float m = 0;
+                for (float v : values) m = Math.max(m, Math.abs(v));
+                return m;
+            }
+            case QUANTILE:
+            case ABS_QUANTILE: {
+                float[] sorted = values.clone();
+                if (type == Reducer.ABS_QUANTILE) {
+                    for (int i = 0; i < sorted.length; i++) sorted[i] = Math.abs(sorted[i]);
+                }
+                Arrays.sort(sorted);
+                double q = type == Reducer.ABS_QUANTILE || high ? 1 - end.outlierProb() : end.outlierProb();
+                return quantile(sorted, q);
+            }
+            case MEAN: {
+                double s = 0;
+                for (float v : values) s += v;
+                return (float) (s / values.length);
+            }
+            default:
+                throw new IllegalStateException("reducer " + type);
+        }
+    }
+
+    /** Linear interpolation between order statistics (numpy's default). */
+    static float quantile(float[] sorted, double q) {
+        double position = q * (sorted.length - 1);
+        int below = (int) Math.floor(position);
+        int above = Math.min(below + 1, sorted.length - 1);
+        double fraction = position - below;
+        return (float) (sorted[below] + (sorted[above] - sorted[below]) * fraction);
+    }
+
+    /** POT's saturation fix: 8-bit weights become 7-bit ([-63, 63] symmetric, [-64, 63] asymmetric). */
+    static Quantizer saturationFix(Quantizer q) {
+        return q.symmetric() ? q.withLevels(7, -63, 63) : q.withLevels(7, -64, 63);
+    }
+}

@@ -1,0 +1,133 @@
+package org.pot4j.algorithm.minmax.internal;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.osgi.service.component.annotations.Component;
+import org.pot4j.api.algorithm.AlgorithmContext;
+import org.pot4j.api.algorithm.QuantizationAlgorithm;
+import org.pot4j.api.params.ParameterDescriptor;
+import org.pot4j.api.params.Parameters;
+import org.pot4j.api.plan.QuantizationPlan;
+import org.pot4j.api.plan.QuantizationPoint;
+import org.pot4j.api.plan.Quantizer;
+import org.pot4j.api.statistics.StatisticRequest;
+import org.pot4j.api.statistics.Statistics;
+
+/**
+ * POT's MinMaxQuantization: quantizes the inputs of every op the device's hardware config
+ * quantizes (minus the ignored scope) in the space the preset and the user's overrides pick,
+ * with activation ranges from one statistics pass and weight ranges from the weights
+ * themselves. Applies the saturation fix (7-bit weights) where the device reports no VNNI.
+ */
+@Component(service = QuantizationAlgorithm.class, property = QuantizationAlgorithm.PROPERTY + "=MinMaxQuantization")
+public final class MinMaxQuantization implements QuantizationAlgorithm {
+
+    @Override
+    public List<ParameterDescriptor> parameters() {
+        return MinMaxParameters.top();
+    }
+
+    @Override
+    public List<StatisticRequest> statistics(AlgorithmContext context) {
+        return planner(context).requests();
+    }
+
+    @Override
+    public void apply(AlgorithmContext context, Statistics statistics) {
+        MinMaxPlanner planner = planner(context);
+        context.checkCancelled();
+        Parameters params = context.parameters().validate(parameters());
+        Map<String, Object> saturation = new LinkedHashMap<>();
+        Set<QuantizationPoint> sevenBit = saturationFix(planner, params.string("saturation_fix", "first_layer"),
+                context.hardware().properties(), saturation);
+        QuantizationPlan plan = planner.build(statistics, sevenBit);
+        context.setPlan(plan);
+
+        List<Map<String, Object>> points = new ArrayList<>();
+        plan.quantizers().forEach((point, q) -> points.add(describe(point, q)));
+        context.report("quantization_points", points);
+        context.report("ignored_nodes", new LinkedHashMap<>(plan.ignoredNodes()));
+        context.report("saturation_fix", saturation);
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("device", context.hardware().device());
+        summary.put("preset", planner.preset());
+        summary.put("effective_preset", planner.effectivePreset());
+        summary.put("quantized_nodes", plan.quantizedNodes().size());
+        summary.put("statistics_samples", statistics == null ? 0 : statistics.samples());
+        summary.put("notes", planner.notes());
+        context.report("min_max_quantization", summary);
+    }
+
+    private MinMaxPlanner planner(AlgorithmContext context) {
+        Parameters params = context.parameters().validate(parameters());
+        return new MinMaxPlanner(context.model(), context.hardware(), params, context.plan());
+    }
+
+    /**
+     * Which weight points get 7 bits: only where the device says VNNI is absent, and only 8-bit
+     * weights; first_layer = the first quantized node with weights in graph order.
+     */
+    static Set<QuantizationPoint> saturationFix(MinMaxPlanner planner, String mode, Map<String, String> deviceProperties,
+                                                Map<String, Object> report) {
+        String vnni = deviceProperties.get("vnni");
+        report.put("mode", mode);
+        report.put("vnni", vnni == null ? "not reported by the device" : vnni);
+        Set<QuantizationPoint> points = new LinkedHashSet<>();
+        if (mode.equals("no")) {
+            report.put("applied", false);
+            report.put("reason", "saturation_fix is no");
+            return points;
+        }
+        if (!"false".equals(vnni)) {
+            report.put("applied", false);
+            report.put("reason", vnni == null ? "the device does not use VNNI-less int8 kernels"
+                    : "the CPU has VNNI: u8 x s8 products cannot saturate");
+            return points;
+        }
+        String firstNode = null;
+        for (MinMaxPlanner.PointSpec spec : planner.points()) {
+            if (!spec.point().isWeight() || spec.bits() != 8) {
+                continue;
+            }
+            if (firstNode == null) {
+                firstNode = spec.point().nodeName();
+            }
+            if (mode.equals("all") || spec.point().nodeName().equals(firstNode)) {
+                points.add(spec.point());
+            }
+        }
+        report.put("applied", !points.isEmpty());
+        report.put("reason", "no VNNI on this CPU: 7-bit weights avoid int16 saturation of u8 x s8 products");
+        report.put("nodes", points.stream().map(QuantizationPoint::nodeName).distinct().toList());
+        return points;
+    }
+
+    static Map<String, Object> describe(QuantizationPoint point, Quantizer q) {
+        Map<String, Object> entry = new LinkedHashMap<>();
+        entry.put("node", point.nodeName());
+        entry.put("input", point.inputIndex());
+        entry.put("tensor", point.tensor());
+        entry.put("kind", point.kind().name().toLowerCase());
+        entry.put("bits", q.bits());
+        entry.put("mode", q.symmetric() ? "symmetric" : "asymmetric");
+        entry.put("granularity", q.perChannel() ? "perchannel" : "pertensor");
+        if (q.perChannel()) {
+            entry.put("axis", q.axis());
+        }
+        entry.put("level_low", q.levelLow());
+        entry.put("level_high", q.levelHigh());
+        entry.put("signed", q.signed());
+        if (!q.perChannel()) {
+            entry.put("min", q.min()[0]);
+            entry.put("max", q.max()[0]);
+            entry.put("scale", q.scales()[0]);
+            entry.put("zero_point", q.zeroPoints()[0]);
+        }
+        entry.put("range_source", q.rangeSource());
+        return entry;
+    }
+}

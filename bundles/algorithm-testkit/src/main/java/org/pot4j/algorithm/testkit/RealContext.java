@@ -1,0 +1,206 @@
+package org.pot4j.algorithm.testkit;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import org.pot4j.api.InvalidInputException;
+import org.pot4j.api.Pot4jException;
+import org.pot4j.api.algorithm.AlgorithmContext;
+import org.pot4j.api.algorithm.EvaluationResult;
+import org.pot4j.api.algorithm.QuantizationAlgorithm;
+import org.pot4j.api.backend.InferenceBackend;
+import org.pot4j.api.backend.InferenceSession;
+import org.pot4j.api.backend.SessionOptions;
+import org.pot4j.api.data.Dataset;
+import org.pot4j.api.device.HardwareConfig;
+import org.pot4j.api.graph.Graph;
+import org.pot4j.api.params.Parameters;
+import org.pot4j.api.plan.QuantizationPlan;
+import org.pot4j.api.statistics.StatisticRequest;
+import org.pot4j.api.statistics.Statistics;
+import org.pot4j.api.tensor.Tensor;
+import org.pot4j.backend.onnxruntime.internal.OnnxRuntimeBackend;
+import org.pot4j.model.QdqWriter;
+import org.pot4j.stats.StatisticsCollector;
+
+/**
+ * An AlgorithmContext made of real parts, for algorithm tests: ONNX Runtime sessions on the
+ * model (QDQ-written with {@link QdqWriter} when a plan is given), the one-pass
+ * {@link StatisticsCollector}, Fashion-MNIST IDX data, top-1 accuracy. {@link #run} does what an
+ * orchestrator does: validates parameters, collects the algorithm's declared statistics on the
+ * FP32 model over the calibration subset, then applies. Counts statistics passes.
+ */
+public final class RealContext implements AlgorithmContext {
+    private final HardwareConfig hardware;
+    private final IdxDataset calibration;
+    private final IdxDataset validation;
+    private final Map<String, QuantizationAlgorithm> algorithms = new LinkedHashMap<>();
+    private final Map<String, Object> reports = new LinkedHashMap<>();
+    private final InferenceBackend backend = new OnnxRuntimeBackend(1, SessionOptions.OptimizationLevel.ALL);
+    private final StatisticsCollector collector = new StatisticsCollector();
+    private Graph model;
+    private QuantizationPlan plan = new QuantizationPlan();
+    private Parameters parameters = Parameters.empty("params");
+    private int passes;
+
+    public RealContext(Graph model, HardwareConfig hardware, IdxDataset calibration, IdxDataset validation) {
+        this.model = model;
+        this.hardware = hardware;
+        this.calibration = calibration;
+        this.validation = validation;
+    }
+
+    public RealContext register(String name, QuantizationAlgorithm algorithm) {
+        algorithms.put(name, algorithm);
+        return this;
+    }
+
+    public Map<String, Object> reports() {
+        return reports;
+    }
+
+    public int statisticsPasses() {
+        return passes;
+    }
+
+    public void setParameters(Parameters parameters) {
+        this.parameters = parameters;
+    }
+
+    @Override public String jobId() { return "test"; }
+    @Override public Parameters parameters() { return parameters; }
+    @Override public Graph model() { return model; }
+    @Override public void setModel(Graph model) { this.model = model; }
+    @Override public QuantizationPlan plan() { return plan; }
+    @Override public void setPlan(QuantizationPlan plan) { this.plan = plan; }
+    @Override public String deviceName() { return hardware.device(); }
+    @Override public HardwareConfig hardware() { return hardware; }
+    @Override public String modelType() { return null; }
+    @Override public Dataset calibrationData() { return calibration; }
+    @Override public Optional<Dataset> validationData() { return Optional.ofNullable(validation); }
+
+    @Override
+    public int[] calibrationIndices(int subsetSize, boolean shuffle, long seed) {
+        if (subsetSize > calibration.size()) {
+            throw new InvalidInputException("stat_subset_size", subsetSize,
+                    "at most the calibration dataset's size " + calibration.size());
+        }
+        int[] all = new int[calibration.size()];
+        for (int i = 0; i < all.length; i++) {
+            all[i] = i;
+        }
+        if (shuffle) {
+            Random random = new Random(seed);
+            for (int i = all.length - 1; i > 0; i--) {
+                int j = random.nextInt(i + 1);
+                int t = all[i];
+                all[i] = all[j];
+                all[j] = t;
+            }
+        }
+        return java.util.Arrays.copyOf(all, subsetSize);
+    }
+
+    @Override
+    public Statistics collect(Graph graph, QuantizationPlan quantization, int[] sampleIndices, List<StatisticRequest> requests) {
+        passes++;
+        Graph runnable = quantization == null ? graph : QdqWriter.apply(graph, quantization);
+        SessionOptions options = SessionOptions.defaults().withThreads(1)
+                .withExtraOutputs(StatisticsCollector.tensors(requests));
+        try (InferenceSession session = backend.open(runnable, options)) {
+            return collector.collect(session, requests, calibration, graph.inputs().get(0).name(), sampleIndices, null,
+                    null);
+        }
+    }
+
+    @Override
+    public EvaluationResult evaluate(Graph graph, QuantizationPlan quantization, int[] sampleIndices) {
+        double accuracy = accuracy(graph, quantization, validation.size());
+        return new EvaluationResult(Map.of("accuracy", accuracy), Map.of(), Map.of("accuracy", true), sampleIndices);
+    }
+
+    /** Top-1 accuracy on the first {@code n} validation samples. */
+    public double accuracy(Graph graph, QuantizationPlan quantization, int n) {
+        Graph runnable = quantization == null ? graph : QdqWriter.apply(graph, quantization);
+        int correct = 0;
+        int batch = 100;
+        try (InferenceSession session = backend.open(runnable, SessionOptions.defaults().withThreads(1))) {
+            String input = graph.inputs().get(0).name();
+            String output = graph.outputs().get(0).name();
+            for (int from = 0; from < n; from += batch) {
+                int count = Math.min(batch, n - from);
+                Tensor logits = session.run(Map.of(input, validation.batch(from, count)), List.of(output)).get(output);
+                float[] values = logits.toFloats();
+                int classes = values.length / count;
+                for (int i = 0; i < count; i++) {
+                    int best = 0;
+                    for (int c = 1; c < classes; c++) {
+                        if (values[i * classes + c] > values[i * classes + best]) {
+                            best = c;
+                        }
+                    }
+                    if (best == validation.label(from + i)) {
+                        correct++;
+                    }
+                }
+            }
+        }
+        return correct / (double) n;
+    }
+
+    @Override
+    public InferenceSession openSession(Graph graph, QuantizationPlan quantization, SessionOptions options) {
+        return backend.open(quantization == null ? graph : QdqWriter.apply(graph, quantization), options);
+    }
+
+    @Override
+    public Optional<QuantizationAlgorithm> algorithm(String name) {
+        return Optional.ofNullable(algorithms.get(name));
+    }
+
+    @Override
+    public void run(String name, Parameters params) throws Exception {
+        QuantizationAlgorithm algorithm = algorithm(name).orElseThrow(() -> new Pot4jException("UNKNOWN_ALGORITHM",
+                name + " is not deployed"));
+        Parameters saved = parameters;
+        parameters = params.validate(algorithm.parameters());
+        try {
+            List<StatisticRequest> requests = algorithm.statistics(this);
+            Statistics statistics = null;
+            if (!requests.isEmpty()) {
+                int size = (int) parameters.integer("stat_subset_size", calibration.size());
+                int[] indices = calibrationIndices(Math.min(size, calibration.size()), parameters.bool("shuffle_data", false),
+                        parameters.integer("seed", 0));
+                statistics = collect(model, null, indices, requests);
+            }
+            algorithm.apply(this, statistics);
+        } finally {
+            parameters = saved;
+        }
+    }
+
+    @Override public void stage(String name) { }
+    @Override public void progress(long done, long total) { }
+    @Override public void metrics(String label, Map<String, Double> values) { }
+    @Override public void snapshot(String label, Graph graph, QuantizationPlan quantization, Map<String, Double> metrics) { }
+
+    @Override
+    public void report(String key, Object value) {
+        reports.put(key, value);
+    }
+
+    @Override public boolean isCancelled() { return false; }
+    @Override public void checkCancelled() { }
+
+    /** Convenience: a Parameters object from a map, with a POT-like path for error messages. */
+    public static Parameters params(Map<String, ?> values) {
+        return new Parameters(values, "compression.algorithms[0].params", null);
+    }
+
+    public static List<String> names(List<?> list) {
+        return new ArrayList<>(list.stream().map(String::valueOf).toList());
+    }
+}

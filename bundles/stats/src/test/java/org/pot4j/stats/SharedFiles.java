@@ -2,6 +2,7 @@ package org.pot4j.stats;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /** Locates the shared models and data beside the repository (../shared from the checkout root). */
 final class SharedFiles {
@@ -9,13 +10,20 @@ final class SharedFiles {
     private SharedFiles() {
     }
 
+    /** From the module directory (tests) or the checkout root (exec:java from the root); -Dpot4j.shared overrides. */
     static Path shared(String relative) {
-        Path path = Path.of(System.getProperty("user.dir")).resolve("../../../shared").resolve(relative).normalize();
-        if (!Files.isRegularFile(path)) {
-            throw new IllegalStateException("shared file " + relative + " not found at " + path
-                    + " (expected /work/shared beside the checkout; run from the module directory)");
+        Path here = Path.of(System.getProperty("user.dir"));
+        String override = System.getProperty("pot4j.shared");
+        List<Path> candidates = override != null ? List.of(Path.of(override))
+                : List.of(here.resolve("../../../shared"), here.resolve("../shared"));
+        for (Path base : candidates) {
+            Path path = base.resolve(relative).normalize();
+            if (Files.isRegularFile(path)) {
+                return path;
+            }
         }
-        return path;
+        throw new IllegalStateException("shared file " + relative + " not found under " + candidates
+                + " (expected the shared folder beside the checkout, or -Dpot4j.shared=DIR)");
     }
 
     static Path model(String name) {

@@ -19,7 +19,11 @@ public final class FusedReduction {
     private final Spec[] specs;
     private final boolean needsRaw;
     private final boolean needsAbs;
+    /** Above this many extreme ranks a copy and a selection are cheaper than the streaming buffer. */
+    static final int EXTREME_LIMIT = 64;
+
     private float[] scratch = new float[0];
+    private float[] extremeBuffer = new float[0];
 
     public FusedReduction(List<Spec> specs) {
         this.specs = specs.toArray(new Spec[0]);
@@ -105,6 +109,11 @@ public final class FusedReduction {
                     case ABS_MAX: value = Math.max(Math.abs(min[c]), Math.abs(max[c])); break;
                     case MEAN: value = (float) (sum[c] / perChannel); break;
                     case QUANTILE:
+                        if (extremeRanks(perChannel, spec.level()) <= EXTREME_LIMIT) {
+                            value = (float) extremeQuantile(data, offset, outer, channels, inner, c, false,
+                                    perChannel, spec.level());
+                            break;
+                        }
                         if (!rawCopied) {
                             gather(data, offset, outer, channels, inner, c, false);
                             rawCopied = true;
@@ -118,6 +127,11 @@ public final class FusedReduction {
             }
             for (int k = 0; k < specs.length; k++) {
                 if (specs[k].reducer() == Reducer.ABS_QUANTILE) {
+                    if (extremeRanks(perChannel, specs[k].level()) <= EXTREME_LIMIT) {
+                        out[k][outOffset + c] = (float) extremeQuantile(data, offset, outer, channels, inner, c, true,
+                                perChannel, specs[k].level());
+                        continue;
+                    }
                     if (!absCopied) {
                         gather(data, offset, outer, channels, inner, c, true);
                         absCopied = true;
@@ -126,6 +140,62 @@ public final class FusedReduction {
                 }
             }
         }
+    }
+
+    /**
+     * How many of the smallest or largest elements determine the q-quantile of n values (the
+     * fewer of the two). POT's quantiles (1e-4, 1 - 1e-4) need only a handful, found in one
+     * streaming pass with a tiny sorted buffer instead of a copy and a selection.
+     */
+    static int extremeRanks(int n, double q) {
+        double position = q * (n - 1);
+        int lower = (int) Math.floor(position);
+        int upper = Math.min(lower + 1, n - 1);
+        return Math.min(upper + 1, n - lower);
+    }
+
+    private double extremeQuantile(float[] data, int offset, int outer, int channels, int inner, int channel,
+                                   boolean abs, int n, double q) {
+        double position = q * (n - 1);
+        int lower = (int) Math.floor(position);
+        double fraction = position - lower;
+        int upper = Math.min(lower + 1, n - 1);
+        boolean fromBottom = upper + 1 <= n - lower;
+        int keep = fromBottom ? upper + 1 : n - lower;
+        // buffer sorted so that buffer[0] is the most extreme; 'sign' turns "largest" into "smallest"
+        float sign = fromBottom ? 1f : -1f;
+        float[] buffer = extremeBuffer.length >= keep ? extremeBuffer : (extremeBuffer = new float[keep]);
+        int filled = 0;
+        for (int o = 0; o < outer; o++) {
+            int start = offset + (o * channels + channel) * inner;
+            for (int i = 0; i < inner; i++) {
+                float raw = data[start + i];
+                float v = sign * (abs ? Math.abs(raw) : raw);
+                if (filled == keep) {
+                    if (v >= buffer[keep - 1]) continue;
+                    filled--;
+                }
+                int j = filled++;
+                while (j > 0 && buffer[j - 1] > v) {
+                    buffer[j] = buffer[j - 1];
+                    j--;
+                }
+                buffer[j] = v;
+            }
+        }
+        double a, b;
+        if (fromBottom) {
+            a = buffer[lower];
+            b = buffer[upper];
+        } else {  // the keep-th largest has rank lower; rank upper is one closer to the top
+            a = -buffer[keep - 1];
+            b = -buffer[keep - 1 - (upper - lower)];
+        }
+        if (fraction == 0.0) {
+            return a;
+        }
+        double difference = b - a;  // numpy's linear interpolation, as Quantiles
+        return fraction >= 0.5 ? b - difference * (1.0 - fraction) : a + difference * fraction;
     }
 
     private void gather(float[] data, int offset, int outer, int channels, int inner, int channel, boolean abs) {

@@ -1,0 +1,137 @@
+package org.pot4j.stats;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.IntFunction;
+import org.pot4j.api.statistics.Aggregator;
+import org.pot4j.api.statistics.Reducer;
+import org.pot4j.api.statistics.StatisticRequest;
+import org.pot4j.api.tensor.Tensor;
+
+/**
+ * Not a test: prints bare ONNX Runtime inference time over the 300 calibration samples, the time
+ * of one statistics pass over them for every activation input of every Conv/MatMul/Gemm node
+ * (per-tensor min + max, mean of abs_max, quantile 1e-4 and 1 - 1e-4, aggregated by mean), and
+ * their ratio (goal <= 1.3). Arguments: [model file name in shared/models] [batch] [rounds].
+ */
+public final class StatisticsBenchmark {
+
+    public static void main(String[] args) throws Exception {
+        String modelName = args.length > 0 ? args[0] : "cnn_relu.onnx";
+        int batch = args.length > 1 ? Integer.parseInt(args[1]) : StatisticsCollector.DEFAULT_BATCH_SIZE;
+        int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 7;
+        Path model = SharedFiles.model(modelName);
+        float[][] images = IdxImages.read(SharedFiles.shared("data/calib-300-images-idx3-ubyte.gz"));
+        int samples = images.length;
+        IntFunction<Map<String, Tensor>> inputs = IdxImages.inputs(images);
+        List<String> activations = OrtTestSession.activationInputsOfWeightedOps(model);
+
+        List<StatisticRequest> requests = new ArrayList<>();
+        for (String tensor : activations) {
+            requests.add(StatisticRequest.perTensor(tensor, Reducer.MIN, Aggregator.MEAN));
+            requests.add(StatisticRequest.perTensor(tensor, Reducer.MAX, Aggregator.MEAN));
+            requests.add(StatisticRequest.perTensor(tensor, Reducer.ABS_MAX, Aggregator.MEAN));
+            requests.add(new StatisticRequest(tensor, Reducer.QUANTILE, Aggregator.MEAN, -1, 1e-4, 0));
+            requests.add(new StatisticRequest(tensor, Reducer.QUANTILE, Aggregator.MEAN, -1, 1 - 1e-4, 0));
+        }
+        System.out.printf("model %s, %d samples, batch %d, %d rounds (median), %d activation tensors: %s%n",
+                modelName, samples, batch, rounds, activations.size(), activations);
+
+        try (OrtTestSession bare = new OrtTestSession(model, Set.of(), 0);
+             OrtTestSession withOutputs = new OrtTestSession(model, StatisticsCollector.tensors(requests), 0)) {
+            List<String> logits = List.of(bare.outputNames().get(0));
+            List<String> extra = List.copyOf(StatisticsCollector.tensors(requests));
+            StatisticsCollector collector = new StatisticsCollector(batch);
+            double[] bareTimes = new double[rounds], extraTimes = new double[rounds], collectTimes = new double[rounds];
+            CollectedStatistics statistics = null;
+            for (int round = -1; round < rounds; round++) { // round -1 warms up
+                long start = System.nanoTime();
+                runAll(bare, inputs, samples, batch, logits);
+                long afterBare = System.nanoTime();
+                runAll(withOutputs, inputs, samples, batch, extra);
+                long afterExtra = System.nanoTime();
+                statistics = collector.collect(withOutputs, requests, samples, inputs, null, null);
+                long afterCollect = System.nanoTime();
+                if (round >= 0) {
+                    bareTimes[round] = (afterBare - start) / 1e6;
+                    extraTimes[round] = (afterExtra - afterBare) / 1e6;
+                    collectTimes[round] = (afterCollect - afterExtra) / 1e6;
+                }
+            }
+            // the reduction alone: replay recorded outputs through a session that does no work
+            List<Map<String, Tensor>> recorded = new ArrayList<>();
+            for (int done = 0; done < samples; done += batch) {
+                int count = Math.min(batch, samples - done);
+                List<Map<String, Tensor>> perSample = new ArrayList<>();
+                for (int i = 0; i < count; i++) perSample.add(inputs.apply(done + i));
+                recorded.add(withOutputs.run(count == 1 ? perSample.get(0)
+                        : StatisticsCollector.concatenate(perSample), extra));
+            }
+            double[] reduceTimes = new double[rounds];
+            for (int round = -1; round < rounds; round++) {
+                ReplaySession replay = new ReplaySession(withOutputs, recorded);
+                long start = System.nanoTime();
+                collector.collect(replay, requests, samples, inputs, null, null);
+                if (round >= 0) reduceTimes[round] = (System.nanoTime() - start) / 1e6;
+            }
+            System.out.printf("reduction + aggregation alone (replayed outputs): %8.1f ms%n", median(reduceTimes));
+            double bareMs = median(bareTimes), extraMs = median(extraTimes), collectMs = median(collectTimes);
+            System.out.printf("bare ORT inference (logits only):        %8.1f ms%n", bareMs);
+            System.out.printf("ORT inference with extra outputs only:   %8.1f ms%n", extraMs);
+            System.out.printf("statistics collection (%3d requests):    %8.1f ms%n", requests.size(), collectMs);
+            System.out.printf("ratio collection / bare inference:       %8.2f (goal <= 1.3)%n", collectMs / bareMs);
+            for (String tensor : activations) {
+                System.out.printf("  %-24s min %9.4f  max %9.4f  mean abs_max %9.4f  q1e-4 %9.4f  q(1-1e-4) %9.4f%n",
+                        tensor,
+                        statistics.get(requests.get(activations.indexOf(tensor) * 5))[0],
+                        statistics.get(requests.get(activations.indexOf(tensor) * 5 + 1))[0],
+                        statistics.get(requests.get(activations.indexOf(tensor) * 5 + 2))[0],
+                        statistics.get(requests.get(activations.indexOf(tensor) * 5 + 3))[0],
+                        statistics.get(requests.get(activations.indexOf(tensor) * 5 + 4))[0]);
+            }
+        }
+    }
+
+    private static void runAll(OrtTestSession session, IntFunction<Map<String, Tensor>> inputs, int samples, int batch,
+                               List<String> outputs) {
+        for (int done = 0; done < samples; done += batch) {
+            int count = Math.min(batch, samples - done);
+            List<Map<String, Tensor>> perSample = new ArrayList<>();
+            for (int i = 0; i < count; i++) perSample.add(inputs.apply(done + i));
+            session.run(count == 1 ? perSample.get(0) : StatisticsCollector.concatenate(perSample), outputs);
+        }
+    }
+
+    /** Returns recorded batch outputs in order: measures the collector without inference. */
+    private static final class ReplaySession implements org.pot4j.api.backend.InferenceSession {
+        private final org.pot4j.api.backend.InferenceSession names;
+        private final List<Map<String, Tensor>> recorded;
+        private int next;
+
+        ReplaySession(org.pot4j.api.backend.InferenceSession names, List<Map<String, Tensor>> recorded) {
+            this.names = names;
+            this.recorded = recorded;
+        }
+
+        public List<String> inputNames() { return names.inputNames(); }
+        public List<String> outputNames() { return names.outputNames(); }
+        public Map<String, Tensor> run(Map<String, Tensor> inputs, java.util.Collection<String> outputs) {
+            return recorded.get(next++);
+        }
+        public org.pot4j.api.backend.BenchmarkResult benchmark(Map<String, Tensor> inputs, int w, int i, double s) {
+            throw new UnsupportedOperationException();
+        }
+        public void close() { }
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return sorted.length % 2 == 1 ? sorted[sorted.length / 2]
+                : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+    }
+}

@@ -79,7 +79,8 @@ public final class JobConfigParser {
 
         Parameters engine = root.optionalObject("engine").orElse(Parameters.empty("engine"));
         checkKeys(engine, ENGINE_KEYS);
-        String engineType = engine.string("type", engine.has("data_source") ? "simplified" : "accuracy_checker");
+        String defaultType = !root.has("engine") ? "data_free" : engine.has("data_source") ? "simplified" : "accuracy_checker";
+        String engineType = engine.string("type", defaultType);
         if (!ENGINE_TYPES.contains(engineType)) {
             throw new InvalidInputException(engine.pathOf("type"), engineType, "allowed: " + String.join(", ", ENGINE_TYPES)
                     + Parameters.nearest(engineType, ENGINE_TYPES).map(s -> " (did you mean '" + s + "'?)").orElse(""));

@@ -1,0 +1,249 @@
+package org.pot4j.orchestrator.internal;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.pot4j.api.InvalidInputException;
+import org.pot4j.api.Pot4jException;
+import org.pot4j.api.job.EvaluationReport;
+import org.pot4j.api.job.JobEventSink;
+import org.pot4j.api.job.JobEventType;
+import org.pot4j.api.job.JobRequest;
+import org.pot4j.api.job.JobResult;
+import org.pot4j.api.job.JobService;
+import org.pot4j.api.job.JobState;
+import org.pot4j.api.job.JobStatus;
+import org.pot4j.api.registry.PluginRegistry;
+import org.pot4j.orchestrator.internal.config.JobConfig;
+import org.pot4j.orchestrator.internal.config.JobConfigParser;
+import org.pot4j.orchestrator.internal.job.JobEvents;
+import org.pot4j.orchestrator.internal.job.Jobs;
+import org.pot4j.orchestrator.internal.job.Pipeline;
+
+/**
+ * Accepts jobs from every entry point (CLI, Kafka), validates them against the live plugins,
+ * runs them on a bounded worker pool and reports their events to every {@link JobEventSink}.
+ */
+@Component(service = JobService.class)
+@Designate(ocd = JobServiceImpl.Config.class)
+public class JobServiceImpl implements JobService {
+
+    @ObjectClassDefinition(name = "pot4j job service")
+    public @interface Config {
+        @AttributeDefinition(description = "Jobs that run at the same time")
+        int workers() default 1;
+
+        @AttributeDefinition(description = "Samples per inference call during evaluation and statistics")
+        int batch_size() default 32;
+
+        @AttributeDefinition(description = "Threads of each inference session (0: backend default)")
+        int inference_threads() default 0;
+    }
+
+    private final PluginRegistry registry;
+    private final Config config;
+    private final ExecutorService workers;
+    private final List<JobEventSink> sinks = new CopyOnWriteArrayList<>();
+    private final Map<String, JobRecord> jobs = new ConcurrentHashMap<>();
+
+    /** A job as this server knows it. */
+    private static final class JobRecord {
+        final String jobId;
+        final CompletableFuture<JobResult> result = new CompletableFuture<>();
+        volatile JobState state;
+        volatile Instant updated = Instant.now();
+        volatile String message;
+        volatile boolean cancelled;
+        volatile JobEvents events;
+
+        JobRecord(String jobId, JobState state) {
+            this.jobId = jobId;
+            this.state = state;
+        }
+
+        JobStatus status() {
+            JobEvents current = events;
+            return new JobStatus(jobId, state, updated, current == null ? null : current.stage(), message);
+        }
+    }
+
+    @Activate
+    public JobServiceImpl(@Reference PluginRegistry registry, Config config) {
+        this.registry = registry;
+        this.config = config;
+        AtomicInteger count = new AtomicInteger();
+        this.workers = Executors.newFixedThreadPool(Math.max(1, config.workers()), runnable -> {
+            Thread thread = new Thread(runnable, "pot4j-job-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    @Deactivate
+    void deactivate() {
+        jobs.values().forEach(job -> job.cancelled = true);
+        workers.shutdownNow();
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addSink(JobEventSink sink) {
+        sinks.add(sink);
+    }
+
+    void removeSink(JobEventSink sink) {
+        sinks.remove(sink);
+    }
+
+    private List<JobEventSink> sinksWith(JobEventSink extra) {
+        if (extra == null) {
+            return sinks;
+        }
+        List<JobEventSink> all = new ArrayList<>(sinks);
+        all.add(extra);
+        return all;
+    }
+
+    @Override
+    public CompletableFuture<JobResult> submit(JobRequest request) {
+        String jobId = request.jobId() == null || request.jobId().isBlank() ? UUID.randomUUID().toString() : request.jobId();
+        JobRecord record = new JobRecord(jobId, JobState.ACCEPTED);
+        JobRecord existing = jobs.putIfAbsent(jobId, record);
+        JobEvents events = new JobEvents(jobId, () -> sinks);
+        if (existing != null && !existing.state.isTerminal()) {
+            events.emit(JobEventType.REJECTED, "job " + jobId + " is already " + existing.state.name().toLowerCase(),
+                    "DUPLICATE_JOB", null, null);
+            return CompletableFuture.completedFuture(new JobResult(jobId, JobState.REJECTED, null, null, Map.of(),
+                    "DUPLICATE_JOB", "job " + jobId + " is already " + existing.state.name().toLowerCase()));
+        }
+        if (existing != null) {
+            jobs.put(jobId, record);
+        }
+        record.events = events;
+        Pipeline pipeline;
+        try {
+            pipeline = Pipeline.assemble(parse(request), registry, true);
+        } catch (InvalidInputException e) {
+            return finish(record, JobState.REJECTED, JobEventType.REJECTED, e, null);
+        }
+        events.emit(JobEventType.ACCEPTED, "accepted", null, null,
+                Map.of("model", pipeline.config().modelName(), "device", pipeline.deviceName()));
+        touch(record, JobState.ACCEPTED, "accepted");
+        workers.submit(() -> run(record, pipeline, request));
+        return record.result;
+    }
+
+    private void run(JobRecord record, Pipeline pipeline, JobRequest request) {
+        JobEvents events = record.events;
+        touch(record, JobState.STARTED, "started");
+        events.emit(JobEventType.STARTED, "started", null, null, null);
+        try {
+            Jobs.Settings settings = new Jobs.Settings(config.batch_size(), config.inference_threads());
+            JobResult result = Jobs.quantize(record.jobId, pipeline, registry, request, events, () -> record.cancelled,
+                    settings);
+            touch(record, JobState.COMPLETED, result.message());
+            events.emit(JobEventType.COMPLETED, result.message(), null, null, result.summary());
+            record.result.complete(result);
+        } catch (Pot4jException e) {
+            if ("CANCELLED".equals(e.code()) || record.cancelled) {
+                finish(record, JobState.CANCELLED, JobEventType.CANCELLED, e, null);
+            } else {
+                finish(record, JobState.FAILED, JobEventType.FAILED, e, null);
+            }
+        } catch (Throwable e) {
+            finish(record, record.cancelled ? JobState.CANCELLED : JobState.FAILED,
+                    record.cancelled ? JobEventType.CANCELLED : JobEventType.FAILED,
+                    new Pot4jException("INTERNAL_ERROR", String.valueOf(e), e), null);
+        }
+    }
+
+    private CompletableFuture<JobResult> finish(JobRecord record, JobState state, JobEventType type, Pot4jException error,
+                                                Map<String, Object> summary) {
+        Map<String, Object> details = new LinkedHashMap<>();
+        if (error instanceof InvalidInputException invalid) {
+            details.put("field", invalid.field());
+            if (invalid.value() != null) {
+                details.put("value", invalid.value());
+            }
+            if (invalid.allowed() != null) {
+                details.put("allowed", invalid.allowed());
+            }
+        }
+        touch(record, state, error.getMessage());
+        record.events.emit(type, error.getMessage(), error.code(), null, details);
+        JobResult result = new JobResult(record.jobId, state, null, null, summary == null ? Map.of() : summary,
+                error.code(), error.getMessage());
+        record.result.complete(result);
+        return record.result;
+    }
+
+    private static void touch(JobRecord record, JobState state, String message) {
+        record.state = state;
+        record.message = message;
+        record.updated = Instant.now();
+    }
+
+    private static JobConfig parse(JobRequest request) {
+        Path base = request.baseDirectory() == null ? Path.of("").toAbsolutePath() : request.baseDirectory();
+        return JobConfigParser.parse(request.config(), base);
+    }
+
+    @Override
+    public void validate(JobRequest request) {
+        Pipeline.assemble(parse(request), registry, true);
+    }
+
+    @Override
+    public EvaluationReport evaluate(JobRequest request, Path modelOverride, JobEventSink progress) {
+        Pipeline pipeline = Pipeline.assemble(parse(request), registry, false);
+        Path model = modelOverride != null ? modelOverride : pipeline.config().modelPath();
+        if (!Files.isRegularFile(model)) {
+            throw new InvalidInputException(modelOverride != null ? "-m" : "model.model", model, "the model file does not exist");
+        }
+        String jobId = request.jobId() == null ? "evaluate-" + UUID.randomUUID() : request.jobId();
+        JobEvents events = new JobEvents(jobId, () -> sinksWith(progress));
+        Jobs.Settings settings = new Jobs.Settings(config.batch_size(), config.inference_threads());
+        return Jobs.evaluate(pipeline, model, events, settings);
+    }
+
+    @Override
+    public List<JobStatus> jobs() {
+        return jobs.values().stream().map(JobRecord::status)
+                .sorted(java.util.Comparator.comparing(JobStatus::updated)).toList();
+    }
+
+    @Override
+    public Optional<JobStatus> status(String jobId) {
+        return Optional.ofNullable(jobs.get(jobId)).map(JobRecord::status);
+    }
+
+    @Override
+    public boolean cancel(String jobId) {
+        JobRecord record = jobs.get(jobId);
+        if (record == null || record.state.isTerminal()) {
+            return false;
+        }
+        record.cancelled = true;
+        return true;
+    }
+}

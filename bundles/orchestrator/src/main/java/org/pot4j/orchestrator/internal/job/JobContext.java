@@ -1,0 +1,234 @@
+package org.pot4j.orchestrator.internal.job;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import org.pot4j.api.InvalidInputException;
+import org.pot4j.api.Pot4jException;
+import org.pot4j.api.algorithm.AlgorithmContext;
+import org.pot4j.api.algorithm.EvaluationResult;
+import org.pot4j.api.algorithm.QuantizationAlgorithm;
+import org.pot4j.api.backend.InferenceSession;
+import org.pot4j.api.backend.SessionOptions;
+import org.pot4j.api.data.Dataset;
+import org.pot4j.api.device.HardwareConfig;
+import org.pot4j.api.graph.Graph;
+import org.pot4j.api.job.ModelSnapshot;
+import org.pot4j.api.params.Parameters;
+import org.pot4j.api.plan.QuantizationPlan;
+import org.pot4j.api.statistics.StatisticRequest;
+import org.pot4j.api.statistics.Statistics;
+import org.pot4j.model.OnnxCodec;
+import org.pot4j.model.QdqWriter;
+import org.pot4j.stats.StatisticsCollector;
+
+/** The {@link AlgorithmContext} of one algorithm run inside a job: its parameters over the job's workspace. */
+final class JobContext implements AlgorithmContext {
+    private final Workspace workspace;
+    private final Parameters parameters;
+
+    JobContext(Workspace workspace, Parameters parameters) {
+        this.workspace = workspace;
+        this.parameters = parameters;
+    }
+
+    @Override
+    public String jobId() {
+        return workspace.jobId;
+    }
+
+    @Override
+    public Parameters parameters() {
+        return parameters;
+    }
+
+    @Override
+    public Graph model() {
+        return workspace.model;
+    }
+
+    @Override
+    public void setModel(Graph model) {
+        workspace.model = model;
+    }
+
+    @Override
+    public QuantizationPlan plan() {
+        return workspace.plan;
+    }
+
+    @Override
+    public void setPlan(QuantizationPlan plan) {
+        workspace.plan = plan;
+    }
+
+    @Override
+    public String deviceName() {
+        return workspace.pipeline.deviceName();
+    }
+
+    @Override
+    public HardwareConfig hardware() {
+        return workspace.pipeline.device().hardwareConfig();
+    }
+
+    @Override
+    public String modelType() {
+        return workspace.pipeline.config().modelType();
+    }
+
+    @Override
+    public Dataset calibrationData() {
+        return workspace.calibration;
+    }
+
+    @Override
+    public Optional<Dataset> validationData() {
+        return Optional.ofNullable(workspace.validation);
+    }
+
+    @Override
+    public int[] calibrationIndices(int subsetSize, boolean shuffle, long seed) {
+        int size = workspace.calibration.size();
+        if (subsetSize > size) {
+            throw new InvalidInputException(parameters.pathOf("stat_subset_size"), subsetSize,
+                    "at most the calibration dataset's size, " + size);
+        }
+        int[] all = Evaluator.allIndices(size);
+        if (shuffle) {
+            Random random = new Random(seed);
+            for (int i = size - 1; i > 0; i--) {
+                int j = random.nextInt(i + 1);
+                int swap = all[i];
+                all[i] = all[j];
+                all[j] = swap;
+            }
+        }
+        return java.util.Arrays.copyOf(all, subsetSize);
+    }
+
+    @Override
+    public Statistics collect(Graph model, QuantizationPlan plan, int[] sampleIndices, List<StatisticRequest> requests) {
+        StatisticsCollector collector = new StatisticsCollector(workspace.settings.batchSize());
+        SessionOptions options = SessionOptions.defaults().withThreads(workspace.settings.inferenceThreads())
+                .withExtraOutputs(StatisticsCollector.tensors(requests));
+        try (InferenceSession session = openSession(model, plan, options)) {
+            return collector.collect(session, requests, workspace.calibration, session.inputNames().get(0),
+                    sampleIndices, (done, total) -> workspace.events.progress(done, total), workspace.cancelled);
+        }
+    }
+
+    @Override
+    public EvaluationResult evaluate(Graph model, QuantizationPlan plan, int[] sampleIndices) {
+        Evaluator evaluator = workspace.evaluator;
+        if (evaluator == null) {
+            throw new InvalidInputException("engine.metrics", "[]", "this algorithm needs an annotated dataset with metrics");
+        }
+        int[] indices = sampleIndices != null ? sampleIndices : Evaluator.allIndices(workspace.validation.size());
+        SessionOptions options = SessionOptions.defaults().withThreads(workspace.settings.inferenceThreads());
+        if (evaluator.needsReference()) {
+            try (InferenceSession fp32 = workspace.pipeline.backend().open(workspace.originalModel, options)) {
+                evaluator.cacheReference(fp32, indices, workspace.cancelled);
+            }
+        }
+        try (InferenceSession session = openSession(model, plan, options)) {
+            return evaluator.evaluate(session, indices, (done, total) -> workspace.events.progress(done, total),
+                    workspace.cancelled);
+        }
+    }
+
+    @Override
+    public InferenceSession openSession(Graph model, QuantizationPlan plan, SessionOptions options) {
+        Graph graph = plan == null ? model : QdqWriter.apply(model, plan);
+        return workspace.pipeline.backend().open(graph, options);
+    }
+
+    @Override
+    public Optional<QuantizationAlgorithm> algorithm(String name) {
+        return workspace.registry.algorithm(name);
+    }
+
+    @Override
+    public void run(String algorithmName, Parameters algorithmParameters) throws Exception {
+        QuantizationAlgorithm algorithm = algorithm(algorithmName).orElseThrow(() -> new Pot4jException("MISSING_PLUGIN",
+                "algorithm " + algorithmName + " is not deployed; available: "
+                        + String.join(", ", workspace.registry.names(org.pot4j.api.registry.PluginKind.ALGORITHM))));
+        runAlgorithm(workspace, algorithmName, algorithm, algorithmParameters.validate(algorithm.parameters()));
+    }
+
+    /** Both phases of one algorithm: its statistics on the current FP32 model, then apply. */
+    static void runAlgorithm(Workspace workspace, String name, QuantizationAlgorithm algorithm, Parameters parameters)
+            throws Exception {
+        JobContext context = new JobContext(workspace, parameters);
+        context.checkCancelled();
+        List<StatisticRequest> requests = new ArrayList<>(algorithm.statistics(context));
+        Statistics statistics;
+        if (requests.isEmpty()) {
+            statistics = new org.pot4j.stats.CollectedStatistics(Map.of(), 0);
+        } else {
+            context.stage(name + ": statistics");
+            int[] indices = context.calibrationIndices(
+                    (int) Math.min(parameters.integer("stat_subset_size", 300), workspace.calibration.size()),
+                    parameters.bool("shuffle_data", false), parameters.integer("seed", 0));
+            statistics = context.collect(workspace.model, null, indices, requests);
+            workspace.report.merge("statistics_samples", indices.length, (a, b) -> Math.max((int) a, (int) b));
+        }
+        context.stage(name);
+        algorithm.apply(context, statistics);
+    }
+
+    @Override
+    public void stage(String name) {
+        workspace.events.stage(name);
+    }
+
+    @Override
+    public void progress(long done, long total) {
+        workspace.events.progress(done, total);
+    }
+
+    @Override
+    public void metrics(String label, Map<String, Double> values) {
+        workspace.events.emit(org.pot4j.api.job.JobEventType.METRIC, label, null, values, null);
+    }
+
+    @Override
+    public void snapshot(String label, Graph model, QuantizationPlan plan, Map<String, Double> metrics) {
+        byte[] bytes = OnnxCodec.write(plan == null ? model : QdqWriter.apply(model, plan));
+        int number;
+        synchronized (workspace) {
+            number = ++workspace.snapshots;
+        }
+        String id = workspace.jobId + "-" + number;
+        if (workspace.intermediateDirectory != null) {
+            try {
+                AtomicFiles.write(workspace.intermediateDirectory.resolve(String.format("%03d-%s.onnx", number,
+                        label.replaceAll("[^A-Za-z0-9._-]", "_"))), bytes);
+            } catch (IOException e) {
+                throw new Pot4jException("OUTPUT_ERROR", "cannot write intermediate model: " + e.getMessage(), e);
+            }
+        }
+        workspace.events.snapshot(new ModelSnapshot(workspace.jobId, id, label, false, bytes,
+                metrics == null ? Map.of() : metrics));
+    }
+
+    @Override
+    public void report(String key, Object value) {
+        workspace.report.put(key, value);
+    }
+
+    @Override
+    public boolean isCancelled() {
+        return workspace.cancelled.getAsBoolean();
+    }
+
+    @Override
+    public void checkCancelled() {
+        if (isCancelled()) {
+            throw new Pot4jException("CANCELLED", "job " + workspace.jobId + " was cancelled");
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package org.pot4j.orchestrator.internal.job;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import org.pot4j.api.InvalidInputException;
+import org.pot4j.api.algorithm.EvaluationResult;
+import org.pot4j.api.backend.InferenceSession;
+import org.pot4j.api.backend.SessionOptions;
+import org.pot4j.api.data.Dataset;
+import org.pot4j.api.job.EvaluationReport;
+import org.pot4j.api.job.JobEventType;
+import org.pot4j.api.job.JobRequest;
+import org.pot4j.api.job.JobResult;
+import org.pot4j.api.registry.PluginRegistry;
+
+/** The two things a job does: evaluate a model, and quantize one (see {@link QuantizationJob}). */
+public final class Jobs {
+
+    /** Server-wide knobs that shape how a job runs, not what it computes. */
+    public record Settings(int batchSize, int inferenceThreads) {
+    }
+
+    private Jobs() {
+    }
+
+    public static EvaluationReport evaluate(Pipeline pipeline, Path model, JobEvents events, Settings settings) {
+        if (pipeline.metrics().isEmpty()) {
+            throw new InvalidInputException("engine.metrics", "[]", "evaluate needs at least one metric, e.g. "
+                    + "[{\"name\": \"accuracy\", \"top_k\": 1}]");
+        }
+        long start = System.nanoTime();
+        byte[] bytes = readModel(model);
+        SessionOptions options = SessionOptions.defaults().withThreads(settings.inferenceThreads());
+        try (Dataset dataset = pipeline.openDataset();
+             InferenceSession session = pipeline.backend().open(bytes, options)) {
+            Evaluator evaluator = new Evaluator(dataset, pipeline.metrics(), settings.batchSize());
+            int[] indices = Evaluator.allIndices(dataset.size());
+            if (evaluator.needsReference()) {
+                events.stage("fp32 reference outputs");
+                byte[] reference = readModel(pipeline.config().modelPath());
+                try (InferenceSession fp32 = pipeline.backend().open(reference, options)) {
+                    evaluator.cacheReference(fp32, indices, null);
+                }
+            }
+            events.stage("evaluation");
+            EvaluationResult result = evaluator.evaluate(session, indices, events::progress, null);
+            events.emit(JobEventType.METRIC, "evaluation", null, result.values(), Map.of("model", model.toString()));
+            return new EvaluationReport(model.toString(), result.values(), indices.length,
+                    (System.nanoTime() - start) / 1e9);
+        }
+    }
+
+    public static JobResult quantize(String jobId, Pipeline pipeline, PluginRegistry registry, JobRequest request,
+                                     JobEvents events, BooleanSupplier cancelled, Settings settings) throws Exception {
+        return new QuantizationJob(jobId, pipeline, registry, request, events, cancelled, settings).run();
+    }
+
+    static byte[] readModel(Path model) {
+        try {
+            return Files.readAllBytes(model);
+        } catch (IOException e) {
+            throw new InvalidInputException("model.model", model, "cannot be read: " + e.getMessage(), e);
+        }
+    }
+}

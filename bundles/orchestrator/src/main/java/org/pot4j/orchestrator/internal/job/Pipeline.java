@@ -1,0 +1,153 @@
+package org.pot4j.orchestrator.internal.job;
+
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.pot4j.api.InvalidInputException;
+import org.pot4j.api.algorithm.QuantizationAlgorithm;
+import org.pot4j.api.backend.InferenceBackend;
+import org.pot4j.api.data.DataLoader;
+import org.pot4j.api.data.Dataset;
+import org.pot4j.api.device.TargetDevice;
+import org.pot4j.api.metric.Metric;
+import org.pot4j.api.params.Parameters;
+import org.pot4j.api.registry.PluginKind;
+import org.pot4j.api.registry.PluginRegistry;
+import org.pot4j.orchestrator.internal.config.JobConfig;
+
+/**
+ * A job's pipeline assembled from the services that are live now: loader(s), metrics, device,
+ * backend and algorithms, with every parameter block validated against its plugin's declaration.
+ * Unknown names are rejected naming what is available.
+ */
+public final class Pipeline {
+
+    /** An algorithm of the job with its validated parameters. */
+    public record AlgorithmStep(String name, QuantizationAlgorithm algorithm, Parameters parameters) {
+    }
+
+    private final JobConfig config;
+    private final DataLoader loader;
+    private final DataLoader calibrationLoader;
+    private final List<MetricSpec> metrics;
+    private final String deviceName;
+    private final TargetDevice device;
+    private final InferenceBackend backend;
+    private final List<AlgorithmStep> algorithms;
+
+    private Pipeline(JobConfig config, DataLoader loader, DataLoader calibrationLoader, List<MetricSpec> metrics,
+                     String deviceName, TargetDevice device, InferenceBackend backend, List<AlgorithmStep> algorithms) {
+        this.config = config;
+        this.loader = loader;
+        this.calibrationLoader = calibrationLoader;
+        this.metrics = metrics;
+        this.deviceName = deviceName;
+        this.device = device;
+        this.backend = backend;
+        this.algorithms = algorithms;
+    }
+
+    /** Resolves every name of {@code config}; {@code needAlgorithms} false for evaluate. */
+    public static Pipeline assemble(JobConfig config, PluginRegistry registry, boolean needAlgorithms) {
+        if (!Files.isRegularFile(config.modelPath())) {
+            throw new InvalidInputException("model.model", config.modelPath(), "the model file does not exist");
+        }
+        DataLoader loader = null;
+        DataLoader calibrationLoader = null;
+        if (config.dataset() != null) {
+            loader = require(registry, PluginKind.LOADER, config.dataset().loader(), config.dataset().path() + ".loader",
+                    registry::loader);
+        }
+        if (config.calibrationDataset() != null) {
+            calibrationLoader = require(registry, PluginKind.LOADER, config.calibrationDataset().loader(),
+                    config.calibrationDataset().path() + ".loader", registry::loader);
+        }
+        List<MetricSpec> metrics = new ArrayList<>();
+        for (JobConfig.NamedBlock block : config.metrics()) {
+            Metric metric = require(registry, PluginKind.METRIC, block.name(), block.path() + ".name", registry::metric);
+            metrics.add(new MetricSpec(block.name(), metric, block.parameters().validate(metric.parameters())));
+        }
+        TargetDevice device = require(registry, PluginKind.DEVICE, config.targetDevice(), "compression.target_device",
+                registry::device);
+        String backendName = device.backend();
+        InferenceBackend backend = registry.backend(backendName).orElseThrow(() -> new InvalidInputException(
+                "compression.target_device", config.targetDevice(), "its backend '" + backendName
+                + "' is not deployed; available backends: " + available(registry, PluginKind.BACKEND)));
+        List<AlgorithmStep> algorithms = new ArrayList<>();
+        if (needAlgorithms) {
+            if (config.algorithms().isEmpty()) {
+                throw new InvalidInputException("compression.algorithms", "[]",
+                        "at least one algorithm; available: " + available(registry, PluginKind.ALGORITHM));
+            }
+            for (JobConfig.NamedBlock block : config.algorithms()) {
+                QuantizationAlgorithm algorithm = require(registry, PluginKind.ALGORITHM, block.name(),
+                        block.path() + ".name", registry::algorithm);
+                algorithms.add(new AlgorithmStep(block.name(), algorithm,
+                        block.parameters().validate(algorithm.parameters())));
+            }
+        }
+        return new Pipeline(config, loader, calibrationLoader, List.copyOf(metrics), config.targetDevice(), device,
+                backend, List.copyOf(algorithms));
+    }
+
+    private static <T> T require(PluginRegistry registry, PluginKind kind, String name, String field,
+                                 java.util.function.Function<String, Optional<T>> lookup) {
+        return lookup.apply(name).orElseThrow(() -> {
+            Set<String> names = registry.names(kind);
+            String hint = Parameters.nearest(name, names).map(s -> " (did you mean '" + s + "'?)").orElse("");
+            return new InvalidInputException(field, name, "unknown " + kind.label() + "; available: "
+                    + (names.isEmpty() ? "none deployed" : String.join(", ", names)) + hint);
+        });
+    }
+
+    private static String available(PluginRegistry registry, PluginKind kind) {
+        Set<String> names = registry.names(kind);
+        return names.isEmpty() ? "none deployed" : String.join(", ", names);
+    }
+
+    public JobConfig config() {
+        return config;
+    }
+
+    public List<MetricSpec> metrics() {
+        return metrics;
+    }
+
+    public String deviceName() {
+        return deviceName;
+    }
+
+    public TargetDevice device() {
+        return device;
+    }
+
+    public InferenceBackend backend() {
+        return backend;
+    }
+
+    public List<AlgorithmStep> algorithms() {
+        return algorithms;
+    }
+
+    /** Opens the main dataset, or fails naming the engine section when there is none. */
+    public Dataset openDataset() {
+        if (loader == null) {
+            throw new InvalidInputException("engine.dataset", null, "a dataset is needed (engine.type data_free has none)");
+        }
+        return loader.open(config.dataset().parameters());
+    }
+
+    /** The calibration dataset when configured, else the main one. */
+    public Dataset openCalibrationDataset() {
+        if (calibrationLoader != null) {
+            return calibrationLoader.open(config.calibrationDataset().parameters());
+        }
+        return openDataset();
+    }
+
+    public boolean hasSeparateCalibration() {
+        return calibrationLoader != null;
+    }
+}

@@ -1,0 +1,208 @@
+package org.pot4j.orchestrator.internal.job;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import org.pot4j.api.Pot4jException;
+import org.pot4j.api.algorithm.EvaluationResult;
+import org.pot4j.api.data.Dataset;
+import org.pot4j.api.graph.Graph;
+import org.pot4j.api.job.JobEventType;
+import org.pot4j.api.job.JobRequest;
+import org.pot4j.api.job.JobResult;
+import org.pot4j.api.job.JobState;
+import org.pot4j.api.job.ModelSnapshot;
+import org.pot4j.api.plan.QuantizationPlan;
+import org.pot4j.api.plan.QuantizationPoint;
+import org.pot4j.api.plan.Quantizer;
+import org.pot4j.api.registry.PluginRegistry;
+import org.pot4j.model.OnnxCodec;
+import org.pot4j.model.QdqWriter;
+
+/**
+ * One quantization job: load the model and data, evaluate FP32 when annotated, run the configured
+ * algorithms in order, write the QDQ model, evaluate INT8, and write model and report atomically to
+ * {@code OUTDIR/<model_name>/}.
+ */
+final class QuantizationJob {
+    static final String VERSION = "0.1.0";
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private final String jobId;
+    private final Pipeline pipeline;
+    private final PluginRegistry registry;
+    private final JobRequest request;
+    private final JobEvents events;
+    private final BooleanSupplier cancelled;
+    private final Jobs.Settings settings;
+    private final Map<String, Double> stageSeconds = new LinkedHashMap<>();
+
+    QuantizationJob(String jobId, Pipeline pipeline, PluginRegistry registry, JobRequest request, JobEvents events,
+                    BooleanSupplier cancelled, Jobs.Settings settings) {
+        this.jobId = jobId;
+        this.pipeline = pipeline;
+        this.registry = registry;
+        this.request = request;
+        this.events = events;
+        this.cancelled = cancelled;
+        this.settings = settings;
+    }
+
+    JobResult run() throws Exception {
+        long start = System.nanoTime();
+        String modelName = pipeline.config().modelName();
+        Path outputRoot = request.outputDirectory() == null ? null : request.outputDirectory().resolve(modelName);
+
+        long t = begin("load model");
+        Graph original = OnnxCodec.read(pipeline.config().modelPath());
+        end("load model", t);
+
+        try (Dataset main = pipeline.openDataset();
+             Dataset separateCalibration = pipeline.hasSeparateCalibration() ? pipeline.openCalibrationDataset() : null) {
+            Dataset calibration = separateCalibration != null ? separateCalibration : main;
+            Dataset validation = pipeline.metrics().isEmpty() ? null : main;
+            Workspace workspace = new Workspace(jobId, pipeline, registry, events, cancelled, settings, original,
+                    calibration, validation, outputRoot == null ? null : outputRoot.resolve("intermediate"));
+
+            Map<String, Double> fp32 = null;
+            if (validation != null) {
+                t = begin("fp32 evaluation");
+                fp32 = workspace.evaluator == null ? null
+                        : new JobContext(workspace, org.pot4j.api.params.Parameters.empty("")).evaluate(original, null, null)
+                        .values();
+                events.emit(JobEventType.METRIC, "fp32", null, fp32, Map.of("model", "fp32"));
+                end("fp32 evaluation", t);
+            }
+
+            for (Pipeline.AlgorithmStep step : pipeline.algorithms()) {
+                t = System.nanoTime();
+                JobContext.runAlgorithm(workspace, step.name(), step.algorithm(), step.parameters());
+                end(step.name(), t);
+            }
+            checkCancelled();
+
+            t = begin("write model");
+            Graph quantized = QdqWriter.apply(workspace.model, workspace.plan);
+            quantized.metadata().put("pot4j.version", VERSION);
+            quantized.metadata().put("pot4j.config", JSON.writeValueAsString(request.config()));
+            byte[] bytes = OnnxCodec.write(quantized);
+            end("write model", t);
+
+            Map<String, Double> int8 = null;
+            if (validation != null) {
+                t = begin("int8 evaluation");
+                EvaluationResult result = new JobContext(workspace, org.pot4j.api.params.Parameters.empty(""))
+                        .evaluate(workspace.model, workspace.plan, null);
+                int8 = result.values();
+                events.emit(JobEventType.METRIC, "int8", null, int8, Map.of("model", "int8"));
+                end("int8 evaluation", t);
+            }
+            checkCancelled();
+
+            Map<String, Object> report = report(workspace, fp32, int8, (System.nanoTime() - start) / 1e9);
+            Path modelFile = null;
+            Path reportFile = null;
+            if (outputRoot != null) {
+                modelFile = outputRoot.resolve("optimized").resolve(modelName + ".onnx");
+                reportFile = outputRoot.resolve("report.json");
+                try {
+                    AtomicFiles.write(modelFile, bytes);
+                    AtomicFiles.write(reportFile, JSON.writeValueAsBytes(report));
+                } catch (IOException e) {
+                    throw new Pot4jException("OUTPUT_ERROR", "cannot write to " + outputRoot + ": " + e.getMessage(), e);
+                }
+            }
+            events.snapshot(new ModelSnapshot(jobId, jobId + "-final", "final", true, bytes,
+                    int8 == null ? Map.of() : int8));
+
+            Map<String, Object> summary = new LinkedHashMap<>();
+            summary.put("model_name", modelName);
+            if (modelFile != null) {
+                summary.put("model", modelFile.toString());
+            }
+            if (fp32 != null) {
+                summary.put("fp32_metrics", fp32);
+                summary.put("int8_metrics", int8);
+            }
+            summary.put("quantized_layers", workspace.plan.quantizedNodes().size());
+            summary.put("seconds", Math.round((System.nanoTime() - start) / 1e6) / 1000.0);
+            return new JobResult(jobId, JobState.COMPLETED, modelFile, reportFile, summary, null,
+                    "quantized " + modelName + " (" + workspace.plan.quantizedNodes().size() + " layers)");
+        }
+    }
+
+    private Map<String, Object> report(Workspace workspace, Map<String, Double> fp32, Map<String, Double> int8,
+                                       double seconds) {
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("job_id", jobId);
+        report.put("pot4j_version", VERSION);
+        report.put("model_name", pipeline.config().modelName());
+        report.put("model", pipeline.config().modelPath().toString());
+        report.put("target_device", pipeline.deviceName());
+        report.put("hardware_properties", pipeline.device().hardwareConfig().properties());
+        report.put("algorithms", pipeline.algorithms().stream().map(a -> Map.of("name", a.name(),
+                "params", a.parameters().asMap())).toList());
+        if (fp32 != null) {
+            report.put("fp32", Map.of("metrics", fp32));
+            report.put("int8", Map.of("metrics", int8));
+            Map<String, Double> drop = new LinkedHashMap<>();
+            fp32.forEach((name, value) -> drop.put(name, value - int8.getOrDefault(name, Double.NaN)));
+            report.put("drop", drop);
+        }
+        report.put("quantization_points", points(workspace.plan));
+        List<Map<String, Object>> ignored = new ArrayList<>();
+        workspace.plan.ignoredNodes().forEach((node, why) -> ignored.add(Map.of("node", node, "reason", why)));
+        report.put("ignored_nodes", ignored);
+        report.putAll(workspace.report);
+        report.put("stage_seconds", stageSeconds);
+        report.put("seconds", Math.round(seconds * 1000) / 1000.0);
+        return report;
+    }
+
+    private static List<Map<String, Object>> points(QuantizationPlan plan) {
+        List<Map<String, Object>> points = new ArrayList<>();
+        for (Map.Entry<QuantizationPoint, Quantizer> entry : plan.quantizers().entrySet()) {
+            QuantizationPoint point = entry.getKey();
+            Quantizer quantizer = entry.getValue();
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("node", point.nodeName());
+            row.put("input", point.inputIndex());
+            row.put("tensor", point.tensor());
+            row.put("kind", point.kind().name().toLowerCase());
+            row.put("bits", quantizer.bits());
+            row.put("mode", quantizer.symmetric() ? "symmetric" : "asymmetric");
+            row.put("granularity", quantizer.perChannel() ? "perchannel" : "pertensor");
+            row.put("level_low", quantizer.levelLow());
+            row.put("level_high", quantizer.levelHigh());
+            if (quantizer.hasRange()) {
+                row.put("scale", quantizer.perChannel() ? quantizer.scales() : quantizer.scales()[0]);
+                row.put("zero_point", quantizer.perChannel() ? quantizer.zeroPoints() : quantizer.zeroPoints()[0]);
+            }
+            row.put("range_source", quantizer.rangeSource());
+            points.add(row);
+        }
+        return points;
+    }
+
+    private long begin(String stage) {
+        checkCancelled();
+        events.stage(stage);
+        return System.nanoTime();
+    }
+
+    private void end(String stage, long startNanos) {
+        stageSeconds.merge(stage, Math.round((System.nanoTime() - startNanos) / 1e6) / 1000.0, Double::sum);
+    }
+
+    private void checkCancelled() {
+        if (cancelled.getAsBoolean()) {
+            throw new Pot4jException("CANCELLED", "job " + jobId + " was cancelled");
+        }
+    }
+}

@@ -189,7 +189,7 @@ class OnnxCodecTest {
 
     private static ModelProto model(GraphProto graph, long opset) {
         return ModelProto.newBuilder().setIrVersion(7).setProducerName("test").setGraph(graph)
-                .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(opset))
+                .addOpsetImport(OperatorSetIdProto.newBuilder().setVersion(opset))
                 .addMetadataProps(StringStringEntryProto.newBuilder().setKey("k").setValue("v")).build();
     }
 

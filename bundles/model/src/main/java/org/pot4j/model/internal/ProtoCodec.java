@@ -237,8 +237,13 @@ public final class ProtoCodec {
             graphProto.setDocString(graphDoc);
         }
         model.setGraph(graphProto);
-        graph.opsets().forEach((opsetDomain, version) ->
-                model.addOpsetImport(OperatorSetIdProto.newBuilder().setDomain(opsetDomain).setVersion(version)));
+        graph.opsets().forEach((opsetDomain, version) -> {
+            OperatorSetIdProto.Builder opset = OperatorSetIdProto.newBuilder().setVersion(version);
+            if (!opsetDomain.isEmpty()) {
+                opset.setDomain(opsetDomain); // exporters leave the default domain unset
+            }
+            model.addOpsetImport(opset);
+        });
         metadata.forEach((key, value) ->
                 model.addMetadataProps(StringStringEntryProto.newBuilder().setKey(key).setValue(value)));
         return model.build();

@@ -215,6 +215,53 @@ class QdqWriterTest {
     }
 
     @Test
+    void mobilenetWithDepthwiseConvolutionsKeepsTop1() throws Exception {
+        Graph model = OnnxCodec.read(SharedFiles.model("mobilenet_v2_tiny"));
+        Graph quantized = QdqWriter.apply(model, handMadePlan(model, 8));
+        double agreement = agreement(OnnxCodec.write(quantized), OnnxCodec.write(model), null);
+        System.out.printf("mobilenet_v2_tiny QDQ (naive min/max plan): top-1 agreement with FP32 on %d samples %.4f%n",
+                images.length, agreement);
+        assertTrue(agreement >= 0.95, "top-1 agreement " + agreement);
+    }
+
+    @Test
+    void matMulWeightsArePerColumn() throws Exception {
+        // y = x[2,4] · W[4,3]: per-channel along axis 1 (output columns)
+        Graph graph = new Graph();
+        graph.opsets().put("", 13L);
+        graph.inputs().add(new org.pot4j.api.graph.ValueInfo("x", DataType.FLOAT, null));
+        graph.outputs().add(new org.pot4j.api.graph.ValueInfo("y", DataType.FLOAT, null));
+        float[] w = {0.5f, -10f, 0.01f, 0.25f, 8f, -0.02f, -0.5f, 3f, 0.03f, 0.1f, -6f, 0.005f};
+        graph.initializers().put("W", Tensor.ofFloats(new long[] {4, 3}, w));
+        graph.nodes().add(new Node("matmul", "MatMul", List.of("x", "W"), List.of("y")));
+        float[][] ranges = channelMinMax(graph.initializers().get("W"), 1);
+        QuantizationPlan plan = new QuantizationPlan();
+        plan.quantizers().put(new QuantizationPoint("matmul", 1, "W", QuantizationPoint.Kind.WEIGHT),
+                new Quantizer(8, true, 1, -127, 127, ranges[0], ranges[1], "test"));
+        Graph quantized = QdqWriter.apply(graph, plan);
+        Node dequantize = quantized.producer(quantized.node("matmul").orElseThrow().input(1)).orElseThrow();
+        assertEquals(1, dequantize.attribute("axis").asInt());
+        assertEquals(3, quantized.initializers().get(dequantize.input(1)).size());
+        // each column keeps its own precision: the tiny third column is not flattened to zero
+        ai.onnxruntime.OrtEnvironment env = ai.onnxruntime.OrtEnvironment.getEnvironment();
+        float[] x = {1, 2, 3, 4, -1, 0.5f, 2, -3};
+        try (OrtSession session = env.createSession(OnnxCodec.write(quantized), new OrtSession.SessionOptions());
+             ai.onnxruntime.OnnxTensor input = ai.onnxruntime.OnnxTensor.createTensor(env,
+                     java.nio.FloatBuffer.wrap(x), new long[] {2, 4});
+             OrtSession.Result result = session.run(Map.of("x", input))) {
+            float[] y = ((ai.onnxruntime.OnnxTensor) result.get(0)).getFloatBuffer().array();
+            for (int r = 0; r < 2; r++) {
+                for (int c = 0; c < 3; c++) {
+                    float expected = 0;
+                    for (int k = 0; k < 4; k++) expected += x[r * 4 + k] * w[k * 3 + c];
+                    float step = Math.max(Math.abs(ranges[0][c]), Math.abs(ranges[1][c])) / 127f;
+                    assertEquals(expected, y[r * 3 + c], step * 10, "y[" + r + "," + c + "]");
+                }
+            }
+        }
+    }
+
+    @Test
     void planPointsThatDoNotMatchTheModelAreRejected() throws Exception {
         Graph model = OnnxCodec.read(SharedFiles.model("cnn_relu"));
         Quantizer quantizer = new Quantizer(8, false, -1, 0, 255, new float[] {0}, new float[] {1}, "test");

@@ -103,7 +103,11 @@ public final class Launcher {
         }
     }
 
-    Map<String, String> frameworkProperties(Path storage) {
+    /**
+     * The framework properties of a distribution at {@code home}, framework state in {@code storage}.
+     * Public so that the itests boot Felix exactly as bin/pot does.
+     */
+    public static Map<String, String> frameworkProperties(Path home, Path storage) {
         Map<String, String> properties = new HashMap<>();
         properties.put(Constants.FRAMEWORK_STORAGE, storage.toString());
         properties.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
@@ -133,7 +137,7 @@ public final class Launcher {
     private Framework startFramework(Path storage) throws BundleException, IOException {
         FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class, Launcher.class.getClassLoader())
                 .findFirst().orElseThrow(() -> new IllegalStateException("no OSGi framework on the class path"));
-        Framework framework = factory.newFramework(frameworkProperties(storage));
+        Framework framework = factory.newFramework(frameworkProperties(home, storage));
         framework.init();
         framework.start();
         BundleContext context = framework.getBundleContext();

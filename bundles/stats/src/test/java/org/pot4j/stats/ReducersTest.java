@@ -4,11 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.pot4j.api.statistics.Reducer;
 import org.pot4j.api.tensor.Tensor;
+import org.pot4j.stats.internal.FusedReduction;
 
 class ReducersTest {
 
@@ -63,6 +66,45 @@ class ReducersTest {
         check(random(new long[] {1, 5, 4, 3}, 14), 3);   // NHWC-like, channels last
         check(random(new long[] {16, 3, 3, 3}, 15), 0);  // a conv weight per output channel
         check(random(new long[] {1, 7, 5}, 16), 2);
+    }
+
+    /** All reducers and many quantile levels at once (streaming extremes and selection), ReLU-like ties. */
+    @Test
+    void fusedReductionOfManyLevelsMatchesNaive() {
+        Random random = new Random(19);
+        long[] shape = {1, 3, 40, 50};
+        float[] data = new float[3 * 2000];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = random.nextInt(3) == 0 ? 0f : (float) (random.nextGaussian() * 2);
+        }
+        data[17] = Float.POSITIVE_INFINITY;   // channel 0: infinities at both ends
+        data[18] = Float.NEGATIVE_INFINITY;
+        double[] levels = {0, 1e-4, 0.005, 0.0315, 0.0325, 0.3, 0.5, 0.9675, 0.9685, 0.995, 1 - 1e-4, 1};
+        List<FusedReduction.Spec> specs = new ArrayList<>();
+        for (Reducer reducer : List.of(Reducer.MIN, Reducer.MAX, Reducer.ABS_MAX, Reducer.MEAN)) {
+            specs.add(new FusedReduction.Spec(reducer, 0));
+        }
+        for (double level : levels) {
+            specs.add(new FusedReduction.Spec(Reducer.QUANTILE, level));
+            specs.add(new FusedReduction.Spec(Reducer.ABS_QUANTILE, level));
+        }
+        for (int axis : new int[] {-1, 1}) {
+            int channels = axis < 0 ? 1 : 3;
+            float[][] out = new float[specs.size()][channels];
+            new FusedReduction(specs).reduce(data, 0, shape, axis, out, 0);
+            for (int c = 0; c < channels; c++) {
+                double[] values = Naive.channel(data, shape, axis, c);
+                for (int k = 0; k < specs.size(); k++) {
+                    double expected = naive(specs.get(k).reducer(), values, specs.get(k).level());
+                    String what = specs.get(k) + " axis " + axis + " channel " + c;
+                    if (Double.isInfinite(expected) || Double.isNaN(expected)) {
+                        assertEquals(expected, out[k][c], what);
+                    } else {
+                        assertEquals(expected, out[k][c], 1e-5 * Math.max(1, Math.abs(expected)), what);
+                    }
+                }
+            }
+        }
     }
 
     @Test

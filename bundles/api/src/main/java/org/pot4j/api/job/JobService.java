@@ -15,6 +15,9 @@ public interface JobService {
      */
     CompletableFuture<JobResult> submit(JobRequest request);
 
+    /** As {@link #submit(JobRequest)}, also telling {@code listener} (the caller's own) every event of this job. */
+    CompletableFuture<JobResult> submit(JobRequest request, JobEventSink listener);
+
     /** Checks a configuration without running it; throws InvalidInputException naming the problem. */
     void validate(JobRequest request);
 

@@ -7,14 +7,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.pot4j.api.InvalidInputException;
 import org.pot4j.api.command.Command;
-import org.pot4j.api.job.JobEvent;
-import org.pot4j.api.job.JobEventSink;
 import org.pot4j.api.job.JobRequest;
 import org.pot4j.api.job.JobResult;
 import org.pot4j.api.job.JobService;
@@ -22,26 +19,16 @@ import org.pot4j.api.job.JobState;
 
 /**
  * {@code pot quantize -c CONFIG [-o OUTDIR] [--json]}: runs a quantization job in this process, the
- * same way the server runs one from Kafka, with a progress bar. It is also an event sink, to draw
- * the progress of the jobs it started.
+ * same way the server runs one from Kafka, with a progress bar.
  */
-@Component(service = {Command.class, JobEventSink.class}, property = {Command.PROPERTY + "=quantize",
+@Component(property = {Command.PROPERTY + "=quantize",
         Command.DESCRIPTION + "=quantize -c CONFIG [-o OUTDIR] [--json]: quantize a model (POT-style config)"})
-public class QuantizeCommand implements Command, JobEventSink {
+public class QuantizeCommand implements Command {
     private final JobService jobs;
-    private final Map<String, JobEventSink> listeners = new ConcurrentHashMap<>();
 
     @Activate
     public QuantizeCommand(@Reference JobService jobs) {
         this.jobs = jobs;
-    }
-
-    @Override
-    public void onEvent(JobEvent event) {
-        JobEventSink listener = listeners.get(event.jobId());
-        if (listener != null) {
-            listener.onEvent(event);
-        }
     }
 
     @Override
@@ -60,12 +47,10 @@ public class QuantizeCommand implements Command, JobEventSink {
             String jobId = args.get("--job-id") != null ? args.get("--job-id") : "cli-" + UUID.randomUUID();
             JobRequest request = new JobRequest(jobId, ConfigFiles.read(config), config.getParent(), output, "cli");
             ConsoleProgress progress = ConsoleProgress.forConsole(err);
-            listeners.put(jobId, progress);
             JobResult result;
             try {
-                result = jobs.submit(request).get();
+                result = jobs.submit(request, progress).get();
             } finally {
-                listeners.remove(jobId);
                 progress.endLine();
             }
             if (args.flag("--json")) {

@@ -126,10 +126,15 @@ public class JobServiceImpl implements JobService {
 
     @Override
     public CompletableFuture<JobResult> submit(JobRequest request) {
+        return submit(request, null);
+    }
+
+    @Override
+    public CompletableFuture<JobResult> submit(JobRequest request, JobEventSink listener) {
         String jobId = request.jobId() == null || request.jobId().isBlank() ? UUID.randomUUID().toString() : request.jobId();
         JobRecord record = new JobRecord(jobId, JobState.ACCEPTED);
         JobRecord existing = jobs.putIfAbsent(jobId, record);
-        JobEvents events = new JobEvents(jobId, () -> sinks);
+        JobEvents events = new JobEvents(jobId, () -> sinksWith(listener));
         if (existing != null && !existing.state.isTerminal()) {
             events.emit(JobEventType.REJECTED, "job " + jobId + " is already " + existing.state.name().toLowerCase(),
                     "DUPLICATE_JOB", null, null);

@@ -6,9 +6,11 @@ import org.pot4j.api.statistics.Reducer;
 import org.pot4j.stats.Quantiles;
 
 /**
- * Computes several reducers of one sample's activation together: min, max, abs_max and mean in one
- * pass over the data, quantiles by selection on one copy (raw or absolute) per channel. Holds
- * scratch buffers, so one instance serves one thread.
+ * Computes several reducers of one sample's activation together, channel by channel, in one
+ * streaming pass: min and max (hence abs_max), and the extreme quantiles POT asks for (levels
+ * such as 1e-4 and 1 - 1e-4 depend on a handful of the smallest or largest values, kept in tiny
+ * sorted buffers). The mean takes a second pass only when requested; other quantile levels copy
+ * the channel once (raw, once absolute) and select. Holds scratch buffers: one instance per thread.
  */
 public final class FusedReduction {
 
@@ -16,24 +18,23 @@ public final class FusedReduction {
     public record Spec(Reducer reducer, double level) {
     }
 
-    private final Spec[] specs;
-    private final boolean needsRaw;
-    private final boolean needsAbs;
-    /** Above this many extreme ranks a copy and a selection are cheaper than the streaming buffer. */
+    /** Above this many extreme ranks a copy and a selection beat the streaming buffer. */
     static final int EXTREME_LIMIT = 64;
 
+    private final Spec[] specs;
+    private final boolean needsMean;
     private float[] scratch = new float[0];
-    private float[] extremeBuffer = new float[0];
+    // streaming trackers: the smallest / largest raw values, the smallest / largest absolute values
+    private final Extremes rawLow = new Extremes(false), rawHigh = new Extremes(true);
+    private final Extremes absLow = new Extremes(false), absHigh = new Extremes(true);
 
     public FusedReduction(List<Spec> specs) {
         this.specs = specs.toArray(new Spec[0]);
-        boolean raw = false, abs = false;
+        boolean mean = false;
         for (Spec spec : this.specs) {
-            raw |= spec.reducer() == Reducer.QUANTILE;
-            abs |= spec.reducer() == Reducer.ABS_QUANTILE;
+            mean |= spec.reducer() == Reducer.MEAN;
         }
-        this.needsRaw = raw;
-        this.needsAbs = abs;
+        this.needsMean = mean;
     }
 
     /** Number of values each reducer yields for this shape (channels, or 1 per tensor). */
@@ -59,146 +60,130 @@ public final class FusedReduction {
             for (int d = channelAxis + 1; d < shape.length; d++) innerLong *= shape[d];
         }
         int outer = Math.toIntExact(outerLong), inner = Math.toIntExact(innerLong);
-        int perChannel = outer * inner;
-        if (perChannel == 0) {
+        int n = outer * inner;
+        if (n == 0) {
             throw new IllegalArgumentException("cannot reduce an empty tensor of shape " + Arrays.toString(shape));
         }
-
-        // pass 1: min, max, sum per channel, in memory order
-        float[] min = new float[channels], max = new float[channels];
-        double[] sum = new double[channels];
-        Arrays.fill(min, Float.POSITIVE_INFINITY);
-        Arrays.fill(max, Float.NEGATIVE_INFINITY);
-        int index = offset;
-        for (int o = 0; o < outer; o++) {
-            for (int c = 0; c < channels; c++) {
-                float lo = min[c], hi = max[c];
-                double s = 0;
-                for (int i = 0; i < inner; i++) {
-                    float v = data[index++];
-                    if (v < lo) lo = v;
-                    if (v > hi) hi = v;
-                    s += v;
-                }
-                min[c] = lo;
-                max[c] = hi;
-                sum[c] += s;
+        // which quantiles stream, and how many extreme values each tracker must keep
+        int rawLowKeep = 0, rawHighKeep = 0, absLowKeep = 0, absHighKeep = 0;
+        for (Spec spec : specs) {
+            boolean abs = spec.reducer() == Reducer.ABS_QUANTILE;
+            if (!abs && spec.reducer() != Reducer.QUANTILE) continue;
+            Ranks ranks = new Ranks(n, spec.level());
+            if (ranks.bottomKeep() <= EXTREME_LIMIT && ranks.bottomKeep() <= ranks.topKeep()) {
+                if (abs) absLowKeep = Math.max(absLowKeep, ranks.bottomKeep());
+                else rawLowKeep = Math.max(rawLowKeep, ranks.bottomKeep());
+            } else if (ranks.topKeep() <= EXTREME_LIMIT) {
+                if (abs) absHighKeep = Math.max(absHighKeep, ranks.topKeep());
+                else rawHighKeep = Math.max(rawHighKeep, ranks.topKeep());
             }
         }
 
-        if (needsRaw || needsAbs) {
-            if (scratch.length < perChannel) {
-                scratch = new float[perChannel];
-            }
-        }
         for (int c = 0; c < channels; c++) {
-            // a NaN makes the comparisons above skip it but poisons the sum: report NaN, as numpy would
-            boolean nan = Double.isNaN(sum[c]) && containsNaN(data, offset, outer, channels, inner, c);
+            rawLow.reset(rawLowKeep);
+            rawHigh.reset(rawHighKeep);
+            absLow.reset(absLowKeep);
+            absHigh.reset(absHighKeep);
+            boolean anyTracker = rawLowKeep + rawHighKeep + absLowKeep + absHighKeep > 0;
+            float min = Float.POSITIVE_INFINITY, max = Float.NEGATIVE_INFINITY;
+            boolean nan = false;
+            double sum = 0;
+            for (int o = 0; o < outer; o++) {
+                int start = offset + (o * channels + c) * inner, end = start + inner;
+                if (!anyTracker) {
+                    for (int i = start; i < end; i++) {
+                        float v = data[i];
+                        // written so that a NaN enters the branch: the rare path notes it
+                        if (!(v >= min)) {
+                            min = v;
+                            nan |= v != v;
+                        }
+                        if (v > max) max = v;
+                    }
+                } else {
+                    float rawLowLimit = rawLow.limit(), rawHighLimit = rawHigh.limit();
+                    float absLowLimit = absLow.limit(), absHighLimit = absHigh.limit();
+                    for (int i = start; i < end; i++) {
+                        float v = data[i];
+                        if (!(v >= min)) {
+                            min = v;
+                            nan |= v != v;
+                        }
+                        if (v > max) max = v;
+                        if (v < rawLowLimit) rawLowLimit = rawLow.offer(v);
+                        if (v > rawHighLimit) rawHighLimit = rawHigh.offer(v);
+                        float a = Math.abs(v);
+                        if (a < absLowLimit) absLowLimit = absLow.offer(a);
+                        if (a > absHighLimit) absHighLimit = absHigh.offer(a);
+                    }
+                }
+                if (needsMean) {
+                    sum += sum(data, start, end);
+                }
+            }
             if (nan) {
-                for (int k = 0; k < specs.length; k++) out[k][outOffset + c] = Float.NaN;
+                // as numpy: a NaN makes every statistic of its channel NaN
+                for (float[] row : out) row[outOffset + c] = Float.NaN;
                 continue;
             }
             boolean rawCopied = false, absCopied = false;
-            // raw quantiles first, then overwrite the scratch with absolute values
             for (int k = 0; k < specs.length; k++) {
                 Spec spec = specs[k];
                 float value;
                 switch (spec.reducer()) {
-                    case MIN: value = min[c]; break;
-                    case MAX: value = max[c]; break;
-                    case ABS_MAX: value = Math.max(Math.abs(min[c]), Math.abs(max[c])); break;
-                    case MEAN: value = (float) (sum[c] / perChannel); break;
-                    case QUANTILE:
-                        if (extremeRanks(perChannel, spec.level()) <= EXTREME_LIMIT) {
-                            value = (float) extremeQuantile(data, offset, outer, channels, inner, c, false,
-                                    perChannel, spec.level());
-                            break;
-                        }
-                        if (!rawCopied) {
-                            gather(data, offset, outer, channels, inner, c, false);
-                            rawCopied = true;
-                        }
-                        value = (float) Quantiles.selectInPlace(scratch, perChannel, spec.level());
-                        break;
-                    default:
-                        continue;
+                    case MIN: value = min; break;
+                    case MAX: value = max; break;
+                    case ABS_MAX: value = Math.max(Math.abs(min), Math.abs(max)); break;
+                    case MEAN: value = (float) (sum / n); break;
+                    default: continue;  // quantiles below, raw ones first: the scratch is then reused
                 }
                 out[k][outOffset + c] = value;
             }
-            for (int k = 0; k < specs.length; k++) {
-                if (specs[k].reducer() == Reducer.ABS_QUANTILE) {
-                    if (extremeRanks(perChannel, specs[k].level()) <= EXTREME_LIMIT) {
-                        out[k][outOffset + c] = (float) extremeQuantile(data, offset, outer, channels, inner, c, true,
-                                perChannel, specs[k].level());
-                        continue;
+            for (boolean abs : new boolean[] {false, true}) {
+                for (int k = 0; k < specs.length; k++) {
+                    Spec spec = specs[k];
+                    Reducer wanted = abs ? Reducer.ABS_QUANTILE : Reducer.QUANTILE;
+                    if (spec.reducer() != wanted) continue;
+                    Ranks ranks = new Ranks(n, spec.level());
+                    Extremes low = abs ? absLow : rawLow, high = abs ? absHigh : rawHigh;
+                    double value;
+                    // a tracker misses values only if infinities skipped its fill phase: then select
+                    if (low.keep() >= ranks.bottomKeep() && low.complete() && ranks.bottomKeep() <= ranks.topKeep()) {
+                        value = ranks.interpolate(low.value(ranks.lower()), low.value(ranks.upper()));
+                    } else if (high.keep() >= ranks.topKeep() && high.complete()) {
+                        value = ranks.interpolate(high.value(n - 1 - ranks.lower()), high.value(n - 1 - ranks.upper()));
+                    } else {
+                        if (abs ? !absCopied : !rawCopied) {
+                            gather(data, offset, outer, channels, inner, c, abs);
+                            rawCopied = !abs;
+                            absCopied = abs;
+                        }
+                        value = Quantiles.selectInPlace(scratch, n, spec.level());
                     }
-                    if (!absCopied) {
-                        gather(data, offset, outer, channels, inner, c, true);
-                        absCopied = true;
-                    }
-                    out[k][outOffset + c] = (float) Quantiles.selectInPlace(scratch, perChannel, specs[k].level());
+                    out[k][outOffset + c] = (float) value;
                 }
             }
         }
     }
 
-    /**
-     * How many of the smallest or largest elements determine the q-quantile of n values (the
-     * fewer of the two). POT's quantiles (1e-4, 1 - 1e-4) need only a handful, found in one
-     * streaming pass with a tiny sorted buffer instead of a copy and a selection.
-     */
-    static int extremeRanks(int n, double q) {
-        double position = q * (n - 1);
-        int lower = (int) Math.floor(position);
-        int upper = Math.min(lower + 1, n - 1);
-        return Math.min(upper + 1, n - lower);
-    }
-
-    private double extremeQuantile(float[] data, int offset, int outer, int channels, int inner, int channel,
-                                   boolean abs, int n, double q) {
-        double position = q * (n - 1);
-        int lower = (int) Math.floor(position);
-        double fraction = position - lower;
-        int upper = Math.min(lower + 1, n - 1);
-        boolean fromBottom = upper + 1 <= n - lower;
-        int keep = fromBottom ? upper + 1 : n - lower;
-        // buffer sorted so that buffer[0] is the most extreme; 'sign' turns "largest" into "smallest"
-        float sign = fromBottom ? 1f : -1f;
-        float[] buffer = extremeBuffer.length >= keep ? extremeBuffer : (extremeBuffer = new float[keep]);
-        int filled = 0;
-        for (int o = 0; o < outer; o++) {
-            int start = offset + (o * channels + channel) * inner;
-            for (int i = 0; i < inner; i++) {
-                float raw = data[start + i];
-                float v = sign * (abs ? Math.abs(raw) : raw);
-                if (filled == keep) {
-                    if (v >= buffer[keep - 1]) continue;
-                    filled--;
-                }
-                int j = filled++;
-                while (j > 0 && buffer[j - 1] > v) {
-                    buffer[j] = buffer[j - 1];
-                    j--;
-                }
-                buffer[j] = v;
-            }
+    /** Four independent accumulators: the additions pipeline instead of waiting on each other. */
+    private static double sum(float[] data, int start, int end) {
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int i = start;
+        for (; i + 3 < end; i += 4) {
+            s0 += data[i];
+            s1 += data[i + 1];
+            s2 += data[i + 2];
+            s3 += data[i + 3];
         }
-        double a, b;
-        if (fromBottom) {
-            a = buffer[lower];
-            b = buffer[upper];
-        } else {  // the keep-th largest has rank lower; rank upper is one closer to the top
-            a = -buffer[keep - 1];
-            b = -buffer[keep - 1 - (upper - lower)];
-        }
-        if (fraction == 0.0) {
-            return a;
-        }
-        double difference = b - a;  // numpy's linear interpolation, as Quantiles
-        return fraction >= 0.5 ? b - difference * (1.0 - fraction) : a + difference * fraction;
+        for (; i < end; i++) s0 += data[i];
+        return (s0 + s1) + (s2 + s3);
     }
 
     private void gather(float[] data, int offset, int outer, int channels, int inner, int channel, boolean abs) {
+        if (scratch.length < outer * inner) {
+            scratch = new float[outer * inner];
+        }
         int target = 0;
         for (int o = 0; o < outer; o++) {
             int start = offset + (o * channels + channel) * inner;
@@ -211,20 +196,99 @@ public final class FusedReduction {
         }
     }
 
-    private static boolean containsNaN(float[] data, int offset, int outer, int channels, int inner, int channel) {
-        for (int o = 0; o < outer; o++) {
-            int start = offset + (o * channels + channel) * inner;
-            for (int i = 0; i < inner; i++) {
-                if (Float.isNaN(data[start + i])) return true;
-            }
-        }
-        return false;
-    }
-
     private static void checkAxis(long[] shape, int channelAxis) {
         if (channelAxis >= shape.length) {
             throw new IllegalArgumentException("channel axis " + channelAxis + " is outside a tensor of rank "
                     + shape.length + " " + Arrays.toString(shape));
+        }
+    }
+
+    /** The order statistics a numpy "linear" quantile of n values interpolates between. */
+    record Ranks(int n, double level, int lower, int upper, double fraction) {
+        Ranks(int n, double level) {
+            this(n, level, (int) Math.floor(level * (n - 1)), Math.min((int) Math.floor(level * (n - 1)) + 1, n - 1),
+                    level * (n - 1) - Math.floor(level * (n - 1)));
+        }
+
+        /** How many smallest values contain both ranks. */
+        int bottomKeep() {
+            return upper + 1;
+        }
+
+        /** How many largest values contain both ranks. */
+        int topKeep() {
+            return n - lower;
+        }
+
+        /** numpy's linear interpolation, as {@link Quantiles}. */
+        double interpolate(double a, double b) {
+            if (fraction == 0.0) return a;
+            double difference = b - a;
+            return fraction >= 0.5 ? b - difference * (1.0 - fraction) : a + difference * fraction;
+        }
+    }
+
+    /**
+     * The {@code keep} most extreme values seen (smallest, or largest when {@code largest}), in a
+     * sorted buffer; {@link #limit()} is the value a newcomer must beat, so the hot loop tests one
+     * comparison per element and calls {@link #offer} only for the rare candidates.
+     */
+    static final class Extremes {
+        private final boolean largest;
+        private float[] buffer = new float[0];
+        private int keep;
+        private int filled;
+
+        Extremes(boolean largest) {
+            this.largest = largest;
+        }
+
+        void reset(int keep) {
+            this.keep = keep;
+            this.filled = 0;
+            if (buffer.length < keep) buffer = new float[keep];
+        }
+
+        int keep() {
+            return keep;
+        }
+
+        boolean complete() {
+            return filled == keep;
+        }
+
+        /** Inactive trackers never accept: -inf for smallest, +inf for largest. */
+        float limit() {
+            if (keep == 0) return largest ? Float.POSITIVE_INFINITY : Float.NEGATIVE_INFINITY;
+            if (filled < keep) return largest ? Float.NEGATIVE_INFINITY : Float.POSITIVE_INFINITY;
+            return buffer[keep - 1];
+        }
+
+        /** Adds a candidate (it beats {@link #limit()}); returns the new limit. */
+        float offer(float v) {
+            if (filled == keep) filled--;  // the least extreme drops out
+            int j = filled++;
+            if (largest) {
+                while (j > 0 && buffer[j - 1] < v) {
+                    buffer[j] = buffer[j - 1];
+                    j--;
+                }
+            } else {
+                while (j > 0 && buffer[j - 1] > v) {
+                    buffer[j] = buffer[j - 1];
+                    j--;
+                }
+            }
+            buffer[j] = v;
+            return limit();
+        }
+
+        /**
+         * The value of ascending rank {@code rank} for a smallest-tracker, or of descending rank
+         * {@code rank} (0 = the largest) for a largest-tracker.
+         */
+        float value(int rank) {
+            return buffer[rank];
         }
     }
 }

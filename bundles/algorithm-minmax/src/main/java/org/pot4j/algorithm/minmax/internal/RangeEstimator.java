@@ -93,7 +93,7 @@ record RangeEstimator(End min, End max, String preset) {
         Aggregator aggregator = end.has("aggregator")
                 ? Aggregator.valueOf(end.string("aggregator").toUpperCase(Locale.ROOT)) : base.aggregator();
         double outlierProb = end.number("outlier_prob", base.outlierProb());
-        Double clipping = end.has("clipping_value") ? end.number("clipping_value") : base.clippingValue();
+        Double clipping = end.has("clipping_value") ? Double.valueOf(end.number("clipping_value")) : base.clippingValue();
         return new End(type, aggregator, outlierProb, clipping);
     }
 }

@@ -18,6 +18,9 @@ final class Naive {
         int lower = (int) Math.floor(position);
         int upper = Math.min(lower + 1, sorted.length - 1);
         double t = position - lower;
+        if (t == 0) {
+            return sorted[lower];  // an exact rank (and no inf * 0 when it is infinite)
+        }
         return sorted[lower] + (sorted[upper] - sorted[lower]) * t;
     }
 

@@ -96,9 +96,15 @@ final class OrtTestSession implements InferenceSession {
                 for (Map.Entry<String, OnnxValue> entry : out) {
                     OnnxTensor tensor = (OnnxTensor) entry.getValue();
                     long[] shape = tensor.getInfo().getShape();
-                    FloatBuffer buffer = tensor.getFloatBuffer();
-                    float[] data = new float[buffer.remaining()];
-                    buffer.get(data);
+                    FloatBuffer buffer = tensor.getFloatBuffer();  // already a copy: take its array if it has one
+                    float[] data;
+                    if (buffer.hasArray() && buffer.arrayOffset() == 0 && buffer.position() == 0
+                            && buffer.array().length == buffer.remaining()) {
+                        data = buffer.array();
+                    } else {
+                        data = new float[buffer.remaining()];
+                        buffer.get(data);
+                    }
                     result.put(entry.getKey(), Tensor.ofFloats(shape, data));
                 }
             }

@@ -73,6 +73,9 @@ public final class Quantiles {
 
     /** numpy's linear interpolation (it uses the upper end for t >= 0.5, for monotonicity). */
     static double lerp(double a, double b, double t) {
+        if (a == b) {
+            return a;  // also between two equal infinities, where b - a is NaN
+        }
         double difference = b - a;
         return t >= 0.5 ? b - difference * (1.0 - t) : a + difference * t;
     }

@@ -222,7 +222,7 @@ public final class FusedReduction {
 
         /** numpy's linear interpolation, as {@link Quantiles}. */
         double interpolate(double a, double b) {
-            if (fraction == 0.0) return a;
+            if (fraction == 0.0 || a == b) return a;  // a == b: also two equal infinities
             double difference = b - a;
             return fraction >= 0.5 ? b - difference * (1.0 - fraction) : a + difference * fraction;
         }

@@ -1,0 +1,164 @@
+package org.pot4j.algorithm.defaultquantization.internal;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.osgi.service.component.annotations.Component;
+import org.pot4j.api.Pot4jException;
+import org.pot4j.api.algorithm.AlgorithmContext;
+import org.pot4j.api.algorithm.QuantizationAlgorithm;
+import org.pot4j.api.params.ParameterDescriptor;
+import org.pot4j.api.params.ParameterType;
+import org.pot4j.api.params.Parameters;
+import org.pot4j.api.statistics.StatisticRequest;
+import org.pot4j.api.statistics.Statistics;
+
+/**
+ * POT's DefaultQuantization, composed from the algorithms that are live: (CrossLayerEqualization
+ * when asked) → ActivationChannelAlignment (when deployed) → MinMaxQuantization →
+ * FastBiasCorrection, or BiasCorrection when {@code use_fast_bias} is false. Each sub-algorithm
+ * gets only its own parameters. When nothing changes the model before MinMax, MinMax and
+ * FastBiasCorrection share one statistics pass (declared here); otherwise each runs through
+ * {@link AlgorithmContext#run}.
+ */
+@Component(service = QuantizationAlgorithm.class, property = QuantizationAlgorithm.PROPERTY + "=DefaultQuantization")
+public final class DefaultQuantization implements QuantizationAlgorithm {
+    static final String MIN_MAX = "MinMaxQuantization";
+    static final String FAST_BIAS = "FastBiasCorrection";
+    static final String BIAS = "BiasCorrection";
+    static final String CHANNEL_ALIGNMENT = "ActivationChannelAlignment";
+    static final String EQUALIZATION = "CrossLayerEqualization";
+
+    static final List<String> SHARED = List.of("stat_subset_size", "stat_batch_size", "shuffle_data", "seed");
+    static final List<String> MIN_MAX_KEYS = List.of("preset", "stat_subset_size", "stat_batch_size", "shuffle_data",
+            "seed", "weights", "activations", "ignored", "ignored_scope", "saturation_fix", "model_type",
+            "inplace_statistics");
+    static final List<String> FAST_BIAS_KEYS = List.of("threshold", "apply_for_all_nodes", "stat_subset_size",
+            "stat_batch_size", "shuffle_data", "seed");
+
+    static final List<ParameterDescriptor> PARAMETERS = List.of(
+            ParameterDescriptor.choice("preset", "performance", List.of("performance", "mixed", "accuracy"),
+                    "performance: symmetric weights and activations; mixed: asymmetric activations; accuracy: asymmetric both"),
+            ParameterDescriptor.bounded("stat_subset_size", ParameterType.INTEGER, 300, 1.0, null,
+                    "calibration samples used for statistics"),
+            ParameterDescriptor.bounded("stat_batch_size", ParameterType.INTEGER, 1, 1.0, null, "samples per statistics inference"),
+            ParameterDescriptor.optional("shuffle_data", ParameterType.BOOLEAN, false, "random calibration subset"),
+            ParameterDescriptor.bounded("seed", ParameterType.INTEGER, 0, 0.0, null, "seed of the shuffled subset"),
+            ParameterDescriptor.optional("weights", ParameterType.OBJECT, null,
+                    "bits, mode, granularity, level_low, level_high, range_estimator"),
+            ParameterDescriptor.optional("activations", ParameterType.OBJECT, null,
+                    "bits, mode, granularity, level_low, level_high, range_estimator"),
+            ParameterDescriptor.optional("ignored", ParameterType.OBJECT, null, "POT: scope, operations"),
+            ParameterDescriptor.optional("ignored_scope", ParameterType.OBJECT, null,
+                    "scope, operations, types, patterns, subgraphs, validate"),
+            ParameterDescriptor.choice("saturation_fix", "first_layer", List.of("no", "first_layer", "all"),
+                    "7-bit weights where the CPU lacks VNNI"),
+            ParameterDescriptor.optional("model_type", ParameterType.STRING, null, "null or transformer"),
+            ParameterDescriptor.optional("inplace_statistics", ParameterType.BOOLEAN, true, "accepted for POT compatibility"),
+            ParameterDescriptor.optional("use_fast_bias", ParameterType.BOOLEAN, true,
+                    "FastBiasCorrection (true) or BiasCorrection (false)"),
+            ParameterDescriptor.optional("cross_layer_equalization", ParameterType.BOOLEAN, false,
+                    "run CrossLayerEqualization first"),
+            ParameterDescriptor.bounded("threshold", ParameterType.NUMBER, 2.0, 0.0, null,
+                    "FastBiasCorrection: skip a layer whose relative bias shift exceeds this"),
+            ParameterDescriptor.optional("apply_for_all_nodes", ParameterType.BOOLEAN, false,
+                    "FastBiasCorrection: correct every quantized layer"));
+
+    @Override
+    public List<ParameterDescriptor> parameters() {
+        return PARAMETERS;
+    }
+
+    /** MinMax's and FastBiasCorrection's statistics in one pass, when the model is final before MinMax. */
+    @Override
+    public List<StatisticRequest> statistics(AlgorithmContext context) {
+        Parameters params = context.parameters().validate(PARAMETERS);
+        Optional<QuantizationAlgorithm> minMax = context.algorithm(MIN_MAX);
+        Optional<QuantizationAlgorithm> fastBias = context.algorithm(FAST_BIAS);
+        if (!sharesOnePass(context, params) || minMax.isEmpty() || fastBias.isEmpty()) {
+            return List.of();
+        }
+        Set<StatisticRequest> requests = new LinkedHashSet<>(minMax.get().statistics(
+                sub(context, minMax.get(), params, MIN_MAX_KEYS)));
+        requests.addAll(fastBias.get().statistics(sub(context, fastBias.get(), params, FAST_BIAS_KEYS)));
+        return new ArrayList<>(requests);
+    }
+
+    private static boolean sharesOnePass(AlgorithmContext context, Parameters params) {
+        return params.bool("use_fast_bias", true) && !params.bool("cross_layer_equalization", false)
+                && context.algorithm(CHANNEL_ALIGNMENT).isEmpty();
+    }
+
+    @Override
+    public void apply(AlgorithmContext context, Statistics statistics) throws Exception {
+        Parameters params = context.parameters().validate(PARAMETERS);
+        boolean fast = params.bool("use_fast_bias", true);
+        QuantizationAlgorithm minMax = require(context, MIN_MAX, "preset/weights/activations");
+        QuantizationAlgorithm biasCorrection = fast ? require(context, FAST_BIAS, "use_fast_bias: true")
+                : require(context, BIAS, "use_fast_bias: false");
+        List<String> steps = new ArrayList<>();
+        if (params.bool("cross_layer_equalization", false)) {
+            require(context, EQUALIZATION, "cross_layer_equalization: true");
+            context.stage(EQUALIZATION);
+            context.run(EQUALIZATION, Parameters.empty(params.path()));
+            steps.add(EQUALIZATION);
+        }
+        if (context.algorithm(CHANNEL_ALIGNMENT).isPresent()) {
+            context.stage(CHANNEL_ALIGNMENT);
+            context.run(CHANNEL_ALIGNMENT, subset(params, SHARED));
+            steps.add(CHANNEL_ALIGNMENT);
+        }
+        Parameters minMaxParams = subset(params, MIN_MAX_KEYS);
+        Parameters fastParams = subset(params, FAST_BIAS_KEYS);
+        boolean shared = statistics != null && sharesOnePass(context, params);
+        context.checkCancelled();
+        if (shared) {
+            context.stage(MIN_MAX);
+            minMax.apply(sub(context, minMax, params, MIN_MAX_KEYS), statistics);
+            context.checkCancelled();
+            context.stage(FAST_BIAS);
+            biasCorrection.apply(sub(context, biasCorrection, params, FAST_BIAS_KEYS), statistics);
+        } else {
+            context.stage(MIN_MAX);
+            context.run(MIN_MAX, minMaxParams);
+            context.checkCancelled();
+            String name = fast ? FAST_BIAS : BIAS;
+            context.stage(name);
+            context.run(name, fast ? fastParams : subset(params, SHARED));
+        }
+        steps.add(MIN_MAX);
+        steps.add(fast ? FAST_BIAS : BIAS);
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("steps", steps);
+        report.put("shared_statistics_pass", shared);
+        if (context.algorithm(CHANNEL_ALIGNMENT).isEmpty()) {
+            report.put("skipped", CHANNEL_ALIGNMENT + " is not deployed");
+        }
+        context.report("default_quantization", report);
+    }
+
+    private static QuantizationAlgorithm require(AlgorithmContext context, String name, String neededFor) {
+        return context.algorithm(name).orElseThrow(() -> new Pot4jException("ALGORITHM_UNAVAILABLE",
+                name + " is not deployed (DefaultQuantization needs it for " + neededFor + ")"));
+    }
+
+    private static AlgorithmContext sub(AlgorithmContext context, QuantizationAlgorithm algorithm, Parameters params,
+                                        List<String> keys) {
+        return new WithParameters(context, subset(params, keys).validate(algorithm.parameters()));
+    }
+
+    /** The given keys of {@code params} (those present), keeping the path for error messages. */
+    static Parameters subset(Parameters params, List<String> keys) {
+        Map<String, Object> values = new LinkedHashMap<>();
+        for (String key : keys) {
+            if (params.has(key)) {
+                values.put(key, params.raw(key));
+            }
+        }
+        return new Parameters(values, params.path(), params.baseDirectory());
+    }
+}

@@ -1,0 +1,268 @@
+package org.pot4j.algorithm.fastbiascorrection.internal;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.osgi.service.component.annotations.Component;
+import org.pot4j.api.algorithm.AlgorithmContext;
+import org.pot4j.api.algorithm.QuantizationAlgorithm;
+import org.pot4j.api.graph.Graph;
+import org.pot4j.api.graph.Node;
+import org.pot4j.api.params.ParameterDescriptor;
+import org.pot4j.api.params.ParameterType;
+import org.pot4j.api.params.Parameters;
+import org.pot4j.api.plan.QuantizationPlan;
+import org.pot4j.api.plan.QuantizationPoint;
+import org.pot4j.api.plan.Quantizer;
+import org.pot4j.api.statistics.Aggregator;
+import org.pot4j.api.statistics.Reducer;
+import org.pot4j.api.statistics.StatisticRequest;
+import org.pot4j.api.statistics.Statistics;
+import org.pot4j.api.tensor.DataType;
+import org.pot4j.api.tensor.Tensor;
+
+/**
+ * POT's FastBiasCorrection: weight quantization shifts the mean of each output channel by
+ * {@code (W - Ŵ) · E[x]}; adding that shift to the bias restores the FP32 channel means.
+ * {@code E[x]} is the per-channel mean of the layer's FP32 input over the calibration subset (one
+ * statistic per layer, declared up front so it can share the MinMax pass); {@code Ŵ} is the
+ * weight quantized and dequantized exactly as the plan says. Layers whose relative shift exceeds
+ * {@code threshold} are left alone (POT) unless {@code apply_for_all_nodes}.
+ * <p>
+ * The shift is computed for the interior of the feature map (zero padding at borders is not
+ * modelled), like POT's evaluation of the layer on a mean-valued input.
+ */
+@Component(service = QuantizationAlgorithm.class, property = QuantizationAlgorithm.PROPERTY + "=FastBiasCorrection")
+public final class FastBiasCorrection implements QuantizationAlgorithm {
+
+    static final List<ParameterDescriptor> PARAMETERS = List.of(
+            ParameterDescriptor.bounded("threshold", ParameterType.NUMBER, 2.0, 0.0, null,
+                    "skip a layer whose bias shift relative to its bias exceeds this"),
+            ParameterDescriptor.optional("apply_for_all_nodes", ParameterType.BOOLEAN, false,
+                    "correct every quantized layer, adding a bias where there is none"),
+            ParameterDescriptor.bounded("stat_subset_size", ParameterType.INTEGER, 300, 1.0, null,
+                    "calibration samples for the input means"),
+            ParameterDescriptor.bounded("stat_batch_size", ParameterType.INTEGER, 1, 1.0, null, "accepted for POT compatibility"),
+            ParameterDescriptor.optional("shuffle_data", ParameterType.BOOLEAN, false, "random calibration subset"),
+            ParameterDescriptor.bounded("seed", ParameterType.INTEGER, 0, 0.0, null, "seed of the shuffled subset"));
+
+    @Override
+    public List<ParameterDescriptor> parameters() {
+        return PARAMETERS;
+    }
+
+    /** Input means of every Conv/Gemm with float initializer weights: independent of the plan, so shareable. */
+    @Override
+    public List<StatisticRequest> statistics(AlgorithmContext context) {
+        List<StatisticRequest> requests = new ArrayList<>();
+        for (Node node : context.model().nodes()) {
+            if (layer(context.model(), node) != null) {
+                StatisticRequest request = inputMean(node);
+                if (!requests.contains(request)) {
+                    requests.add(request);
+                }
+            }
+        }
+        return requests;
+    }
+
+    static StatisticRequest inputMean(Node node) {
+        return new StatisticRequest(node.input(0), Reducer.MEAN, Aggregator.MEAN, 1, 0.0, 0.0);
+    }
+
+    @Override
+    public void apply(AlgorithmContext context, Statistics statistics) {
+        Parameters params = context.parameters().validate(PARAMETERS);
+        double threshold = params.number("threshold", 2.0);
+        boolean all = params.bool("apply_for_all_nodes", false);
+        QuantizationPlan plan = context.plan();
+        Graph model = context.model().copy();
+
+        List<Node> layers = new ArrayList<>();
+        for (Node node : model.nodes()) {
+            if (layer(model, node) != null && weightQuantizer(plan, node).isPresent()) {
+                layers.add(node);
+            }
+        }
+        Statistics means = statistics;
+        List<StatisticRequest> needed = layers.stream().map(FastBiasCorrection::inputMean).distinct().toList();
+        if (!needed.isEmpty() && (means == null || !needed.stream().allMatch(means::contains))) {
+            int[] indices = context.calibrationIndices((int) Math.min(params.integer("stat_subset_size", 300),
+                    context.calibrationData().size()), params.bool("shuffle_data", false), params.integer("seed", 0));
+            means = context.collect(context.model(), null, indices, needed);
+        }
+
+        List<Map<String, Object>> applied = new ArrayList<>();
+        List<Map<String, Object>> skipped = new ArrayList<>();
+        for (Node node : layers) {
+            context.checkCancelled();
+            Quantizer quantizer = weightQuantizer(plan, node).orElseThrow();
+            float[] mean = means.get(inputMean(node));
+            Tensor weight = model.initializers().get(node.input(1));
+            float[] shift = shift(node, weight, quantizer, mean);
+            if (shift == null) {
+                skipped.add(entry(node, "input means do not match the weight's input channels"));
+                continue;
+            }
+            String biasName = node.input(2);
+            boolean hasBias = !biasName.isEmpty() && model.isInitializer(biasName);
+            if (!hasBias && !all) {
+                skipped.add(entry(node, "no bias (apply_for_all_nodes is false)"));
+                continue;
+            }
+            float[] bias = hasBias ? model.initializers().get(biasName).toFloats() : new float[shift.length];
+            if (bias.length != shift.length) {
+                skipped.add(entry(node, "bias has " + bias.length + " values for " + shift.length + " channels"));
+                continue;
+            }
+            double scale = node.opType().equals("Gemm") ? gemmScale(node) : 1.0;
+            double magnitude = magnitude(shift, bias, scale);
+            if (!all && !(magnitude < threshold)) {
+                Map<String, Object> e = entry(node, "relative shift " + magnitude + " is not below threshold " + threshold);
+                e.put("relative_shift", magnitude);
+                skipped.add(e);
+                continue;
+            }
+            float[] corrected = new float[bias.length];
+            double maxShift = 0;
+            for (int c = 0; c < bias.length; c++) {
+                corrected[c] = (float) (bias[c] + shift[c] * scale);
+                maxShift = Math.max(maxShift, Math.abs(shift[c] * scale));
+            }
+            long[] shape = hasBias ? model.initializers().get(biasName).shape() : new long[] {bias.length};
+            setBias(model, node, hasBias ? biasName : "", Tensor.ofFloats(shape, corrected));
+            Map<String, Object> e = entry(node, null);
+            e.put("max_abs_shift", maxShift);
+            e.put("relative_shift", magnitude);
+            applied.add(e);
+        }
+        context.setModel(model);
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("threshold", threshold);
+        report.put("applied", applied);
+        report.put("skipped", skipped);
+        report.put("statistics_samples", means == null ? 0 : means.samples());
+        context.report("fast_bias_correction", report);
+    }
+
+    /** Conv or Gemm (transA=0) with a FLOAT initializer weight; null otherwise. */
+    static Tensor layer(Graph model, Node node) {
+        boolean conv = node.opType().equals("Conv");
+        boolean gemm = node.opType().equals("Gemm") && node.intAttribute("transA", 0) == 0;
+        if (!conv && !gemm) {
+            return null;
+        }
+        Tensor weight = model.initializers().get(node.input(1));
+        return weight != null && weight.type() == DataType.FLOAT ? weight : null;
+    }
+
+    private static Optional<Quantizer> weightQuantizer(QuantizationPlan plan, Node node) {
+        return plan.quantizer(new QuantizationPoint(node.name(), 1, node.input(1), QuantizationPoint.Kind.WEIGHT))
+                .filter(Quantizer::hasRange);
+    }
+
+    /** Gemm: Y = alpha·A·B' + beta·C, so C moves by alpha/beta times the product's shift. */
+    private static double gemmScale(Node node) {
+        double alpha = node.attribute("alpha") == null ? 1.0 : node.attribute("alpha").asFloat();
+        double beta = node.attribute("beta") == null ? 1.0 : node.attribute("beta").asFloat();
+        return beta == 0 ? 0 : alpha / beta;
+    }
+
+    /** max |shift / bias|, infinite when a bias value is zero (POT). */
+    static double magnitude(float[] shift, float[] bias, double scale) {
+        double magnitude = 0;
+        for (int c = 0; c < shift.length; c++) {
+            if (bias[c] == 0f) {
+                return Double.POSITIVE_INFINITY;
+            }
+            magnitude = Math.max(magnitude, Math.abs(shift[c] * scale / bias[c]));
+        }
+        return magnitude;
+    }
+
+    /** (W − Ŵ)·mean per output channel; null when the shapes disagree. */
+    static float[] shift(Node node, Tensor weight, Quantizer quantizer, float[] mean) {
+        float[] w = weight.floats();
+        long[] shape = weight.shape();
+        float[] scales = quantizer.scales();
+        long[] zeros = quantizer.zeroPoints();
+        if (node.opType().equals("Conv")) {
+            int out = (int) shape[0];
+            int perGroupIn = (int) shape[1];
+            int kernel = w.length / (out * perGroupIn);
+            int groups = (int) node.intAttribute("group", 1);
+            if (perGroupIn * groups != mean.length || out % groups != 0) {
+                return null;
+            }
+            int outPerGroup = out / groups;
+            float[] shift = new float[out];
+            for (int o = 0; o < out; o++) {
+                int channel = quantizer.perChannel() ? o : 0;
+                int group = o / outPerGroup;
+                double sum = 0;
+                for (int i = 0; i < perGroupIn; i++) {
+                    double m = mean[group * perGroupIn + i];
+                    for (int k = 0; k < kernel; k++) {
+                        float v = w[(o * perGroupIn + i) * kernel + k];
+                        sum += (v - fakeQuantize(v, scales[channel], zeros[channel], quantizer)) * m;
+                    }
+                }
+                shift[o] = (float) sum;
+            }
+            return shift;
+        }
+        boolean transB = node.intAttribute("transB", 0) == 1;
+        int n = (int) (transB ? shape[0] : shape[1]);
+        int k = (int) (transB ? shape[1] : shape[0]);
+        if (k != mean.length) {
+            return null;
+        }
+        float[] shift = new float[n];
+        for (int j = 0; j < n; j++) {
+            double sum = 0;
+            for (int i = 0; i < k; i++) {
+                int index = transB ? j * k + i : i * n + j;
+                int channel = !quantizer.perChannel() ? 0 : quantizer.axis() == 0 ? (transB ? j : i) : (transB ? i : j);
+                float v = w[index];
+                sum += (v - fakeQuantize(v, scales[channel], zeros[channel], quantizer)) * mean[i];
+            }
+            shift[j] = (float) sum;
+        }
+        return shift;
+    }
+
+    /** What QuantizeLinear → DequantizeLinear gives: round half to even, clamp to the grid. */
+    static float fakeQuantize(float value, float scale, long zeroPoint, Quantizer quantizer) {
+        double q = Math.rint(value / scale) + zeroPoint;
+        q = Math.max(quantizer.levelLow(), Math.min(quantizer.levelHigh(), q));
+        return (float) ((q - zeroPoint) * scale);
+    }
+
+    private static void setBias(Graph model, Node node, String biasName, Tensor corrected) {
+        if (!biasName.isEmpty() && model.consumers(biasName).size() == 1) {
+            model.initializers().put(biasName, corrected);
+            return;
+        }
+        // no bias yet, or one shared with other nodes: give this node its own
+        String name = (node.name().isEmpty() ? node.output(0) : node.name()) + "_bias_corrected";
+        while (model.isInitializer(name) || model.valueInfo(name).isPresent()) {
+            name = name + "_";
+        }
+        model.initializers().put(name, corrected);
+        while (node.inputs().size() < 3) {
+            node.inputs().add("");
+        }
+        node.inputs().set(2, name);
+    }
+
+    private static Map<String, Object> entry(Node node, String reason) {
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("node", node.name());
+        if (reason != null) {
+            e.put("reason", reason);
+        }
+        return e;
+    }
+}

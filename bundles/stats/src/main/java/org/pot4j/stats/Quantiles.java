@@ -44,7 +44,7 @@ public final class Quantiles {
                 b = values[i];
             }
         }
-        return lerp(a, b, fraction);
+        return interpolate(a, b, fraction);
     }
 
     /** As {@link #selectInPlace(float[], int, double)} for doubles. */
@@ -68,13 +68,22 @@ public final class Quantiles {
                 b = values[i];
             }
         }
-        return lerp(a, b, fraction);
+        return interpolate(a, b, fraction);
     }
 
-    /** numpy's linear interpolation (it uses the upper end for t >= 0.5, for monotonicity). */
-    static double lerp(double a, double b, double t) {
-        if (a == b) {
-            return a;  // also between two equal infinities, where b - a is NaN
+    /**
+     * numpy's linear interpolation between neighbouring order statistics a <= b at fraction t
+     * (it uses the upper end for t >= 0.5, for monotonicity). Next to an infinite rank the result
+     * is that infinity (any positive weight on it), where the plain formula would give NaN.
+     */
+    public static double interpolate(double a, double b, double t) {
+        if (t == 0.0 || a == b) {
+            return a;
+        }
+        boolean infiniteA = Double.isInfinite(a), infiniteB = Double.isInfinite(b);
+        if (infiniteA || infiniteB) {
+            if (infiniteA && infiniteB) return t < 0.5 ? a : b;
+            return infiniteA ? a : b;
         }
         double difference = b - a;
         return t >= 0.5 ? b - difference * (1.0 - t) : a + difference * t;

@@ -80,38 +80,42 @@ public final class FusedReduction {
         }
 
         for (int c = 0; c < channels; c++) {
-            rawLow.reset(rawLowKeep);
-            rawHigh.reset(rawHighKeep);
+            // the raw trackers always keep at least the minimum and the maximum
+            rawLow.reset(Math.max(1, rawLowKeep));
+            rawHigh.reset(Math.max(1, rawHighKeep));
             absLow.reset(absLowKeep);
             absHigh.reset(absHighKeep);
-            boolean anyTracker = rawLowKeep + rawHighKeep + absLowKeep + absHighKeep > 0;
-            float min = Float.POSITIVE_INFINITY, max = Float.NEGATIVE_INFINITY;
+            boolean absTrackers = absLowKeep + absHighKeep > 0;
             boolean nan = false;
             double sum = 0;
             for (int o = 0; o < outer; o++) {
                 int start = offset + (o * channels + c) * inner, end = start + inner;
-                if (!anyTracker) {
+                float lowLimit = rawLow.limit(), highLimit = rawHigh.limit();
+                if (!absTrackers) {
                     for (int i = start; i < end; i++) {
                         float v = data[i];
-                        // written so that a NaN enters the branch: the rare path notes it
-                        if (!(v >= min)) {
-                            min = v;
-                            nan |= v != v;
+                        // written so that a NaN enters the (rare) branch, which notes it
+                        if (!(v >= lowLimit)) {
+                            if (v != v) {
+                                nan = true;
+                                continue;
+                            }
+                            lowLimit = rawLow.offer(v);
                         }
-                        if (v > max) max = v;
+                        if (v > highLimit) highLimit = rawHigh.offer(v);
                     }
                 } else {
-                    float rawLowLimit = rawLow.limit(), rawHighLimit = rawHigh.limit();
                     float absLowLimit = absLow.limit(), absHighLimit = absHigh.limit();
                     for (int i = start; i < end; i++) {
                         float v = data[i];
-                        if (!(v >= min)) {
-                            min = v;
-                            nan |= v != v;
+                        if (!(v >= lowLimit)) {
+                            if (v != v) {
+                                nan = true;
+                                continue;
+                            }
+                            lowLimit = rawLow.offer(v);
                         }
-                        if (v > max) max = v;
-                        if (v < rawLowLimit) rawLowLimit = rawLow.offer(v);
-                        if (v > rawHighLimit) rawHighLimit = rawHigh.offer(v);
+                        if (v > highLimit) highLimit = rawHigh.offer(v);
                         float a = Math.abs(v);
                         if (a < absLowLimit) absLowLimit = absLow.offer(a);
                         if (a > absHighLimit) absHighLimit = absHigh.offer(a);
@@ -121,6 +125,11 @@ public final class FusedReduction {
                     sum += sum(data, start, end);
                 }
             }
+            rawLow.finish();
+            rawHigh.finish();
+            absLow.finish();
+            absHigh.finish();
+            float min = rawLow.value(0), max = rawHigh.value(0);
             if (nan) {
                 // as numpy: a NaN makes every statistic of its channel NaN
                 for (float[] row : out) row[outOffset + c] = Float.NaN;
@@ -147,10 +156,9 @@ public final class FusedReduction {
                     Ranks ranks = new Ranks(n, spec.level());
                     Extremes low = abs ? absLow : rawLow, high = abs ? absHigh : rawHigh;
                     double value;
-                    // a tracker misses values only if infinities skipped its fill phase: then select
-                    if (low.keep() >= ranks.bottomKeep() && low.complete() && ranks.bottomKeep() <= ranks.topKeep()) {
+                    if (low.keep() >= ranks.bottomKeep() && ranks.bottomKeep() <= ranks.topKeep()) {
                         value = ranks.interpolate(low.value(ranks.lower()), low.value(ranks.upper()));
-                    } else if (high.keep() >= ranks.topKeep() && high.complete()) {
+                    } else if (high.keep() >= ranks.topKeep()) {
                         value = ranks.interpolate(high.value(n - 1 - ranks.lower()), high.value(n - 1 - ranks.upper()));
                     } else {
                         if (abs ? !absCopied : !rawCopied) {
@@ -222,9 +230,7 @@ public final class FusedReduction {
 
         /** numpy's linear interpolation, as {@link Quantiles}. */
         double interpolate(double a, double b) {
-            if (fraction == 0.0 || a == b) return a;  // a == b: also two equal infinities
-            double difference = b - a;
-            return fraction >= 0.5 ? b - difference * (1.0 - fraction) : a + difference * fraction;
+            return Quantiles.interpolate(a, b, fraction);
         }
     }
 
@@ -255,6 +261,15 @@ public final class FusedReduction {
 
         boolean complete() {
             return filled == keep;
+        }
+
+        /**
+         * Pads a buffer that did not fill: it skipped only values that cannot beat the fill-phase
+         * limit, i.e. +inf for a smallest-tracker and -inf for a largest-tracker, so padding with
+         * them gives exactly the extreme values.
+         */
+        void finish() {
+            while (filled < keep) buffer[filled++] = largest ? Float.NEGATIVE_INFINITY : Float.POSITIVE_INFINITY;
         }
 
         /** Inactive trackers never accept: -inf for smallest, +inf for largest. */

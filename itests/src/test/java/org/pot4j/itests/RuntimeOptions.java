@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.jar.JarFile;
 import java.util.stream.Stream;
 import org.ops4j.pax.exam.Option;
 import org.osgi.framework.Constants;
@@ -44,15 +45,24 @@ final class RuntimeOptions {
         return dist;
     }
 
-    /** The shipped bundle jars, FileInstall last so that its first scan finds everything else started. */
+    /** The shipped bundle jars, in the launcher's start order (Felix starts same-level bundles by id). */
     static List<Path> shippedBundles(Path dist) {
         try (Stream<Path> files = Files.list(dist.resolve("bundle"))) {
             return files.filter(file -> file.getFileName().toString().endsWith(".jar"))
-                    .sorted(Comparator.comparing((Path jar) -> jar.getFileName().toString()
-                            .startsWith("org.apache.felix.fileinstall")).thenComparing(Comparator.naturalOrder()))
+                    .sorted(Comparator.comparingInt((Path jar) -> Launcher.startRank(symbolicName(jar)))
+                            .thenComparing(Comparator.naturalOrder()))
                     .toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String symbolicName(Path jar) {
+        try (JarFile file = new JarFile(jar.toFile())) {
+            String name = file.getManifest().getMainAttributes().getValue("Bundle-SymbolicName");
+            return name == null ? "" : name.split(";")[0].trim();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the manifest of " + jar, e);
         }
     }
 

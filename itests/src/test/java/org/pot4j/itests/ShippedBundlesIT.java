@@ -23,6 +23,7 @@ import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceReference;
 import org.osgi.framework.Version;
 import org.osgi.framework.namespace.PackageNamespace;
 import org.osgi.framework.wiring.BundleCapability;
@@ -139,5 +140,28 @@ public class ShippedBundlesIT {
         assertFalse("the sample algorithm is not shipped",
                 plugins.stream().anyMatch(plugin -> plugin.name().equals("SampleNoOp")));
         System.out.println("ShippedBundlesIT: registry lists " + plugins.size() + " plugins");
+    }
+
+    @Test
+    public void everyShippedConfigurationReachesItsComponent() throws Exception {
+        Path conf = Path.of(context.getProperty(RuntimeOptions.DIST_DIR)).resolve("conf");
+        List<String> pids;
+        try (Stream<Path> files = Files.list(conf)) {
+            pids = files.map(file -> file.getFileName().toString())
+                    .filter(name -> name.endsWith(".cfg") || name.endsWith(".config"))
+                    .filter(name -> !name.contains("-")) // factory configurations have no single target
+                    .map(name -> name.substring(0, name.lastIndexOf('.')))
+                    .sorted().toList();
+        }
+        List<String> unconfigured = new ArrayList<>();
+        for (String pid : pids) {
+            // DS publishes service.pid on the services of a component that received its configuration
+            ServiceReference<?>[] configured = context.getAllServiceReferences(null, "(service.pid=" + pid + ")");
+            if (configured == null) {
+                unconfigured.add(pid);
+            }
+        }
+        assertEquals("shipped configurations that no component received", List.of(), unconfigured);
+        System.out.println("ShippedBundlesIT: configurations applied: " + pids);
     }
 }

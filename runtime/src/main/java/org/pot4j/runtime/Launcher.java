@@ -38,6 +38,7 @@ public final class Launcher {
     static final String DESCRIPTION_PROPERTY = "pot4j.command.description";
     /** The long-running sub-command keeps its framework state in data/; every other run starts clean. */
     static final String SERVE = "serve";
+    private static final String CONFIGADMIN = "org.apache.felix.configadmin";
     private static final String FILEINSTALL = "org.apache.felix.fileinstall";
 
     private final Path home;
@@ -121,6 +122,8 @@ public final class Launcher {
         properties.put("felix.fileinstall.noInitialDelay", "true");
         properties.put("felix.fileinstall.log.level", "2");
         properties.put("felix.fileinstall.bundles.new.start", "true");
+        // bundles and configurations only: job templates and notes may sit in conf/ too
+        properties.put("felix.fileinstall.filter", ".*\\.(jar|cfg|config)");
         // conf/ is the operator's: ConfigAdmin changes are not written back into it
         properties.put("felix.fileinstall.enableConfigSave", "false");
         properties.put("pot4j.home", home.toString());
@@ -159,8 +162,7 @@ public final class Launcher {
                 err.println("pot: cannot install " + jar.getFileName() + ": " + e.getMessage());
             }
         }
-        // FileInstall last: its first scan of deploy/ and conf/ then finds ConfigAdmin and the shipped API
-        installed.sort(Comparator.comparing((Bundle bundle) -> FILEINSTALL.equals(bundle.getSymbolicName())));
+        installed.sort(Comparator.comparingInt((Bundle bundle) -> startRank(bundle.getSymbolicName())));
         for (Bundle bundle : installed) {
             if (bundle.getHeaders().get(Constants.FRAGMENT_HOST) != null) {
                 continue;
@@ -172,6 +174,18 @@ public final class Launcher {
             }
         }
         return framework;
+    }
+
+    /**
+     * Start order: ConfigAdmin, then FileInstall (whose first scan of conf/ and deploy/ is
+     * synchronous), then the rest. So every shipped configuration is in ConfigAdmin before any
+     * component activates, and no component is reconfigured right after start-up.
+     */
+    public static int startRank(String symbolicName) {
+        if (CONFIGADMIN.equals(symbolicName)) {
+            return 0;
+        }
+        return FILEINSTALL.equals(symbolicName) ? 1 : 2;
     }
 
     private int runCommand(BundleContext context, String commandName, List<String> args) throws Exception {

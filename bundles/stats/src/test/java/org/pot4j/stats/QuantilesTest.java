@@ -53,6 +53,15 @@ class QuantilesTest {
     }
 
     @Test
+    void nextToAnInfiniteRankTheResultIsThatInfinity() {
+        float[] values = {Float.NEGATIVE_INFINITY, 1, 2, Float.POSITIVE_INFINITY};
+        assertEquals(Double.NEGATIVE_INFINITY, Quantiles.quantile(values, 0.1));
+        assertEquals(Double.POSITIVE_INFINITY, Quantiles.quantile(values, 0.9));
+        assertEquals(1.5, Quantiles.quantile(values, 0.5), 1e-12);
+        assertEquals(Double.POSITIVE_INFINITY, Quantiles.interpolate(Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY, 0.3));
+    }
+
+    @Test
     void nanGivesNanAndBadLevelsAreRejected() {
         assertTrue(Double.isNaN(Quantiles.quantile(new float[] {1, Float.NaN, 3}, 0.5)));
         assertThrows(IllegalArgumentException.class, () -> Quantiles.quantile(new float[] {1}, 1.5));

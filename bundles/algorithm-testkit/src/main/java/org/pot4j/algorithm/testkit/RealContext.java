@@ -172,7 +172,7 @@ public final class RealContext implements AlgorithmContext {
             Statistics statistics = null;
             if (!requests.isEmpty()) {
                 int size = (int) parameters.integer("stat_subset_size", calibration.size());
-                int[] indices = calibrationIndices(Math.min(size, calibration.size()), parameters.bool("shuffle_data", false),
+                int[] indices = calibrationIndices(size, parameters.bool("shuffle_data", false),
                         parameters.integer("seed", 0));
                 statistics = collect(model, null, indices, requests);
             }

@@ -89,8 +89,8 @@ public final class FastBiasCorrection implements QuantizationAlgorithm {
         Statistics means = statistics;
         List<StatisticRequest> needed = layers.stream().map(FastBiasCorrection::inputMean).distinct().toList();
         if (!needed.isEmpty() && (means == null || !needed.stream().allMatch(means::contains))) {
-            int[] indices = context.calibrationIndices((int) Math.min(params.integer("stat_subset_size", 300),
-                    context.calibrationData().size()), params.bool("shuffle_data", false), params.integer("seed", 0));
+            int[] indices = context.calibrationIndices((int) params.integer("stat_subset_size", 300),
+                    params.bool("shuffle_data", false), params.integer("seed", 0));
             means = context.collect(context.model(), null, indices, needed);
         }
 

@@ -31,15 +31,15 @@ class StatisticsCollectorTest {
     private static Path model;
     private static float[][] images;
     private static List<String> activations;
-    private static OrtTestSession session;
+    private static RealModels.CountingSession session;
 
     @BeforeAll
     static void openCnnRelu() throws Exception {
         model = SharedFiles.model("cnn_relu.onnx");
         images = Arrays.copyOf(IdxImages.read(SharedFiles.shared("data/calib-300-images-idx3-ubyte.gz")), SAMPLES);
-        activations = OrtTestSession.activationInputsOfWeightedOps(model);
+        activations = RealModels.activationInputsOfWeightedOps(model);
         assertTrue(activations.size() >= 3, "cnn_relu has several Conv/Gemm activations: " + activations);
-        session = new OrtTestSession(model, Set.copyOf(activations), 1);
+        session = RealModels.open(model, Set.copyOf(activations), 1);
     }
 
     @AfterAll

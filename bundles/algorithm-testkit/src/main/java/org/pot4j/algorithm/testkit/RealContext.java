@@ -45,6 +45,7 @@ public final class RealContext implements AlgorithmContext {
     private QuantizationPlan plan = new QuantizationPlan();
     private Parameters parameters = Parameters.empty("params");
     private int passes;
+    private long collectNanos;
 
     public RealContext(Graph model, HardwareConfig hardware, IdxDataset calibration, IdxDataset validation) {
         this.model = model;
@@ -64,6 +65,11 @@ public final class RealContext implements AlgorithmContext {
 
     public int statisticsPasses() {
         return passes;
+    }
+
+    /** Wall time spent in {@link #collect} (session creation, QDQ writing and the pass). */
+    public long collectNanos() {
+        return collectNanos;
     }
 
     public void setParameters(Parameters parameters) {
@@ -107,12 +113,15 @@ public final class RealContext implements AlgorithmContext {
     @Override
     public Statistics collect(Graph graph, QuantizationPlan quantization, int[] sampleIndices, List<StatisticRequest> requests) {
         passes++;
+        long start = System.nanoTime();
         Graph runnable = quantization == null ? graph : QdqWriter.apply(graph, quantization);
         SessionOptions options = SessionOptions.defaults().withThreads(1)
                 .withExtraOutputs(StatisticsCollector.tensors(requests));
         try (InferenceSession session = backend.open(runnable, options)) {
             return collector.collect(session, requests, calibration, graph.inputs().get(0).name(), sampleIndices, null,
                     null);
+        } finally {
+            collectNanos += System.nanoTime() - start;
         }
     }
 

@@ -77,7 +77,7 @@ public final class FastBiasCorrection implements QuantizationAlgorithm {
         Parameters params = context.parameters().validate(PARAMETERS);
         double threshold = params.number("threshold", 2.0);
         boolean all = params.bool("apply_for_all_nodes", false);
-        QuantizationPlan plan = context.plan();
+        QuantizationPlan plan = context.plan() == null ? new QuantizationPlan() : context.plan();
         Graph model = context.model().copy();
 
         List<Node> layers = new ArrayList<>();

@@ -121,7 +121,10 @@ public final class MinMaxQuantization implements QuantizationAlgorithm {
         entry.put("level_low", q.levelLow());
         entry.put("level_high", q.levelHigh());
         entry.put("signed", q.signed());
-        if (!q.perChannel()) {
+        if (q.perChannel()) {
+            entry.put("scale", q.scales());
+            entry.put("zero_point", q.zeroPoints());
+        } else {
             entry.put("min", q.min()[0]);
             entry.put("max", q.max()[0]);
             entry.put("scale", q.scales()[0]);

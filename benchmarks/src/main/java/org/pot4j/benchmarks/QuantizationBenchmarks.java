@@ -1,0 +1,254 @@
+package org.pot4j.benchmarks;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import org.pot4j.algorithm.defaultquantization.internal.DefaultQuantization;
+import org.pot4j.algorithm.fastbiascorrection.internal.FastBiasCorrection;
+import org.pot4j.algorithm.minmax.internal.MinMaxQuantization;
+import org.pot4j.algorithm.testkit.IdxDataset;
+import org.pot4j.algorithm.testkit.RealContext;
+import org.pot4j.api.backend.BenchmarkResult;
+import org.pot4j.api.backend.InferenceBackend;
+import org.pot4j.api.backend.InferenceSession;
+import org.pot4j.api.backend.SessionOptions;
+import org.pot4j.api.backend.SessionOptions.OptimizationLevel;
+import org.pot4j.api.graph.Graph;
+import org.pot4j.api.graph.Node;
+import org.pot4j.api.statistics.Aggregator;
+import org.pot4j.api.statistics.Reducer;
+import org.pot4j.api.statistics.StatisticRequest;
+import org.pot4j.api.tensor.Tensor;
+import org.pot4j.backend.onnxruntime.internal.OnnxRuntimeBackend;
+import org.pot4j.device.cpu.internal.CpuDevice;
+import org.pot4j.model.OnnxCodec;
+import org.pot4j.model.QdqWriter;
+import org.pot4j.stats.StatisticsCollector;
+
+/**
+ * Issue 4 acceptance 2 and 3 (and issue 3 acceptance 4), as printed figures. One JVM, the real parts: OnnxCodec,
+ * MinMaxQuantization + FastBiasCorrection composed by DefaultQuantization (preset performance, device CPU) in the
+ * algorithm test kit's real context, the QDQ writer, ONNX Runtime, the statistics collector.
+ * <ol>
+ *   <li>per model: ONNX Runtime's optimized INT8 graph (EXTENDED) as an op-type histogram, the float layers left,
+ *       INT8/FP32 latency at batch 1 and 64 (same thread count), top-1 on the 10k test set;</li>
+ *   <li>DefaultQuantization wall time / bare time of 300 FP32 inferences (batch 1, same session options);</li>
+ *   <li>statistics pass over 300 samples for every Conv/MatMul/Gemm activation input / bare inference.</li>
+ * </ol>
+ * Arguments: {@code --models a,b} {@code --threads n} (ORT intra-op threads, default 1) {@code --rounds n}
+ * {@code --accuracy-samples n} (0 skips accuracy). Shared files: {@code -Dpot4j.shared=DIR}, default ../../shared.
+ */
+public final class QuantizationBenchmarks {
+    private static final Set<String> WEIGHTED = Set.of("Conv", "ConvTranspose", "MatMul", "Gemm");
+    private static final Set<String> INTEGER_KERNELS = Set.of("QLinearConv", "QLinearMatMul", "QGemm", "ConvInteger",
+            "MatMulInteger", "MatMulIntegerToFloat", "DynamicQuantizeMatMul");
+
+    private final Path shared;
+    private final int threads;
+    private final int rounds;
+    private final int accuracySamples;
+    private final InferenceBackend backend;
+    private final IdxDataset calibration;
+    private final IdxDataset test;
+
+    QuantizationBenchmarks(Path shared, int threads, int rounds, int accuracySamples) throws Exception {
+        this.shared = shared;
+        this.threads = threads;
+        this.rounds = rounds;
+        this.accuracySamples = accuracySamples;
+        this.backend = new OnnxRuntimeBackend(threads, OptimizationLevel.ALL);
+        this.calibration = new IdxDataset(file("data/calib-300-images-idx3-ubyte.gz"),
+                file("data/calib-300-labels-idx1-ubyte.gz"), 0);
+        this.test = accuracySamples > 0 ? new IdxDataset(file("data/t10k-images-idx3-ubyte.gz"),
+                file("data/t10k-labels-idx1-ubyte.gz"), accuracySamples) : null;
+    }
+
+    public static void main(String[] args) throws Exception {
+        List<String> models = List.of("cnn_relu", "mobilenet_v2_tiny");
+        int threads = 1;
+        int rounds = 5;
+        int accuracy = 10_000;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--models" -> models = List.of(args[++i].split(","));
+                case "--threads" -> threads = Integer.parseInt(args[++i]);
+                case "--rounds" -> rounds = Integer.parseInt(args[++i]);
+                case "--accuracy-samples" -> accuracy = Integer.parseInt(args[++i]);
+                default -> throw new IllegalArgumentException("unknown argument " + args[i]
+                        + " (allowed: --models a,b --threads n --rounds n --accuracy-samples n)");
+            }
+        }
+        Path shared = Path.of(System.getProperty("pot4j.shared", "../../shared")).toAbsolutePath().normalize();
+        QuantizationBenchmarks benchmarks = new QuantizationBenchmarks(shared, threads, rounds, accuracy);
+        System.out.printf("pot4j benchmarks: ORT intra-op threads %d, %d rounds (median), %d cores, shared files %s%n%n",
+                threads, rounds, Runtime.getRuntime().availableProcessors(), shared);
+        for (String model : models) {
+            benchmarks.run(model);
+        }
+    }
+
+    private Path file(String relative) {
+        Path path = shared.resolve(relative);
+        if (!Files.isRegularFile(path)) {
+            throw new IllegalStateException(relative + " not found at " + path
+                    + " (the shared/ folder beside the checkout, or -Dpot4j.shared=DIR)");
+        }
+        return path;
+    }
+
+    private RealContext context(Graph model) {
+        return new RealContext(model, new CpuDevice("auto").hardwareConfig(), calibration, test)
+                .register("MinMaxQuantization", new MinMaxQuantization())
+                .register("FastBiasCorrection", new FastBiasCorrection())
+                .register("DefaultQuantization", new DefaultQuantization());
+    }
+
+    private void run(String name) throws Exception {
+        Graph fp32 = OnnxCodec.read(file("models/" + name + ".onnx"));
+        System.out.println("== " + name);
+
+        // (b) DefaultQuantization wall time against 300 bare FP32 inferences, alternating, median of rounds
+        double[] quantizeMs = new double[rounds];
+        double[] bareMs = new double[rounds];
+        RealContext quantized = null;
+        for (int round = -1; round < rounds; round++) { // round -1 warms up both
+            long start = System.nanoTime();
+            bareInferences(fp32, 300);
+            long afterBare = System.nanoTime();
+            RealContext context = context(fp32);
+            context.run("DefaultQuantization", RealContext.params(Map.of("preset", "performance")));
+            long afterQuantize = System.nanoTime();
+            if (round >= 0) {
+                bareMs[round] = (afterBare - start) / 1e6;
+                quantizeMs[round] = (afterQuantize - afterBare) / 1e6;
+            }
+            quantized = context;
+        }
+        Graph int8 = QdqWriter.apply(quantized.model(), quantized.plan());
+
+        // (a) what ONNX Runtime runs
+        Path optimized = Files.createTempFile("pot4j-" + name + "-int8-optimized", ".onnx");
+        try (InferenceSession session = backend.open(int8, options(OptimizationLevel.EXTENDED, optimized))) {
+            session.inputNames();
+        }
+        Graph fused = OnnxCodec.read(optimized);
+        Files.deleteIfExists(optimized);
+        Map<String, Long> histogram = fused.nodes().stream()
+                .collect(Collectors.groupingBy(Node::opType, TreeMap::new, Collectors.counting()));
+        long weighted = fp32.nodes().stream().filter(n -> WEIGHTED.contains(n.opType())).count();
+        long quantizedLayers = quantized.plan().quantizedNodes().stream()
+                .filter(n -> fp32.nodes().stream().anyMatch(m -> m.name().equals(n) && WEIGHTED.contains(m.opType())))
+                .count();
+        long integer = fused.nodes().stream().filter(n -> INTEGER_KERNELS.contains(n.opType())).count();
+        List<String> floatLayers = fused.nodes().stream().filter(n -> WEIGHTED.contains(n.opType()))
+                .map(n -> n.opType() + " " + n.name()).toList();
+        System.out.printf("ORT optimized INT8 graph (EXTENDED): %s%n", histogram);
+        System.out.printf("  weighted layers %d, quantized in the plan %d, integer kernels %d, float weighted layers left %d%s%n",
+                weighted, quantizedLayers, integer, floatLayers.size(), floatLayers.isEmpty() ? "" : " " + floatLayers);
+
+        for (int batch : new int[] {1, 64}) {
+            Map<String, Tensor> input = Map.of(fp32.inputs().get(0).name(), calibration.batch(0, batch));
+            int iterations = batch == 1 ? 2000 : 200;
+            BenchmarkResult f = latency(fp32, input, iterations);
+            BenchmarkResult q = latency(int8, input, iterations);
+            System.out.printf("  batch %2d: FP32 median %.3f ms, INT8 median %.3f ms, INT8/FP32 %.2f (means %.3f / %.3f ms)%n",
+                    batch, f.medianMs(), q.medianMs(), q.medianMs() / f.medianMs(), f.meanMs(), q.meanMs());
+        }
+        if (test != null) {
+            double fp32Top1 = quantized.accuracy(fp32, null, test.size());
+            double int8Top1 = quantized.accuracy(quantized.model(), quantized.plan(), test.size());
+            System.out.printf("  top-1 on %d test images: FP32 %.4f, INT8 %.4f, drop %.2f points%n", test.size(), fp32Top1,
+                    int8Top1, 100 * (fp32Top1 - int8Top1));
+        }
+        double q = median(quantizeMs);
+        double bare = median(bareMs);
+        System.out.printf("DefaultQuantization (performance, MinMax + FastBiasCorrection, 300 samples): %.1f ms;"
+                + " 300 bare FP32 inferences (batch 1): %.1f ms; ratio %.2f (goal <= 1.3)%n", q, bare, q / bare);
+
+        // (c) statistics pass for every Conv/MatMul/Gemm activation input against bare inference
+        statisticsRatio(fp32);
+        System.out.println();
+    }
+
+    private SessionOptions options(OptimizationLevel level, Path save) {
+        return SessionOptions.defaults().withThreads(threads).withOptimization(level, save);
+    }
+
+    private void bareInferences(Graph model, int samples) {
+        String input = model.inputs().get(0).name();
+        List<String> output = List.of(model.outputs().get(0).name());
+        try (InferenceSession session = backend.open(model, SessionOptions.defaults().withThreads(threads))) {
+            for (int i = 0; i < samples; i++) {
+                session.run(Map.of(input, calibration.batch(i, 1)), output);
+            }
+        }
+    }
+
+    private BenchmarkResult latency(Graph model, Map<String, Tensor> input, int iterations) {
+        try (InferenceSession session = backend.open(model, SessionOptions.defaults().withThreads(threads))) {
+            return session.benchmark(input, Math.max(10, iterations / 10), iterations, 20);
+        }
+    }
+
+    /** Issue 3 acceptance 4: per-tensor min, max, abs_max and two quantiles of every weighted layer's activation input. */
+    private void statisticsRatio(Graph model) {
+        Set<String> activations = new LinkedHashSet<>();
+        for (Node node : model.nodes()) {
+            if (WEIGHTED.contains(node.opType()) && !model.isInitializer(node.input(0))) {
+                activations.add(node.input(0));
+            }
+        }
+        List<StatisticRequest> requests = new ArrayList<>();
+        for (String tensor : activations) {
+            requests.add(StatisticRequest.perTensor(tensor, Reducer.MIN, Aggregator.MEAN));
+            requests.add(StatisticRequest.perTensor(tensor, Reducer.MAX, Aggregator.MEAN));
+            requests.add(StatisticRequest.perTensor(tensor, Reducer.ABS_MAX, Aggregator.MEAN));
+            requests.add(new StatisticRequest(tensor, Reducer.QUANTILE, Aggregator.MEAN, -1, 1e-4, 0));
+            requests.add(new StatisticRequest(tensor, Reducer.QUANTILE, Aggregator.MEAN, -1, 1 - 1e-4, 0));
+        }
+        String input = model.inputs().get(0).name();
+        int batch = StatisticsCollector.DEFAULT_BATCH_SIZE;
+        List<String> output = List.of(model.outputs().get(0).name());
+        int[] indices = new int[calibration.size()];
+        Arrays.setAll(indices, i -> i);
+        StatisticsCollector collector = new StatisticsCollector(batch);
+        double[] bareMs = new double[rounds];
+        double[] collectMs = new double[rounds];
+        try (InferenceSession bare = backend.open(model, SessionOptions.defaults().withThreads(threads));
+             InferenceSession extra = backend.open(model, SessionOptions.defaults().withThreads(threads)
+                     .withExtraOutputs(StatisticsCollector.tensors(requests)))) {
+            for (int round = -1; round < rounds; round++) {
+                long start = System.nanoTime();
+                for (int from = 0; from < indices.length; from += batch) {
+                    bare.run(Map.of(input, calibration.batch(from, Math.min(batch, indices.length - from))), output);
+                }
+                long afterBare = System.nanoTime();
+                collector.collect(extra, requests, calibration, input, indices, null, null);
+                long afterCollect = System.nanoTime();
+                if (round >= 0) {
+                    bareMs[round] = (afterBare - start) / 1e6;
+                    collectMs[round] = (afterCollect - afterBare) / 1e6;
+                }
+            }
+        }
+        double b = median(bareMs);
+        double c = median(collectMs);
+        System.out.printf("Statistics pass, %d activation tensors x (min, max, abs_max, 2 quantiles), 300 samples, batch %d:"
+                + " %.1f ms; bare inference %.1f ms; collection/bare %.2f (goal <= 1.3)%n", activations.size(), batch, c, b,
+                c / b);
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+}

@@ -17,6 +17,11 @@ final class Cli {
     private Cli() {
     }
 
+    /** Exit code of a failure: 2 when the user's input is at fault (bad config, unusable model file), else 1. */
+    static int exitCode(String errorCode) {
+        return InvalidInputException.CODE.equals(errorCode) || "MODEL_ERROR".equals(errorCode) ? BAD_INPUT : FAILURE;
+    }
+
     /** Runs a command body, mapping bad input to exit 2 and other failures to exit 1, with a one-line message. */
     static int guard(PrintStream err, Callable<Integer> body) {
         try {
@@ -26,7 +31,7 @@ final class Cli {
             return BAD_INPUT;
         } catch (Pot4jException e) {
             err.println("error [" + e.code() + "]: " + e.getMessage());
-            return FAILURE;
+            return exitCode(e.code());
         } catch (Exception e) {
             err.println("error: " + e);
             return FAILURE;

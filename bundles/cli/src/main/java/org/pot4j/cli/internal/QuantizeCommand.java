@@ -10,7 +10,6 @@ import java.util.UUID;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
-import org.pot4j.api.InvalidInputException;
 import org.pot4j.api.command.Command;
 import org.pot4j.api.job.JobRequest;
 import org.pot4j.api.job.JobResult;
@@ -72,8 +71,7 @@ public class QuantizeCommand implements Command {
             if (!args.flag("--json")) {
                 err.println("error [" + result.code() + "]: " + result.message());
             }
-            return InvalidInputException.CODE.equals(result.code()) || result.state() == JobState.REJECTED
-                    ? Cli.BAD_INPUT : Cli.FAILURE;
+            return result.state() == JobState.REJECTED ? Cli.BAD_INPUT : Cli.exitCode(result.code());
         });
     }
 

@@ -90,13 +90,11 @@ final class JobContext implements AlgorithmContext {
         return Optional.ofNullable(workspace.validation);
     }
 
+    /** A subset larger than the dataset was checked up front when the user asked for it; a default is clamped. */
     @Override
     public int[] calibrationIndices(int subsetSize, boolean shuffle, long seed) {
         int size = workspace.calibration.size();
-        if (subsetSize > size) {
-            throw new InvalidInputException(parameters.pathOf("stat_subset_size"), subsetSize,
-                    "at most the calibration dataset's size, " + size);
-        }
+        subsetSize = Math.min(subsetSize, size);
         int[] all = Evaluator.allIndices(size);
         if (shuffle) {
             Random random = new Random(seed);
@@ -170,8 +168,7 @@ final class JobContext implements AlgorithmContext {
             statistics = new org.pot4j.stats.CollectedStatistics(Map.of(), 0);
         } else {
             context.stage(name + ": statistics");
-            int[] indices = context.calibrationIndices(
-                    (int) Math.min(parameters.integer("stat_subset_size", 300), workspace.calibration.size()),
+            int[] indices = context.calibrationIndices((int) parameters.integer("stat_subset_size", 300),
                     parameters.bool("shuffle_data", false), parameters.integer("seed", 0));
             statistics = context.collect(workspace.model, null, indices, requests);
             workspace.report.merge("statistics_samples", indices.length, (a, b) -> Math.max((int) a, (int) b));

@@ -35,13 +35,13 @@ public final class Jobs {
         byte[] bytes = readModel(model);
         SessionOptions options = SessionOptions.defaults().withThreads(settings.inferenceThreads());
         try (Dataset dataset = pipeline.openDataset();
-             InferenceSession session = pipeline.backend().open(bytes, options)) {
+             InferenceSession session = openNamed(pipeline, bytes, options, model)) {
             Evaluator evaluator = new Evaluator(dataset, pipeline.metrics(), settings.batchSize());
             int[] indices = Evaluator.allIndices(dataset.size());
             if (evaluator.needsReference()) {
                 events.stage("fp32 reference outputs");
                 byte[] reference = readModel(pipeline.config().modelPath());
-                try (InferenceSession fp32 = pipeline.backend().open(reference, options)) {
+                try (InferenceSession fp32 = openNamed(pipeline, reference, options, pipeline.config().modelPath())) {
                     evaluator.cacheReference(fp32, indices, null);
                 }
             }
@@ -56,6 +56,18 @@ public final class Jobs {
     public static JobResult quantize(String jobId, Pipeline pipeline, PluginRegistry registry, JobRequest request,
                                      JobEvents events, BooleanSupplier cancelled, Settings settings) throws Exception {
         return new QuantizationJob(jobId, pipeline, registry, request, events, cancelled, settings).run();
+    }
+
+    /** Opens a session; a model the backend cannot load is reported with its path. */
+    static InferenceSession openNamed(Pipeline pipeline, byte[] bytes, SessionOptions options, Path model) {
+        try {
+            return pipeline.backend().open(bytes, options);
+        } catch (org.pot4j.api.Pot4jException e) {
+            if ("MODEL_ERROR".equals(e.code())) {
+                throw new org.pot4j.api.Pot4jException(e.code(), model + ": " + e.getMessage(), e);
+            }
+            throw e;
+        }
     }
 
     static byte[] readModel(Path model) {

@@ -66,6 +66,7 @@ final class QuantizationJob {
         try (Dataset main = pipeline.openDataset();
              Dataset separateCalibration = pipeline.hasSeparateCalibration() ? pipeline.openCalibrationDataset() : null) {
             Dataset calibration = separateCalibration != null ? separateCalibration : main;
+            checkSubsetSizes(calibration.size());
             Dataset validation = pipeline.metrics().isEmpty() ? null : main;
             Workspace workspace = new Workspace(jobId, pipeline, registry, events, cancelled, settings, original,
                     calibration, validation, outputRoot == null ? null : outputRoot.resolve("intermediate"));
@@ -188,6 +189,18 @@ final class QuantizationJob {
             points.add(row);
         }
         return points;
+    }
+
+    /** A stat_subset_size the user wrote that the calibration data cannot fill is an error, not a silent clamp. */
+    private void checkSubsetSizes(int available) {
+        for (org.pot4j.orchestrator.internal.config.JobConfig.NamedBlock block : pipeline.config().algorithms()) {
+            if (block.parameters().has("stat_subset_size")
+                    && block.parameters().integer("stat_subset_size") > available) {
+                throw new org.pot4j.api.InvalidInputException(block.parameters().pathOf("stat_subset_size"),
+                        block.parameters().integer("stat_subset_size"),
+                        "at most the calibration dataset's size, " + available);
+            }
+        }
     }
 
     private long begin(String stage) {

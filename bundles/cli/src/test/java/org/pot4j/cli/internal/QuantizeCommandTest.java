@@ -1,0 +1,153 @@
+package org.pot4j.cli.internal;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.pot4j.api.graph.Graph;
+import org.pot4j.model.OnnxCodec;
+
+/** {@code pot quantize} end to end on the shipped example, and bad configurations that must leave nothing behind. */
+class QuantizeCommandTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static QuantizeCommand quantize;
+
+    @TempDir
+    Path temp;
+
+    @BeforeAll
+    static void start() {
+        quantize = new QuantizeCommand(new RealServer().jobs);
+    }
+
+    /** The example config with its paths made absolute and one JSON fragment replaced. */
+    private Path exampleConfig(String find, String replace) throws Exception {
+        String text = Files.readString(RealServer.example("quantize.json"))
+                .replace("\"models/", "\"" + RealServer.example("models") + "/")
+                .replace("\"data/", "\"" + RealServer.example("data") + "/");
+        if (find != null) {
+            assertTrue(text.contains(find), "example config contains " + find);
+            text = text.replace(find, replace);
+        }
+        Path file = temp.resolve("job-" + System.nanoTime() + ".json");
+        Files.writeString(file, text);
+        return file;
+    }
+
+    @Test
+    void quantizesTheExampleWithinAccuracyAndWritesModelAndReport() throws Exception {
+        Path out = temp.resolve("out");
+        RealServer.Run run = RealServer.run(quantize, "-c", exampleConfig(null, null).toString(), "-o", out.toString(),
+                "--json");
+        assertEquals(0, run.exitCode(), run.err());
+        JsonNode result = JSON.readTree(run.out());
+        assertEquals("COMPLETED", result.get("state").asText());
+        Path model = out.resolve("cnn_relu/optimized/cnn_relu.onnx");
+        Path report = out.resolve("cnn_relu/report.json");
+        assertTrue(Files.isRegularFile(model) && Files.isRegularFile(report));
+
+        JsonNode json = JSON.readTree(report.toFile());
+        double fp32 = json.get("fp32").get("metrics").get("accuracy").asDouble();
+        double int8 = json.get("int8").get("metrics").get("accuracy").asDouble();
+        assertTrue(fp32 - int8 <= 0.005, "drop " + (fp32 - int8));
+        assertTrue(json.get("quantization_points").size() >= 8, "every Conv/Gemm has activation and weight points");
+        assertEquals("CPU", json.get("target_device").asText());
+
+        Graph graph = OnnxCodec.read(model);
+        long dequantize = graph.nodes().stream().filter(n -> n.opType().equals("DequantizeLinear")).count();
+        assertTrue(dequantize >= 8, "QDQ model, found " + dequantize + " DequantizeLinear");
+        assertTrue(graph.opset() >= 13);
+        assertTrue(graph.metadata().get("pot4j.config").contains("DefaultQuantization"), "config embedded in the model");
+        assertTrue(Files.list(out.resolve("cnn_relu/optimized")).noneMatch(p -> p.getFileName().toString()
+                .endsWith(".part")), "no temporary files left");
+    }
+
+    @Test
+    void sameConfigAndSeedGiveByteIdenticalModels() throws Exception {
+        Path config = exampleConfig("\"stat_subset_size\": 300", "\"stat_subset_size\": 100, \"shuffle_data\": true,"
+                + " \"seed\": 7");
+        Path first = temp.resolve("first");
+        Path second = temp.resolve("second");
+        assertEquals(0, RealServer.run(quantize, "-c", config.toString(), "-o", first.toString()).exitCode());
+        assertEquals(0, RealServer.run(quantize, "-c", config.toString(), "-o", second.toString()).exitCode());
+        assertArrayEquals(Files.readAllBytes(first.resolve("cnn_relu/optimized/cnn_relu.onnx")),
+                Files.readAllBytes(second.resolve("cnn_relu/optimized/cnn_relu.onnx")));
+    }
+
+    private void assertRejectedAndNothingWritten(Path config, String... fragments) throws Exception {
+        Path out = temp.resolve("rejected-" + System.nanoTime());
+        RealServer.Run run = RealServer.run(quantize, "-c", config.toString(), "-o", out.toString());
+        assertEquals(2, run.exitCode(), "stderr: " + run.err());
+        for (String fragment : fragments) {
+            assertTrue(run.err().contains(fragment), "'" + fragment + "' in: " + run.err());
+        }
+        assertFalse(Files.exists(out), "nothing written for a rejected job");
+    }
+
+    @Test
+    void unknownAlgorithmIsRejectedNamingTheAvailableOnes() throws Exception {
+        assertRejectedAndNothingWritten(exampleConfig("\"DefaultQuantization\"", "\"DefaultQuantisation\""),
+                "compression.algorithms[0].name", "DefaultQuantisation", "did you mean 'DefaultQuantization'",
+                "MinMaxQuantization");
+    }
+
+    @Test
+    void unknownOptionIsRejected() throws Exception {
+        assertRejectedAndNothingWritten(exampleConfig("\"preset\": \"performance\"", "\"preset\": \"performance\","
+                + " \"stat_subset_sise\": 10"), "compression.algorithms[0].params.stat_subset_sise",
+                "did you mean 'stat_subset_size'");
+    }
+
+    @Test
+    void wrongTypeIsRejected() throws Exception {
+        assertRejectedAndNothingWritten(exampleConfig("\"stat_subset_size\": 300", "\"stat_subset_size\": \"many\""),
+                "stat_subset_size", "many");
+    }
+
+    @Test
+    void wrongPresetIsRejectedWithTheAllowedValues() throws Exception {
+        assertRejectedAndNothingWritten(exampleConfig("\"preset\": \"performance\"", "\"preset\": \"fast\""),
+                "preset", "fast", "performance", "mixed");
+    }
+
+    @Test
+    void ignoredNamesThatMatchNothingAreAnError() throws Exception {
+        Path config = exampleConfig("\"preset\": \"performance\"", "\"preset\": \"performance\","
+                + " \"ignored\": {\"scope\": [\"/features/features.0/Convv\"]}");
+        Path out = temp.resolve("ignored");
+        RealServer.Run run = RealServer.run(quantize, "-c", config.toString(), "-o", out.toString());
+        assertEquals(2, run.exitCode(), run.err());
+        assertTrue(run.err().contains("/features/features.0/Convv"), run.err());
+        assertFalse(Files.exists(out.resolve("cnn_relu/optimized")), "no model written");
+        assertFalse(Files.exists(out.resolve("cnn_relu/report.json")), "no report written");
+    }
+
+    @Test
+    void subsetLargerThanTheDatasetIsAnError() throws Exception {
+        Path config = exampleConfig("\"stat_subset_size\": 300", "\"stat_subset_size\": 301");
+        Path out = temp.resolve("subset");
+        RealServer.Run run = RealServer.run(quantize, "-c", config.toString(), "-o", out.toString());
+        assertEquals(2, run.exitCode(), run.err());
+        assertTrue(run.err().contains("stat_subset_size") && run.err().contains("300"), run.err());
+        assertFalse(Files.exists(out.resolve("cnn_relu/report.json")), "no report written");
+    }
+
+    @Test
+    void jsonResultOfAFailedJobCarriesTheCode() throws Exception {
+        Path config = exampleConfig("\"stat_subset_size\": 300", "\"stat_subset_size\": 301");
+        RealServer.Run run = RealServer.run(quantize, "-c", config.toString(), "-o", temp.resolve("j").toString(),
+                "--json");
+        JsonNode result = JSON.readTree(run.out());
+        assertEquals(Map.of("state", "FAILED", "code", "INVALID_INPUT"),
+                Map.of("state", result.get("state").asText(), "code", result.get("code").asText()));
+    }
+}

@@ -1,0 +1,532 @@
+package org.pot4j.algorithm.accuracyaware.internal;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.stream.IntStream;
+import org.osgi.service.component.annotations.Component;
+import org.pot4j.api.InvalidInputException;
+import org.pot4j.api.algorithm.AlgorithmContext;
+import org.pot4j.api.algorithm.EvaluationResult;
+import org.pot4j.api.algorithm.QuantizationAlgorithm;
+import org.pot4j.api.data.Dataset;
+import org.pot4j.api.graph.Graph;
+import org.pot4j.api.params.ParameterDescriptor;
+import org.pot4j.api.params.ParameterType;
+import org.pot4j.api.params.Parameters;
+import org.pot4j.api.plan.QuantizationPlan;
+import org.pot4j.api.statistics.Statistics;
+
+/**
+ * POT's AccuracyAwareQuantization: quantize with {@code base_algorithm}, then give layers back
+ * their floating-point precision, most harmful first, until every metric is within
+ * {@code maximal_drop} of the FP32 baseline. The loop:
+ * <ol>
+ * <li>FP32 baseline on the validation set (per metric, unless {@code baseline_value} is given);</li>
+ * <li>the base algorithm (all its parameters pass through), optionally a small grid over activation
+ *     range estimators ({@code tune_hyperparams}) and the mixed preset ({@code convert_to_mixed_preset});</li>
+ * <li>a ranking subset of the samples where FP32 and INT8 disagree most;</li>
+ * <li>every quantized layer ranked by the metric gained on that subset when it alone is reverted;</li>
+ * <li>greedy reverts, each evaluated on the full set; a revert that increases the drop is undone
+ *     ({@code use_prev_if_drop_increase}) and a revert that does not help triggers re-ranking;
+ *     {@code max_iter_num} bounds the iterations.</li>
+ * </ol>
+ * Every iteration publishes a snapshot, a METRIC event and a report entry. The result is the
+ * best model seen (smallest worst gap, then fewest reverts); an unreachable bound ends with it
+ * and a reason in the report.
+ */
+@Component(service = QuantizationAlgorithm.class,
+        property = QuantizationAlgorithm.PROPERTY + "=AccuracyAwareQuantization")
+public final class AccuracyAwareQuantization implements QuantizationAlgorithm {
+    static final String NAME = "AccuracyAwareQuantization";
+
+    /** Own parameters, with POT's names and defaults. */
+    static final List<ParameterDescriptor> OWN = List.of(
+            ParameterDescriptor.optional("base_algorithm", ParameterType.STRING, "DefaultQuantization",
+                    "algorithm that quantizes the model first; every parameter of it is accepted here too"),
+            ParameterDescriptor.bounded("ranking_subset_size", ParameterType.INTEGER, 300, 1.0, null,
+                    "validation samples used to rank layers (those where FP32 and INT8 disagree most)"),
+            ParameterDescriptor.bounded("max_iter_num", ParameterType.INTEGER, null, 0.0, null,
+                    "maximum number of revert iterations (default: the number of quantized layers)"),
+            ParameterDescriptor.bounded("maximal_drop", ParameterType.NUMBER, 0.01, 0.0, null,
+                    "largest accepted metric drop"),
+            ParameterDescriptor.choice("drop_type", "absolute", List.of("absolute", "relative"),
+                    "drop measured in metric units, or relative to the FP32 baseline"),
+            ParameterDescriptor.optional("use_prev_if_drop_increase", ParameterType.BOOLEAN, true,
+                    "undo a revert that increases the drop (and re-rank)"),
+            ParameterDescriptor.optional("convert_to_mixed_preset", ParameterType.BOOLEAN, false,
+                    "retry with the mixed preset before reverting when performance misses the bound"),
+            ParameterDescriptor.optional("metrics", ParameterType.LIST, null,
+                    "[{name, baseline_value}]: metrics to satisfy (default: all of the job's), optional FP32 baselines"),
+            ParameterDescriptor.bounded("metric_subset_ratio", ParameterType.NUMBER, 0.5, 0.0, 1.0,
+                    "part of the validation set compared FP32 vs INT8 when every baseline_value is given"),
+            ParameterDescriptor.optional("tune_hyperparams", ParameterType.BOOLEAN, false,
+                    "try a small grid of activation range estimators before reverting"),
+            ParameterDescriptor.optional("annotation_free", ParameterType.BOOLEAN, false,
+                    "allow a dataset without labels (with annotation-free metrics such as similarity)"),
+            ParameterDescriptor.bounded("ranking_workers", ParameterType.INTEGER, 2, 1.0, 64.0,
+                    "parallel evaluations during layer ranking"));
+
+    /**
+     * Parameters of the base algorithm, accepted here and passed through untouched (no defaults
+     * here: the base algorithm fills in its own). These are DefaultQuantization's.
+     */
+    static final List<ParameterDescriptor> BASE = List.of(
+            ParameterDescriptor.choice("preset", null, List.of("performance", "mixed", "accuracy"),
+                    "base algorithm: performance, mixed or accuracy"),
+            ParameterDescriptor.optional("stat_subset_size", ParameterType.INTEGER, null, "base algorithm"),
+            ParameterDescriptor.optional("stat_batch_size", ParameterType.INTEGER, null, "base algorithm"),
+            ParameterDescriptor.optional("shuffle_data", ParameterType.BOOLEAN, null, "base algorithm"),
+            ParameterDescriptor.optional("seed", ParameterType.INTEGER, null,
+                    "base algorithm; also the seed of the comparison subset"),
+            ParameterDescriptor.optional("weights", ParameterType.OBJECT, null, "base algorithm"),
+            ParameterDescriptor.optional("activations", ParameterType.OBJECT, null, "base algorithm"),
+            ParameterDescriptor.optional("ignored", ParameterType.OBJECT, null, "base algorithm"),
+            ParameterDescriptor.optional("ignored_scope", ParameterType.OBJECT, null, "base algorithm"),
+            ParameterDescriptor.optional("saturation_fix", ParameterType.STRING, null, "base algorithm"),
+            ParameterDescriptor.optional("model_type", ParameterType.STRING, null, "base algorithm"),
+            ParameterDescriptor.optional("inplace_statistics", ParameterType.BOOLEAN, null, "base algorithm"),
+            ParameterDescriptor.optional("use_fast_bias", ParameterType.BOOLEAN, null, "base algorithm"),
+            ParameterDescriptor.optional("cross_layer_equalization", ParameterType.BOOLEAN, null, "base algorithm"),
+            ParameterDescriptor.optional("threshold", ParameterType.NUMBER, null, "base algorithm"),
+            ParameterDescriptor.optional("apply_for_all_nodes", ParameterType.BOOLEAN, null, "base algorithm"));
+
+    static final List<ParameterDescriptor> PARAMETERS;
+
+    static {
+        List<ParameterDescriptor> all = new ArrayList<>(OWN);
+        all.addAll(BASE);
+        PARAMETERS = List.copyOf(all);
+    }
+
+    /** tune_hyperparams: activation range estimators tried besides the configured one (POT's usual choices). */
+    static final List<Map<String, Object>> RANGE_ESTIMATOR_GRID = List.of(
+            Map.of("preset", "quantile"),
+            Map.of("preset", "quantile", "min", Map.of("outlier_prob", 1e-3), "max", Map.of("outlier_prob", 1e-3)),
+            Map.of("max", Map.of("aggregator", "max")),
+            Map.of("max", Map.of("aggregator", "median")));
+
+    @Override
+    public List<ParameterDescriptor> parameters() {
+        return PARAMETERS;
+    }
+
+    @Override
+    public void apply(AlgorithmContext context, Statistics statistics) throws Exception {
+        new Run(context, context.parameters().validate(PARAMETERS)).execute();
+    }
+
+    /** One execution of the algorithm: its settings, timings and report. */
+    static final class Run {
+        private final AlgorithmContext context;
+        private final Parameters params;
+        private final String baseName;
+        private final double maximalDrop;
+        private final boolean usePrevious;
+        private final int workers;
+        private final Map<String, Object> report = new LinkedHashMap<>();
+        private final Map<String, Double> seconds = new LinkedHashMap<>();
+        private final List<Map<String, Object>> iterations = new ArrayList<>();
+        private final List<Map<String, Object>> rankings = new ArrayList<>();
+        private Graph fp32;
+        private QuantizationPlan initialPlan;
+        private Criteria criteria;
+        private int[] all;
+        private int[] comparisonIndices;
+        private EvaluationResult fp32Comparison;
+
+        Run(AlgorithmContext context, Parameters params) {
+            this.context = context;
+            this.params = params;
+            this.baseName = params.string("base_algorithm");
+            this.maximalDrop = params.number("maximal_drop");
+            this.usePrevious = params.bool("use_prev_if_drop_increase");
+            this.workers = (int) params.integer("ranking_workers");
+        }
+
+        void execute() throws Exception {
+            Dataset validation = requireValidationData();
+            if (context.algorithm(baseName).isEmpty()) {
+                throw new InvalidInputException(params.pathOf("base_algorithm"), baseName,
+                        "a deployed quantization algorithm (e.g. DefaultQuantization)");
+            }
+            fp32 = context.model().copy();
+            initialPlan = context.plan().copy();
+            all = IntStream.range(0, validation.size()).toArray();
+
+            long start = System.nanoTime();
+            context.stage(NAME + ": FP32 baseline");
+            baseline(validation.size());
+            seconds.put("baseline", elapsed(start));
+
+            start = System.nanoTime();
+            context.stage(NAME + ": " + baseName);
+            QuantizedState quantized = quantize(baseParameters(null, null));
+            if (params.bool("tune_hyperparams")) {
+                quantized = tune(quantized);
+            }
+            report.put("base_metrics", quantized.values());
+            String preset = params.string("preset", "performance");
+            if (!criteria.satisfied(quantized.values()) && params.bool("convert_to_mixed_preset")
+                    && preset.equals("performance")) {
+                quantized = mixed(quantized);
+            }
+            seconds.put("quantization", elapsed(start));
+
+            QuantizedState result = revertLayers(quantized);
+            context.setModel(result.model());
+            context.setPlan(result.plan());
+            seconds.putIfAbsent("ranking", 0.0);
+            seconds.putIfAbsent("reverting", 0.0);
+            report.put("final_metrics", result.values());
+            report.put("final_drop", criteria.drops(result.values()));
+            report.put("reverted_layers", result.reverted());
+            report.put("seconds", seconds);
+            publish();
+        }
+
+        Map<String, Double> seconds() {
+            return seconds;
+        }
+
+        private Dataset requireValidationData() {
+            Dataset validation = context.validationData().orElseThrow(() -> new InvalidInputException("engine.metrics",
+                    "[]", "AccuracyAwareQuantization needs a validation dataset with metrics (engine.type "
+                            + "accuracy_checker with engine.metrics); it cannot run in simplified mode. Without labels, "
+                            + "use the similarity metric with annotation_free: true"));
+            if (!validation.annotated() && !params.bool("annotation_free")) {
+                throw new InvalidInputException(params.pathOf("annotation_free"), false,
+                        "true (with an annotation-free metric such as similarity), or an annotated dataset: "
+                                + "the validation dataset " + validation.identity() + " has no labels");
+            }
+            return validation;
+        }
+
+        /** Baselines per metric: given ones, else the FP32 model on the full validation set. */
+        private void baseline(int size) {
+            Map<String, Double> given = new LinkedHashMap<>();
+            List<String> named = new ArrayList<>();
+            List<Parameters> metricBlocks = params.objectList("metrics");
+            for (int i = 0; i < metricBlocks.size(); i++) {
+                Parameters block = metricBlocks.get(i).validate(List.of(
+                        ParameterDescriptor.required("name", ParameterType.STRING, "metric name as the job reports it"),
+                        ParameterDescriptor.optional("baseline_value", ParameterType.NUMBER, null,
+                                "FP32 value of the metric (skips the FP32 evaluation)")));
+                named.add(block.string("name"));
+                if (block.has("baseline_value")) {
+                    given.put(block.string("name"), block.number("baseline_value"));
+                }
+            }
+            boolean allGiven = !named.isEmpty() && given.keySet().containsAll(named);
+            if (allGiven) {
+                // POT compares FP32 with INT8 on metric_subset_ratio of the set when baselines are given
+                int count = Math.max(1, (int) Math.round(params.number("metric_subset_ratio") * size));
+                comparisonIndices = sample(size, Math.min(size, count), params.integer("seed", 0));
+            } else {
+                comparisonIndices = all;
+            }
+            fp32Comparison = context.evaluate(fp32, null, comparisonIndices);
+            List<String> available = new ArrayList<>(fp32Comparison.values().keySet());
+            for (int i = 0; i < named.size(); i++) {
+                if (!fp32Comparison.values().containsKey(named.get(i))) {
+                    throw new InvalidInputException(params.pathOf("metrics") + "[" + i + "].name", named.get(i),
+                            "one of the job's metrics: " + String.join(", ", available));
+                }
+            }
+            List<String> metrics = named.isEmpty() ? available : named;
+            Map<String, Double> baselines = new LinkedHashMap<>();
+            Map<String, Boolean> higher = new LinkedHashMap<>();
+            for (String metric : metrics) {
+                baselines.put(metric, given.containsKey(metric) ? given.get(metric) : fp32Comparison.values().get(metric));
+                higher.put(metric, fp32Comparison.higherIsBetter().getOrDefault(metric, true));
+            }
+            criteria = new Criteria(baselines, higher, maximalDrop, params.string("drop_type").equals("relative"),
+                    params.pathOf("drop_type"));
+            report.put("baseline", baselines);
+            report.put("baseline_source", allGiven ? "baseline_value" : "fp32 evaluation on " + size + " samples");
+            report.put("maximal_drop", maximalDrop);
+            report.put("drop_type", params.string("drop_type"));
+            context.metrics("accuracy_aware.baseline", baselines);
+        }
+
+        /** The base algorithm on the FP32 model and the starting plan, evaluated on the full set. */
+        private QuantizedState quantize(Parameters baseParams) throws Exception {
+            context.checkCancelled();
+            context.setModel(fp32.copy());
+            context.setPlan(initialPlan.copy());
+            context.run(baseName, baseParams);
+            Graph model = context.model();
+            QuantizationPlan plan = context.plan();
+            return new QuantizedState(model, plan, context.evaluate(model, plan, all), List.of());
+        }
+
+        /** This algorithm's parameters that belong to the base algorithm, with optional overrides. */
+        Parameters baseParameters(String preset, Map<String, Object> activationRangeEstimator) {
+            Map<String, Object> values = new LinkedHashMap<>();
+            Set<String> own = new LinkedHashSet<>();
+            OWN.forEach(d -> own.add(d.name()));
+            params.asMap().forEach((key, value) -> {
+                if (!own.contains(key) && value != null) {
+                    values.put(key, value);
+                }
+            });
+            if (preset != null) {
+                values.put("preset", preset);
+            }
+            if (activationRangeEstimator != null) {
+                Map<String, Object> activations = new LinkedHashMap<>();
+                if (values.get("activations") instanceof Map<?, ?> given) {
+                    given.forEach((k, v) -> activations.put(String.valueOf(k), v));
+                }
+                activations.put("range_estimator", activationRangeEstimator);
+                values.put("activations", activations);
+            }
+            return new Parameters(values, params.path(), params.baseDirectory());
+        }
+
+        /** tune_hyperparams: the configured estimators and a small grid; the best worst-gap wins. */
+        private QuantizedState tune(QuantizedState configured) throws Exception {
+            context.stage(NAME + ": tune_hyperparams");
+            List<Map<String, Object>> trials = new ArrayList<>();
+            trials.add(trial("configured", configured, true));
+            QuantizedState best = configured;
+            Map<String, Object> bestTrial = trials.get(0);
+            for (Map<String, Object> estimator : RANGE_ESTIMATOR_GRID) {
+                QuantizedState candidate = quantize(baseParameters(null, estimator));
+                Map<String, Object> row = trial(estimator, candidate, false);
+                trials.add(row);
+                if (criteria.worstGap(candidate.values()) < criteria.worstGap(best.values()) - Criteria.EPSILON) {
+                    bestTrial.put("chosen", false);
+                    row.put("chosen", true);
+                    best = candidate;
+                    bestTrial = row;
+                }
+            }
+            report.put("tune_hyperparams", trials);
+            context.metrics("accuracy_aware.tuned", best.values());
+            return best;
+        }
+
+        private Map<String, Object> trial(Object estimator, QuantizedState state, boolean chosen) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("activations_range_estimator", estimator);
+            row.put("metrics", state.values());
+            row.put("worst_gap", criteria.worstGap(state.values()));
+            row.put("chosen", chosen);
+            return row;
+        }
+
+        /** convert_to_mixed_preset: the base algorithm again with asymmetric activations. */
+        private QuantizedState mixed(QuantizedState performance) throws Exception {
+            context.stage(NAME + ": mixed preset");
+            QuantizedState mixed = quantize(baseParameters("mixed", null));
+            boolean better = criteria.worstGap(mixed.values()) <= criteria.worstGap(performance.values()) + Criteria.EPSILON;
+            report.put("mixed_preset", Map.of("metrics", mixed.values(), "used", better));
+            context.metrics("accuracy_aware.mixed_preset", mixed.values());
+            return better ? mixed : performance;
+        }
+
+        /** Steps 5-7 of POT's loop. */
+        private QuantizedState revertLayers(QuantizedState start) throws Exception {
+            QuantizedState current = start;
+            QuantizedState best = start;
+            int maxIterations = params.has("max_iter_num") ? (int) params.integer("max_iter_num")
+                    : start.plan().quantizedNodes().size();
+            LayerRanking ranking = new LayerRanking(context, fp32, workers);
+            Set<String> undone = new LinkedHashSet<>();
+            List<String> queue = new ArrayList<>();
+            boolean rankedCurrent = false;
+            String reason;
+            int iteration = 0;
+            report.put("initial_gap", criteria.gaps(start.values()));
+            while (true) {
+                context.checkCancelled();
+                if (criteria.satisfied(current.values())) {
+                    reason = "every metric is within maximal_drop";
+                    break;
+                }
+                if (iteration >= maxIterations) {
+                    reason = "max_iter_num (" + maxIterations + ") reached before every metric was within maximal_drop";
+                    break;
+                }
+                if (queue.isEmpty()) {
+                    if (rankedCurrent || candidates(current, undone).isEmpty()) {
+                        reason = "no quantized layer left whose revert could help";
+                        break;
+                    }
+                    queue = rank(ranking, current, undone, iteration);
+                    rankedCurrent = true;
+                    continue;
+                }
+                String node = queue.remove(0);
+                iteration++;
+                long iterationStart = System.nanoTime();
+                context.stage(NAME + ": iteration " + iteration + ", reverting " + node);
+                QuantizedState.Reverted reverted = QuantizedState.revert(current.model(), current.plan(), fp32, node);
+                QuantizedState candidate = new QuantizedState(reverted.model(), reverted.plan(),
+                        context.evaluate(reverted.model(), reverted.plan(), all), current.revertedWith(node));
+                double before = criteria.worstGap(current.values());
+                double after = criteria.worstGap(candidate.values());
+                boolean worse = after > before + Criteria.EPSILON;
+                boolean improved = after < before - Criteria.EPSILON;
+                boolean keep = !(worse && usePrevious);
+                announce(iteration, node, candidate, keep, worse);
+                if (keep) {
+                    current = candidate;
+                    rankedCurrent = false;
+                    if (after < criteria.worstGap(best.values()) - Criteria.EPSILON) {
+                        best = candidate;
+                    }
+                } else {
+                    undone.add(node);
+                }
+                seconds.merge("reverting", elapsed(iterationStart), Double::sum);
+                if (keep && !improved) {
+                    // POT: a revert that does not help means the ranking is stale: rank again on the new model.
+                    // After an undo the model is unchanged, so its ranking minus the undone layer is the queue left.
+                    queue = new ArrayList<>();
+                }
+            }
+            report.put("iterations", iteration);
+            report.put("stop_reason", reason);
+            report.put("satisfied", criteria.satisfied(best.values()));
+            if (best != current) {
+                report.put("result", "best model seen (fewer reverts or smaller gap than the last accepted one)");
+            }
+            context.metrics("accuracy_aware.result", withGap(best.values()));
+            return best;
+        }
+
+        private List<String> candidates(QuantizedState state, Set<String> excluded) {
+            List<String> candidates = new ArrayList<>(state.plan().quantizedNodes());
+            candidates.removeAll(excluded);
+            return candidates;
+        }
+
+        private List<String> rank(LayerRanking ranking, QuantizedState state, Set<String> excluded, int afterIteration)
+                throws Exception {
+            long start = System.nanoTime();
+            String metric = criteria.target(state.values());
+            int[] subset = rankingSubset(state, metric);
+            List<String> candidates = candidates(state, excluded);
+            context.stage(NAME + ": ranking " + candidates.size() + " layers on " + subset.length + " samples");
+            List<LayerRanking.Entry> entries = ranking.rank(state, candidates, subset, metric, criteria);
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("after_iteration", afterIteration);
+            row.put("metric", metric);
+            row.put("subset_size", subset.length);
+            row.put("layers", entries.stream().map(LayerRanking.Entry::toReport).toList());
+            rankings.add(row);
+            if (rankings.size() == 1) {
+                report.put("layer_ranking", row.get("layers"));
+            }
+            Map<String, Double> gains = new LinkedHashMap<>();
+            entries.forEach(e -> gains.put(e.node(), e.gain()));
+            context.metrics("accuracy_aware.layer_ranking", gains);
+            seconds.merge("ranking", elapsed(start), Double::sum);
+            publish();
+            return new ArrayList<>(entries.stream().map(LayerRanking.Entry::node).toList());
+        }
+
+        /**
+         * The ranking subset: comparison samples ordered by how much FP32 and {@code state} disagree
+         * on {@code metric} (largest first, FP32-better before INT8-better), then by index.
+         */
+        int[] rankingSubset(QuantizedState state, String metric) {
+            int size = (int) Math.min(params.integer("ranking_subset_size"), comparisonIndices.length);
+            double[] reference = fp32Comparison.perSample().get(metric);
+            double[] quantized = state.evaluation().perSample().get(metric);
+            if (reference == null || quantized == null || reference.length != comparisonIndices.length) {
+                return Arrays.copyOf(comparisonIndices, size);
+            }
+            Map<Integer, Integer> position = new HashMap<>();
+            int[] evaluated = state.evaluation().sampleIndices();
+            for (int i = 0; i < evaluated.length; i++) {
+                position.put(evaluated[i], i);
+            }
+            boolean higher = criteria.higherIsBetter(metric);
+            List<int[]> order = new ArrayList<>();
+            double[] drop = new double[comparisonIndices.length];
+            for (int i = 0; i < comparisonIndices.length; i++) {
+                Integer at = position.get(comparisonIndices[i]);
+                double q = at == null ? reference[i] : quantized[at];
+                drop[i] = higher ? reference[i] - q : q - reference[i];
+                order.add(new int[] {i});
+            }
+            order.sort(Comparator.<int[]>comparingDouble(o -> -Math.abs(drop[o[0]]))
+                    .thenComparingDouble(o -> -drop[o[0]]).thenComparingInt(o -> comparisonIndices[o[0]]));
+            int[] subset = new int[size];
+            for (int i = 0; i < size; i++) {
+                subset[i] = comparisonIndices[order.get(i)[0]];
+            }
+            Arrays.sort(subset);
+            return subset;
+        }
+
+        private void announce(int iteration, String node, QuantizedState candidate, boolean kept, boolean worse) {
+            Map<String, Double> gaps = criteria.gaps(candidate.values());
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("iteration", iteration);
+            row.put("reverted_layer", node);
+            row.put("action", kept ? "kept" : "undone (drop increased)");
+            row.put("metrics", candidate.values());
+            row.put("drop", criteria.drops(candidate.values()));
+            row.put("remaining_gap", gaps);
+            row.put("reverted_layers", candidate.reverted());
+            row.put("snapshot", "accuracy_aware_iter_" + iteration);
+            iterations.add(row);
+            context.snapshot("accuracy_aware_iter_" + iteration, candidate.model(), candidate.plan(), candidate.values());
+            Map<String, Double> event = withGap(candidate.values());
+            event.put("iteration", (double) iteration);
+            event.put("kept", kept ? 1.0 : 0.0);
+            event.put("worse", worse ? 1.0 : 0.0);
+            context.metrics("accuracy_aware.iteration " + iteration + ": reverted " + node
+                    + (kept ? "" : " (undone)"), event);
+            publish();
+        }
+
+        private Map<String, Double> withGap(Map<String, Double> values) {
+            Map<String, Double> event = new LinkedHashMap<>(values);
+            criteria.gaps(values).forEach((metric, gap) -> event.put(metric + ".remaining_gap", Math.max(0.0, gap)));
+            return event;
+        }
+
+        /** Writes the report so far (the job report keeps the latest value of each key). */
+        private void publish() {
+            report.put("iteration_log", iterations);
+            report.put("layer_rankings", rankings);
+            context.report("accuracy_aware", report);
+            if (report.containsKey("layer_ranking")) {
+                context.report("layer_ranking", report.get("layer_ranking"));
+            }
+            if (report.containsKey("reverted_layers")) {
+                context.report("reverted_layers", report.get("reverted_layers"));
+            }
+        }
+
+        private static int[] sample(int size, int count, long seed) {
+            int[] indices = IntStream.range(0, size).toArray();
+            Random random = new Random(seed);
+            for (int i = size - 1; i > 0; i--) {
+                int j = random.nextInt(i + 1);
+                int swap = indices[i];
+                indices[i] = indices[j];
+                indices[j] = swap;
+            }
+            int[] chosen = Arrays.copyOf(indices, count);
+            Arrays.sort(chosen);
+            return chosen;
+        }
+
+        private static double elapsed(long startNanos) {
+            return (System.nanoTime() - startNanos) / 1e9;
+        }
+    }
+}

@@ -31,7 +31,10 @@ import org.pot4j.orchestrator.internal.registry.PluginRegistryImpl;
 final class RealServer {
     private static final AtomicLong SERVICE_IDS = new AtomicLong();
 
-    final PluginRegistryImpl registry = new PluginRegistryImpl(id -> new PluginRegistryImpl.Origin("test", "0"));
+    final PluginRegistryImpl registry = new PluginRegistryImpl(id -> id == DEPLOYED_BUNDLE
+            ? new PluginRegistryImpl.Origin("org.example.deployed", "1.2.3") : new PluginRegistryImpl.Origin("test", "0"));
+    /** Bundle id that {@link #props(String, String, long)} callers use for a plugin deployed at run time. */
+    static final long DEPLOYED_BUNDLE = 99;
     final JobServiceImpl jobs;
 
     RealServer() {
@@ -68,8 +71,12 @@ final class RealServer {
         });
     }
 
-    private static Map<String, Object> props(String key, String name) {
-        return Map.of(key, name, "service.id", SERVICE_IDS.incrementAndGet(), "service.bundleid", 1L);
+    static Map<String, Object> props(String key, String name) {
+        return props(key, name, 1L);
+    }
+
+    static Map<String, Object> props(String key, String name, long bundleId) {
+        return Map.of(key, name, "service.id", SERVICE_IDS.incrementAndGet(), "service.bundleid", bundleId);
     }
 
     /** What a command printed and returned. */

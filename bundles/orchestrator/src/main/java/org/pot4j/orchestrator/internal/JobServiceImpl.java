@@ -75,6 +75,7 @@ public class JobServiceImpl implements JobService {
         volatile Instant updated = Instant.now();
         volatile String message;
         volatile boolean cancelled;
+        volatile String abortReason;
         volatile JobEvents events;
 
         JobRecord(String jobId, JobState state) {
@@ -164,18 +165,31 @@ public class JobServiceImpl implements JobService {
         events.emit(JobEventType.STARTED, "started", null, null, null);
         try {
             Jobs.Settings settings = new Jobs.Settings(config.batch_size(), config.inference_threads());
-            JobResult result = Jobs.quantize(record.jobId, pipeline, registry, request, events, () -> record.cancelled,
-                    settings);
+            java.util.function.BooleanSupplier stop = () -> {
+                if (record.abortReason == null) {
+                    pipeline.used().removed().ifPresent(reason -> record.abortReason = reason);
+                }
+                return record.cancelled || record.abortReason != null;
+            };
+            JobResult result = Jobs.quantize(record.jobId, pipeline, registry, request, events, stop, settings);
             touch(record, JobState.COMPLETED, result.message());
             events.emit(JobEventType.COMPLETED, result.message(), null, null, result.summary());
             record.result.complete(result);
         } catch (Pot4jException e) {
-            if ("CANCELLED".equals(e.code()) || record.cancelled) {
+            if (record.abortReason != null) {
+                finish(record, JobState.FAILED, JobEventType.FAILED,
+                        new Pot4jException("PLUGIN_REMOVED", record.abortReason, e), null);
+            } else if ("CANCELLED".equals(e.code()) || record.cancelled) {
                 finish(record, JobState.CANCELLED, JobEventType.CANCELLED, e, null);
             } else {
                 finish(record, JobState.FAILED, JobEventType.FAILED, e, null);
             }
         } catch (Throwable e) {
+            if (record.abortReason != null) {
+                finish(record, JobState.FAILED, JobEventType.FAILED,
+                        new Pot4jException("PLUGIN_REMOVED", record.abortReason, e), null);
+                return;
+            }
             finish(record, record.cancelled ? JobState.CANCELLED : JobState.FAILED,
                     record.cancelled ? JobEventType.CANCELLED : JobEventType.FAILED,
                     new Pot4jException("INTERNAL_ERROR", String.valueOf(e), e), null);

@@ -146,7 +146,8 @@ final class JobContext implements AlgorithmContext {
 
     @Override
     public Optional<QuantizationAlgorithm> algorithm(String name) {
-        return workspace.registry.algorithm(name);
+        return workspace.registry.algorithm(name)
+                .map(a -> workspace.pipeline.used().use(org.pot4j.api.registry.PluginKind.ALGORITHM, name, a));
     }
 
     @Override

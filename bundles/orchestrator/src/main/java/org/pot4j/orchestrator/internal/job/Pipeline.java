@@ -36,9 +36,11 @@ public final class Pipeline {
     private final TargetDevice device;
     private final InferenceBackend backend;
     private final List<AlgorithmStep> algorithms;
+    private final UsedPlugins used;
 
     private Pipeline(JobConfig config, DataLoader loader, DataLoader calibrationLoader, List<MetricSpec> metrics,
-                     String deviceName, TargetDevice device, InferenceBackend backend, List<AlgorithmStep> algorithms) {
+                     String deviceName, TargetDevice device, InferenceBackend backend, List<AlgorithmStep> algorithms,
+                     UsedPlugins used) {
         this.config = config;
         this.loader = loader;
         this.calibrationLoader = calibrationLoader;
@@ -47,34 +49,39 @@ public final class Pipeline {
         this.device = device;
         this.backend = backend;
         this.algorithms = algorithms;
+        this.used = used;
     }
 
     /** Resolves every name of {@code config}; {@code needAlgorithms} false for evaluate. */
     public static Pipeline assemble(JobConfig config, PluginRegistry registry, boolean needAlgorithms) {
+        UsedPlugins used = new UsedPlugins(registry);
         if (!Files.isRegularFile(config.modelPath())) {
             throw new InvalidInputException("model.model", config.modelPath(), "the model file does not exist");
         }
         DataLoader loader = null;
         DataLoader calibrationLoader = null;
         if (config.dataset() != null) {
-            loader = require(registry, PluginKind.LOADER, config.dataset().loader(), config.dataset().path() + ".loader",
-                    registry::loader);
+            loader = used.use(PluginKind.LOADER, config.dataset().loader(), require(registry, PluginKind.LOADER,
+                    config.dataset().loader(), config.dataset().path() + ".loader", registry::loader));
         }
         if (config.calibrationDataset() != null) {
-            calibrationLoader = require(registry, PluginKind.LOADER, config.calibrationDataset().loader(),
-                    config.calibrationDataset().path() + ".loader", registry::loader);
+            calibrationLoader = used.use(PluginKind.LOADER, config.calibrationDataset().loader(), require(registry,
+                    PluginKind.LOADER, config.calibrationDataset().loader(), config.calibrationDataset().path() + ".loader",
+                    registry::loader));
         }
         List<MetricSpec> metrics = new ArrayList<>();
         for (JobConfig.NamedBlock block : config.metrics()) {
-            Metric metric = require(registry, PluginKind.METRIC, block.name(), block.path() + ".name", registry::metric);
+            Metric metric = used.use(PluginKind.METRIC, block.name(),
+                    require(registry, PluginKind.METRIC, block.name(), block.path() + ".name", registry::metric));
             metrics.add(new MetricSpec(block.name(), metric, block.parameters().validate(metric.parameters())));
         }
-        TargetDevice device = require(registry, PluginKind.DEVICE, config.targetDevice(), "compression.target_device",
-                registry::device);
+        TargetDevice device = used.use(PluginKind.DEVICE, config.targetDevice(), require(registry, PluginKind.DEVICE,
+                config.targetDevice(), "compression.target_device", registry::device));
         String backendName = device.backend();
         InferenceBackend backend = registry.backend(backendName).orElseThrow(() -> new InvalidInputException(
                 "compression.target_device", config.targetDevice(), "its backend '" + backendName
                 + "' is not deployed; available backends: " + available(registry, PluginKind.BACKEND)));
+        used.use(PluginKind.BACKEND, backendName, backend);
         List<AlgorithmStep> algorithms = new ArrayList<>();
         if (needAlgorithms) {
             if (config.algorithms().isEmpty()) {
@@ -82,14 +89,14 @@ public final class Pipeline {
                         "at least one algorithm; available: " + available(registry, PluginKind.ALGORITHM));
             }
             for (JobConfig.NamedBlock block : config.algorithms()) {
-                QuantizationAlgorithm algorithm = require(registry, PluginKind.ALGORITHM, block.name(),
-                        block.path() + ".name", registry::algorithm);
+                QuantizationAlgorithm algorithm = used.use(PluginKind.ALGORITHM, block.name(), require(registry,
+                        PluginKind.ALGORITHM, block.name(), block.path() + ".name", registry::algorithm));
                 algorithms.add(new AlgorithmStep(block.name(), algorithm,
                         block.parameters().validate(algorithm.parameters())));
             }
         }
         return new Pipeline(config, loader, calibrationLoader, List.copyOf(metrics), config.targetDevice(), device,
-                backend, List.copyOf(algorithms));
+                backend, List.copyOf(algorithms), used);
     }
 
     private static <T> T require(PluginRegistry registry, PluginKind kind, String name, String field,
@@ -105,6 +112,11 @@ public final class Pipeline {
     private static String available(PluginRegistry registry, PluginKind kind) {
         Set<String> names = registry.names(kind);
         return names.isEmpty() ? "none deployed" : String.join(", ", names);
+    }
+
+    /** The plugin services this job holds (algorithms looked up while it runs are added). */
+    public UsedPlugins used() {
+        return used;
     }
 
     public JobConfig config() {

@@ -2,6 +2,7 @@ package org.pot4j.model;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,9 +30,21 @@ import org.pot4j.api.tensor.Tensor;
  *       initializer followed by {@code DequantizeLinear} (with {@code axis} when per-channel):
  *       {@code q = clamp(rint(w / scale) + zeroPoint, levelLow, levelHigh)}. The float weight is dropped
  *       when nothing else reads it. A weight point on a computed value is written like an activation.</li>
+ *   <li>Output points ({@link #isOutputPoint}: input index {@code -1 - k} names output {@code k} of the node):
+ *       the node's output is renamed, {@code QuantizeLinear → DequantizeLinear} restores the original name,
+ *       so a layer whose result is a graph output still ends in a quantizer (ONNX Runtime fuses QGemm and
+ *       QLinearConv only when the output is quantized).</li>
+ *   <li>Quantization-agnostic ops (MaxPool, Flatten, Reshape, Transpose, ...; {@link #AGNOSTIC}) between a
+ *       layer and a quantized input: the same quantizer is also written on the agnostic op's input, up the
+ *       chain, so ONNX Runtime sees {@code Conv → Relu → Q} (one QLinearConv) and runs the agnostic op on
+ *       integers. Exact: these ops commute with a monotone rounding to the same grid.</li>
  *   <li>Scales are float, zero points int8/uint8 for up to 8 bits and int16/uint16 above (the
  *       signedness follows {@link Quantizer#signed()}); values come from {@link Quantizer#scales()} and
- *       {@link Quantizer#zeroPoints()}. Biases are left in float (ONNX Runtime quantizes them itself).</li>
+ *       {@link Quantizer#zeroPoints()}. With {@link Options#unsignedActivations()} (the default) an 8-bit
+ *       signed activation grid is written as uint8 with the zero point shifted by 128, the same values
+ *       (ONNX Runtime's CPU kernels take u8 activations; its own s8→u8 rewrite misses tensors read by
+ *       several nodes). Weights stay int8. Biases stay float: ONNX Runtime quantizes them to int32
+ *       (scale = input scale × weight scale) when it fuses QLinearConv / QGemm.</li>
  *   <li>The default-domain opset is raised to at least 13 (per-channel), to 21 when a 16-bit point exists.</li>
  * </ul>
  * Deterministic: names derive from tensor names, plan order decides the order of new nodes and
@@ -43,11 +56,46 @@ public final class QdqWriter {
     /** 16-bit QuantizeLinear/DequantizeLinear need opset 21. */
     public static final long OPSET_16_BIT = 21;
 
+    /** Ops that pass a quantizer through unchanged (shape ops and MaxPool: exact on a quantized grid). */
+    public static final Set<String> AGNOSTIC = Set.of("MaxPool", "Flatten", "Reshape", "Transpose", "Squeeze",
+            "Unsqueeze", "Identity", "DepthToSpace", "SpaceToDepth");
+
+    /**
+     * How the plan is written. {@code unsignedActivations}: 8-bit signed activation grids as uint8 + 128 (for ONNX
+     * Runtime on CPU; turn off for runtimes that want int8 with zero point 0, such as TensorRT).
+     * {@code propagateThroughAgnosticOps}: repeat quantizers up through {@link #AGNOSTIC} ops.
+     */
+    public record Options(boolean unsignedActivations, boolean propagateThroughAgnosticOps) {
+        public static Options defaults() {
+            return new Options(true, true);
+        }
+
+        /** The plan as it is: signed activations stay int8, quantizers only where the plan puts them. */
+        public static Options literal() {
+            return new Options(false, false);
+        }
+    }
+
     private QdqWriter() {
     }
 
-    /** A new graph with the plan's quantization applied; the input graph is not modified. */
+    /** Whether a point names an output of its node (input index {@code -1 - k} = output {@code k}). */
+    public static boolean isOutputPoint(QuantizationPoint point) {
+        return point.inputIndex() < 0;
+    }
+
+    /** The point that quantizes output {@code outputIndex} of a node. */
+    public static QuantizationPoint outputPoint(String nodeName, int outputIndex, String tensor) {
+        return new QuantizationPoint(nodeName, -1 - outputIndex, tensor, QuantizationPoint.Kind.ACTIVATION);
+    }
+
+    /** A new graph with the plan's quantization applied ({@link Options#defaults()}); the input is not modified. */
     public static Graph apply(Graph model, QuantizationPlan plan) {
+        return apply(model, plan, Options.defaults());
+    }
+
+    /** A new graph with the plan's quantization applied; the input graph is not modified. */
+    public static Graph apply(Graph model, QuantizationPlan plan, Options options) {
         Graph graph = model.copy();
         Graphs.sortTopologically(graph);
         UniqueNames names = new UniqueNames(graph);
@@ -58,29 +106,41 @@ public final class QdqWriter {
 
         // group points by (tensor, effective quantizer) in plan order: one Q/DQ pair per group
         Map<String, Group> groups = new LinkedHashMap<>();
+        List<OutputPoint> outputs = new ArrayList<>();
         boolean sixteenBit = false;
         for (Map.Entry<QuantizationPoint, Quantizer> entry : plan.quantizers().entrySet()) {
             QuantizationPoint point = entry.getKey();
             Quantizer quantizer = entry.getValue();
             Node node = nodesByName.get(point.nodeName());
             validate(point, quantizer, node);
+            sixteenBit |= quantizer.bits() > 8;
+            if (isOutputPoint(point)) {
+                outputs.add(new OutputPoint(node, -1 - point.inputIndex(), quantizer));
+                continue;
+            }
             boolean asWeight = point.isWeight() && graph.isInitializer(point.tensor())
                     && graph.initializers().get(point.tensor()).type() == DataType.FLOAT;
             String key = (asWeight ? "W:" : "A:") + point.tensor() + "|" + parametersKey(quantizer);
             groups.computeIfAbsent(key, k -> new Group(point.tensor(), quantizer, asWeight))
                     .consumers.add(new Consumer(node, point.inputIndex()));
-            sixteenBit |= quantizer.bits() > 8;
+        }
+        if (options.propagateThroughAgnosticOps()) {
+            propagateThroughAgnosticOps(graph, groups);
         }
 
         Set<String> replacedWeights = new java.util.LinkedHashSet<>();
         for (Group group : groups.values()) {
-            String dequantized = group.weight ? writeWeight(graph, group, names) : writeActivation(graph, group, names);
+            String dequantized = group.weight ? writeWeight(graph, group, names)
+                    : writeActivation(graph, group, names, options);
             for (Consumer consumer : group.consumers) {
                 consumer.node.inputs().set(consumer.inputIndex, dequantized);
             }
             if (group.weight) {
                 replacedWeights.add(group.tensor);
             }
+        }
+        for (OutputPoint output : outputs) {
+            writeOutput(graph, output, names, options);
         }
         removeUnreadInitializers(graph, replacedWeights);
         Graphs.ensureOpset(graph, sixteenBit ? OPSET_16_BIT : MIN_OPSET);
@@ -91,7 +151,14 @@ public final class QdqWriter {
         if (node == null) {
             throw new InvalidInputException("plan point " + point, point.nodeName(), "no node of the model has this name");
         }
-        if (!point.tensor().equals(node.input(point.inputIndex()))) {
+        if (isOutputPoint(point)) {
+            int output = -1 - point.inputIndex();
+            if (output >= node.outputs().size() || !point.tensor().equals(node.outputs().get(output))) {
+                throw new InvalidInputException("plan point " + point, point.tensor(), "output #" + output
+                        + " of node '" + node.name() + "' is " + (output < node.outputs().size()
+                        ? "'" + node.outputs().get(output) + "'" : "missing (" + node.outputs().size() + " outputs)"));
+            }
+        } else if (!point.tensor().equals(node.input(point.inputIndex()))) {
             throw new InvalidInputException("plan point " + point, point.tensor(), "input #" + point.inputIndex()
                     + " of node '" + node.name() + "' reads '" + node.input(point.inputIndex()) + "'");
         }
@@ -106,12 +173,12 @@ public final class QdqWriter {
                 + "," + Arrays.toString(quantizer.scales()) + "," + Arrays.toString(quantizer.zeroPoints());
     }
 
-    private static String writeActivation(Graph graph, Group group, UniqueNames names) {
+    private static String writeActivation(Graph graph, Group group, UniqueNames names, Options options) {
         Quantizer quantizer = group.quantizer;
         String tensor = group.tensor;
         String scale = names.next(tensor + "_scale");
         String zeroPoint = names.next(tensor + "_zero_point");
-        putScaleAndZeroPoint(graph, quantizer, scale, zeroPoint);
+        putActivationScaleAndZeroPoint(graph, quantizer, scale, zeroPoint, options);
         String quantized = names.next(tensor + "_quantized");
         String dequantized = names.next(tensor + "_dequantized");
         Map<String, Attribute> attributes = axisAttribute(quantizer);
@@ -123,6 +190,61 @@ public final class QdqWriter {
         graph.nodes().add(position, dequantize);
         graph.nodes().add(position, quantize);
         return dequantized;
+    }
+
+    /** Output k of a node through Q → DQ: the node writes a new float name, DQ writes the original one. */
+    private static void writeOutput(Graph graph, OutputPoint output, UniqueNames names, Options options) {
+        String tensor = output.node.outputs().get(output.index);
+        String raw = names.next(tensor + "_float");
+        output.node.outputs().set(output.index, raw);
+        String scale = names.next(tensor + "_scale");
+        String zeroPoint = names.next(tensor + "_zero_point");
+        putActivationScaleAndZeroPoint(graph, output.quantizer, scale, zeroPoint, options);
+        String quantized = names.next(tensor + "_quantized");
+        Map<String, Attribute> attributes = axisAttribute(output.quantizer);
+        Node quantize = new Node(names.next(tensor + "_QuantizeLinear"), "QuantizeLinear", "",
+                List.of(raw, scale, zeroPoint), List.of(quantized), attributes);
+        Node dequantize = new Node(names.next(tensor + "_DequantizeLinear"), "DequantizeLinear", "",
+                List.of(quantized, scale, zeroPoint), List.of(tensor), attributes);
+        int position = graph.nodes().indexOf(output.node) + 1;
+        graph.nodes().add(position, dequantize);
+        graph.nodes().add(position, quantize);
+    }
+
+    /**
+     * For every activation group whose tensor an agnostic op produces, the same quantizer on that op's data input,
+     * up the chain. Stops at anything else (a layer, Relu/Clip that ONNX Runtime fuses into the layer, an Add).
+     */
+    private static void propagateThroughAgnosticOps(Graph graph, Map<String, Group> groups) {
+        Map<String, Node> producers = new HashMap<>();
+        for (Node node : graph.nodes()) {
+            node.outputs().forEach(output -> producers.putIfAbsent(output, node));
+        }
+        List<Group> pending = new ArrayList<>();
+        groups.values().stream().filter(g -> !g.weight).forEach(pending::add);
+        for (int i = 0; i < pending.size(); i++) {
+            Group group = pending.get(i);
+            Node producer = producers.get(group.tensor);
+            if (producer == null || !AGNOSTIC.contains(producer.opType()) || producer.inputs().isEmpty()) {
+                continue;
+            }
+            String input = producer.input(0);
+            if (input.isEmpty() || graph.isInitializer(input) || group.quantizer.perChannel()) {
+                continue;
+            }
+            String key = "A:" + input + "|" + parametersKey(group.quantizer);
+            Group upstream = groups.get(key);
+            boolean added = upstream == null;
+            if (added) {
+                upstream = new Group(input, group.quantizer, false);
+                groups.put(key, upstream);
+                pending.add(upstream);
+            }
+            Consumer consumer = new Consumer(producer, 0);
+            if (!upstream.consumers.contains(consumer)) {
+                upstream.consumers.add(consumer);
+            }
+        }
     }
 
     private static String writeWeight(Graph graph, Group group, UniqueNames names) {
@@ -177,6 +299,25 @@ public final class QdqWriter {
         }
         graph.initializers().put(scaleName, Tensor.ofFloats(shape, scales));
         graph.initializers().put(zeroPointName, integerTensor(storageType(quantizer), shape, zeroPoints));
+    }
+
+    /** Activation scale and zero point; an 8-bit signed grid as uint8 + 128 when the options ask for it. */
+    private static void putActivationScaleAndZeroPoint(Graph graph, Quantizer quantizer, String scaleName,
+                                                       String zeroPointName, Options options) {
+        if (!(options.unsignedActivations() && quantizer.bits() <= 8 && quantizer.signed())) {
+            putScaleAndZeroPoint(graph, quantizer, scaleName, zeroPointName);
+            return;
+        }
+        float[] scales = quantizer.scales();
+        long[] zeroPoints = quantizer.zeroPoints();
+        long shift = 1L << (quantizer.bits() - 1);
+        long[] shifted = new long[zeroPoints.length];
+        for (int c = 0; c < shifted.length; c++) {
+            shifted[c] = zeroPoints[c] + shift;
+        }
+        long[] shape = quantizer.perChannel() ? new long[] {scales.length} : new long[0];
+        graph.initializers().put(scaleName, Tensor.ofFloats(shape, scales));
+        graph.initializers().put(zeroPointName, integerTensor(DataType.UINT8, shape, shifted));
     }
 
     private static Map<String, Attribute> axisAttribute(Quantizer quantizer) {
@@ -253,6 +394,9 @@ public final class QdqWriter {
         String describe(String tensor) {
             return node.name() + "#" + inputIndex + "(" + tensor + ")";
         }
+    }
+
+    private record OutputPoint(Node node, int index, Quantizer quantizer) {
     }
 
     private static final class Group {

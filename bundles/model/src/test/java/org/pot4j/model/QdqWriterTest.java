@@ -132,11 +132,13 @@ class QdqWriterTest {
                 images.length, agreement, RoundTripTest.histogram(quantized), optimizedOps);
 
         assertTrue(agreement >= 0.97, "top-1 agreement " + agreement);
-        int integerConvs = optimizedOps.getOrDefault("QLinearConv", 0) + optimizedOps.getOrDefault("ConvInteger", 0);
-        assertTrue(integerConvs >= 2, "ORT fused convolutions: " + optimizedOps);
-        assertEquals(6 + 6, RoundTripTest.histogram(quantized).get("DequantizeLinear"),
-                "one DQ per weight (6) and per activation tensor (6)");
-        assertEquals(6, RoundTripTest.histogram(quantized).get("QuantizeLinear"));
+        // every Conv runs as QLinearConv: the Gemm's quantizer is repeated up through Flatten and MaxPool, so the
+        // last Conv (→ Relu → MaxPool → Flatten → Gemm) also ends in a QuantizeLinear
+        assertEquals(4, optimizedOps.getOrDefault("QLinearConv", 0), "ORT fused convolutions: " + optimizedOps);
+        assertFalse(optimizedOps.containsKey("Conv") || optimizedOps.containsKey("FusedConv"), optimizedOps.toString());
+        assertEquals(6 + 6 + 3, RoundTripTest.histogram(quantized).get("DequantizeLinear"),
+                "one DQ per weight (6), per activation tensor (6), per MaxPool/Flatten input (3)");
+        assertEquals(6 + 3, RoundTripTest.histogram(quantized).get("QuantizeLinear"));
         assertTrue(quantized.opset() >= 13);
         assertTrue(Graphs.isTopologicallySorted(quantized));
         // the input model is untouched
@@ -196,10 +198,94 @@ class QdqWriterTest {
         plan.quantizers().put(point, full.quantizers().get(point));
         Graph withExtraReader = model.copy();
         withExtraReader.nodes().add(new Node("extra_reader", "Identity", List.of(gemm.input(0)), List.of("extra_out")));
-        Graph quantized = QdqWriter.apply(withExtraReader, plan);
+        Graph quantized = QdqWriter.apply(withExtraReader, plan, QdqWriter.Options.literal());
         assertEquals(gemm.input(0), quantized.node("extra_reader").orElseThrow().input(0));
         assertNotEquals(gemm.input(0), quantized.node(gemm.name()).orElseThrow().input(0));
         assertEquals(1, RoundTripTest.histogram(quantized).get("QuantizeLinear"));
+        // propagated through Flatten and MaxPool (one pair each), the extra reader still reads the float tensor
+        Graph propagated = QdqWriter.apply(withExtraReader, plan);
+        assertEquals(gemm.input(0), propagated.node("extra_reader").orElseThrow().input(0));
+        assertEquals(3, RoundTripTest.histogram(propagated).get("QuantizeLinear"));
+        Node flatten = propagated.producer(gemm.input(0)).orElseThrow();
+        assertEquals("DequantizeLinear", propagated.producer(flatten.input(0)).orElseThrow().opType());
+    }
+
+    @Test
+    void agnosticOpsCarryTheQuantizerExactly() throws Exception {
+        Graph model = OnnxCodec.read(SharedFiles.model("cnn_relu"));
+        QuantizationPlan plan = handMadePlan(model, 8);
+        try (Ort literal = new Ort(OnnxCodec.write(QdqWriter.apply(model, plan, QdqWriter.Options.literal())),
+                OrtSession.SessionOptions.OptLevel.NO_OPT, null);
+             Ort propagated = new Ort(OnnxCodec.write(QdqWriter.apply(model, plan)),
+                     OrtSession.SessionOptions.OptLevel.NO_OPT, null)) {
+            float[][] a = literal.logits(java.util.Arrays.copyOf(images, 64));
+            float[][] b = propagated.logits(java.util.Arrays.copyOf(images, 64));
+            for (int i = 0; i < a.length; i++) {
+                assertArrayEquals(a[i], b[i], 1e-4f, "sample " + i);
+            }
+        }
+    }
+
+    @Test
+    void outputPointsEndTheLastLayerInAQuantizerAndOrtFusesIt(@TempDir Path folder) throws Exception {
+        Graph model = OnnxCodec.read(SharedFiles.model("cnn_relu"));
+        QuantizationPlan plan = handMadePlan(model, 8);
+        Node last = model.nodes().get(model.nodes().size() - 1);
+        assertEquals("logits", last.outputs().get(0));
+        QuantizationPoint output = QdqWriter.outputPoint(last.name(), 0, "logits");
+        assertTrue(QdqWriter.isOutputPoint(output));
+        plan.quantizers().put(output, new Quantizer(8, true, -1, -127, 127, new float[] {-30}, new float[] {30}, "test"));
+        Graph quantized = QdqWriter.apply(model, plan);
+        Node dequantize = quantized.producer("logits").orElseThrow();
+        assertEquals("DequantizeLinear", dequantize.opType());
+        assertEquals(List.of("logits"), quantized.outputs().stream().map(v -> v.name()).toList());
+        Node quantize = quantized.producer(dequantize.input(0)).orElseThrow();
+        assertEquals(last.name(), quantized.producer(quantize.input(0)).orElseThrow().name());
+        assertTrue(Graphs.isTopologicallySorted(quantized));
+
+        Path optimized = folder.resolve("optimized.onnx");
+        double agreement = agreement(OnnxCodec.write(quantized), OnnxCodec.write(model), optimized);
+        Map<String, Integer> ops = RoundTripTest.histogram(OnnxCodec.read(optimized));
+        assertEquals(2, ops.getOrDefault("QGemm", 0), "both Gemms fused: " + ops);
+        assertEquals(4, ops.getOrDefault("QLinearConv", 0), ops.toString());
+        assertFalse(ops.containsKey("Gemm") || ops.containsKey("Conv") || ops.containsKey("FusedConv"), ops.toString());
+        assertTrue(agreement >= 0.97, "top-1 agreement " + agreement);
+
+        QuantizationPlan wrong = new QuantizationPlan();
+        wrong.quantizers().put(QdqWriter.outputPoint(last.name(), 0, "not_its_output"), plan.quantizers().get(output));
+        InvalidInputException error = assertThrows(InvalidInputException.class, () -> QdqWriter.apply(model, wrong));
+        assertTrue(error.getMessage().contains("not_its_output") && error.getMessage().contains("output #0"),
+                error.getMessage());
+    }
+
+    @Test
+    void signedActivationsAreWrittenAsUint8PlusTheSameValues() throws Exception {
+        Graph model = OnnxCodec.read(SharedFiles.model("cnn_relu"));
+        Node conv = model.nodes().stream().filter(n -> n.opType().equals("Conv")).findFirst().orElseThrow();
+        QuantizationPlan plan = new QuantizationPlan();
+        // normalized pixels are roughly [-0.81, 2.02]: a signed symmetric grid
+        plan.quantizers().put(new QuantizationPoint(conv.name(), 0, conv.input(0), QuantizationPoint.Kind.ACTIVATION),
+                new Quantizer(8, true, -1, -127, 127, new float[] {-2.1f}, new float[] {2.1f}, "test"));
+        Graph unsigned = QdqWriter.apply(model, plan);
+        Graph signed = QdqWriter.apply(model, plan, QdqWriter.Options.literal());
+        Node quantize = unsigned.nodes().stream().filter(n -> n.opType().equals("QuantizeLinear")).findFirst().orElseThrow();
+        Tensor zero = unsigned.initializers().get(quantize.input(2));
+        assertEquals(DataType.UINT8, zero.type());
+        assertEquals(128L, zero.toLongs()[0]);
+        Node signedQuantize = signed.nodes().stream().filter(n -> n.opType().equals("QuantizeLinear")).findFirst().orElseThrow();
+        assertEquals(DataType.INT8, signed.initializers().get(signedQuantize.input(2)).type());
+        assertEquals(0L, signed.initializers().get(signedQuantize.input(2)).toLongs()[0]);
+        assertArrayEquals(signed.initializers().get(signedQuantize.input(1)).floats(),
+                unsigned.initializers().get(quantize.input(1)).floats());
+        try (Ort a = new Ort(OnnxCodec.write(signed), OrtSession.SessionOptions.OptLevel.NO_OPT, null);
+             Ort b = new Ort(OnnxCodec.write(unsigned), OrtSession.SessionOptions.OptLevel.NO_OPT, null)) {
+            float[][] x = java.util.Arrays.copyOf(images, 32);
+            float[][] ya = a.logits(x);
+            float[][] yb = b.logits(x);
+            for (int i = 0; i < ya.length; i++) {
+                assertArrayEquals(ya[i], yb[i], 1e-5f, "sample " + i);
+            }
+        }
     }
 
     @Test

@@ -44,6 +44,8 @@ public final class Launcher {
     private final Path home;
     private final PrintStream out;
     private final PrintStream err;
+    /** Set when serve was asked to stop, before the command's thread is interrupted. */
+    volatile boolean stopRequested;
 
     Launcher(Path home, PrintStream out, PrintStream err) {
         this.home = home;
@@ -78,14 +80,13 @@ public final class Launcher {
     int run(List<String> args) throws Exception {
         String commandName = args.isEmpty() ? null : args.get(0);
         List<String> commandArgs = args.isEmpty() ? List.of() : args.subList(1, args.size());
-        boolean serve = SERVE.equals(commandName);
-        Path storage = serve ? home.resolve("data").resolve("felix-cache")
-                : Files.createTempDirectory("pot4j-felix-");
+        if (SERVE.equals(commandName)) {
+            return new Server(this).run(commandArgs);
+        }
+        Path storage = Files.createTempDirectory("pot4j-felix-");
         Framework framework = null;
         Thread cleanup = new Thread(() -> deleteQuietly(storage), "pot4j-storage-cleanup");
-        if (!serve) {
-            Runtime.getRuntime().addShutdownHook(cleanup);
-        }
+        Runtime.getRuntime().addShutdownHook(cleanup);
         try {
             framework = startFramework(storage);
             return runCommand(framework.getBundleContext(), commandName, commandArgs);
@@ -93,15 +94,25 @@ public final class Launcher {
             if (framework != null) {
                 stop(framework);
             }
-            if (!serve) {
-                deleteQuietly(storage);
-                try {
-                    Runtime.getRuntime().removeShutdownHook(cleanup);
-                } catch (IllegalStateException alreadyShuttingDown) {
-                    // the hook is running anyway
-                }
+            deleteQuietly(storage);
+            try {
+                Runtime.getRuntime().removeShutdownHook(cleanup);
+            } catch (IllegalStateException alreadyShuttingDown) {
+                // the hook is running anyway
             }
         }
+    }
+
+    Path home() {
+        return home;
+    }
+
+    PrintStream out() {
+        return out;
+    }
+
+    PrintStream err() {
+        return err;
     }
 
     /**
@@ -137,25 +148,37 @@ public final class Launcher {
         return properties;
     }
 
-    private Framework startFramework(Path storage) throws BundleException, IOException {
+    static Framework newFramework(Map<String, String> properties) {
         FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class, Launcher.class.getClassLoader())
                 .findFirst().orElseThrow(() -> new IllegalStateException("no OSGi framework on the class path"));
-        Framework framework = factory.newFramework(frameworkProperties(home, storage));
+        return factory.newFramework(properties);
+    }
+
+    /** The distribution's bundle jars, sorted by name. */
+    List<Path> bundleJars() throws IOException {
+        Path bundleDir = home.resolve("bundle");
+        try (Stream<Path> files = Files.list(bundleDir)) {
+            return files.filter(file -> file.getFileName().toString().endsWith(".jar")).sorted().toList();
+        } catch (IOException e) {
+            throw new IOException("cannot list the bundle directory " + bundleDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** reference: leaves the jar where it is instead of copying it into the framework storage. */
+    static String location(Path jar) {
+        return "reference:" + jar.toUri();
+    }
+
+    private Framework startFramework(Path storage) throws BundleException, IOException {
+        Framework framework = newFramework(frameworkProperties(home, storage));
         framework.init();
         framework.start();
         BundleContext context = framework.getBundleContext();
 
-        Path bundleDir = home.resolve("bundle");
-        List<Path> jars;
-        try (Stream<Path> files = Files.list(bundleDir)) {
-            jars = files.filter(file -> file.getFileName().toString().endsWith(".jar")).sorted().toList();
-        } catch (IOException e) {
-            throw new IOException("cannot list the bundle directory " + bundleDir + ": " + e.getMessage(), e);
-        }
+        List<Path> jars = bundleJars();
         List<Bundle> installed = new ArrayList<>();
         for (Path jar : jars) {
-            // reference: leaves the jar where it is instead of copying it into the framework storage
-            String location = "reference:" + jar.toUri();
+            String location = location(jar);
             try {
                 installed.add(context.installBundle(location));
             } catch (BundleException e) {
@@ -188,7 +211,7 @@ public final class Launcher {
         return FILEINSTALL.equals(symbolicName) ? 1 : 2;
     }
 
-    private int runCommand(BundleContext context, String commandName, List<String> args) throws Exception {
+    int runCommand(BundleContext context, String commandName, List<String> args) throws Exception {
         Map<String, CommandDeclarations.Declaration> declared =
                 CommandDeclarations.declaredCommands(context.getBundles());
         if (commandName == null || commandName.equals("help") || commandName.equals("--help")
@@ -237,6 +260,9 @@ public final class Launcher {
             return ((Number) code).intValue();
         } catch (InvocationTargetException e) {
             Throwable cause = e.getCause();
+            if (stopRequested && cause instanceof InterruptedException) {
+                return 0; // asked to stop (SIGTERM/SIGINT): an orderly end, not a failure
+            }
             err.println("pot: " + (cause.getMessage() != null ? cause.getMessage() : cause.toString()));
             if (Boolean.getBoolean("pot4j.debug")) {
                 cause.printStackTrace(err);
@@ -272,7 +298,7 @@ public final class Launcher {
         }
     }
 
-    private static void stop(Framework framework) {
+    static void stop(Framework framework) {
         try {
             framework.stop();
             framework.waitForStop(10_000);

@@ -38,6 +38,11 @@ final class RealServer {
     final JobServiceImpl jobs;
 
     RealServer() {
+        this(null);
+    }
+
+    /** With a statistics cache in {@code cacheDirectory} (null: none). */
+    RealServer(Path cacheDirectory) {
         registry.bindLoader(new IdxDataLoader(), props("pot4j.loader", "idx"));
         registry.bindLoader(new NpyDataLoader(), props("pot4j.loader", "npy"));
         registry.bindMetric(new AccuracyMetric(), props("pot4j.metric", "accuracy"));
@@ -65,10 +70,20 @@ final class RealServer {
             }
 
             @Override
+            public String statistics_cache_directory() {
+                return "";
+            }
+
+            @Override
+            public int statistics_cache_max_mb() {
+                return 64;
+            }
+
+            @Override
             public Class<? extends Annotation> annotationType() {
                 return JobServiceImpl.Config.class;
             }
-        });
+        }, cacheDirectory);
     }
 
     static Map<String, Object> props(String key, String name) {

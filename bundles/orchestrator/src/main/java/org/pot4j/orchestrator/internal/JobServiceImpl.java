@@ -40,6 +40,7 @@ import org.pot4j.orchestrator.internal.config.JobConfigParser;
 import org.pot4j.orchestrator.internal.job.JobEvents;
 import org.pot4j.orchestrator.internal.job.Jobs;
 import org.pot4j.orchestrator.internal.job.Pipeline;
+import org.pot4j.orchestrator.internal.job.StatisticsCache;
 
 /**
  * Accepts jobs from every entry point (CLI, Kafka), validates them against the live plugins,
@@ -59,6 +60,13 @@ public class JobServiceImpl implements JobService {
 
         @AttributeDefinition(description = "Threads of each inference session (0: backend default)")
         int inference_threads() default 0;
+
+        @AttributeDefinition(description = "Folder of the statistics cache; empty: <pot4j.home>/data/statistics-cache "
+                + "when the runtime sets pot4j.home, else no cache")
+        String statistics_cache_directory() default "";
+
+        @AttributeDefinition(description = "Size bound of the statistics cache in MiB (0 disables it)")
+        int statistics_cache_max_mb() default 256;
     }
 
     private final PluginRegistry registry;
@@ -89,16 +97,32 @@ public class JobServiceImpl implements JobService {
         }
     }
 
+    private final StatisticsCache statisticsCache;
+
     @Activate
-    public JobServiceImpl(@Reference PluginRegistry registry, Config config) {
+    public JobServiceImpl(@Reference PluginRegistry registry, Config config, org.osgi.framework.BundleContext context) {
+        this(registry, config, cacheDirectory(config, context.getProperty("pot4j.home")));
+    }
+
+    /** For embedding and tests: {@code cacheDirectory} null means no statistics cache. */
+    public JobServiceImpl(PluginRegistry registry, Config config, Path cacheDirectory) {
         this.registry = registry;
         this.config = config;
+        this.statisticsCache = cacheDirectory == null || config.statistics_cache_max_mb() <= 0 ? null
+                : new StatisticsCache(cacheDirectory, config.statistics_cache_max_mb() * 1024L * 1024L);
         AtomicInteger count = new AtomicInteger();
         this.workers = Executors.newFixedThreadPool(Math.max(1, config.workers()), runnable -> {
             Thread thread = new Thread(runnable, "pot4j-job-" + count.incrementAndGet());
             thread.setDaemon(true);
             return thread;
         });
+    }
+
+    private static Path cacheDirectory(Config config, String home) {
+        if (!config.statistics_cache_directory().isBlank()) {
+            return Path.of(config.statistics_cache_directory());
+        }
+        return home == null ? null : Path.of(home, "data", "statistics-cache");
     }
 
     @Deactivate
@@ -164,7 +188,7 @@ public class JobServiceImpl implements JobService {
         touch(record, JobState.STARTED, "started");
         events.emit(JobEventType.STARTED, "started", null, null, null);
         try {
-            Jobs.Settings settings = new Jobs.Settings(config.batch_size(), config.inference_threads());
+            Jobs.Settings settings = new Jobs.Settings(config.batch_size(), config.inference_threads(), statisticsCache);
             java.util.function.BooleanSupplier stop = () -> {
                 if (record.abortReason == null) {
                     pipeline.used().removed().ifPresent(reason -> record.abortReason = reason);
@@ -241,7 +265,7 @@ public class JobServiceImpl implements JobService {
         }
         String jobId = request.jobId() == null ? "evaluate-" + UUID.randomUUID() : request.jobId();
         JobEvents events = new JobEvents(jobId, () -> sinksWith(progress));
-        Jobs.Settings settings = new Jobs.Settings(config.batch_size(), config.inference_threads());
+        Jobs.Settings settings = new Jobs.Settings(config.batch_size(), config.inference_threads(), statisticsCache);
         return Jobs.evaluate(pipeline, model, events, settings);
     }
 

@@ -110,6 +110,36 @@ final class JobContext implements AlgorithmContext {
 
     @Override
     public Statistics collect(Graph model, QuantizationPlan plan, int[] sampleIndices, List<StatisticRequest> requests) {
+        StatisticsCache cache = workspace.statisticsCache;
+        if (cache == null || plan != null) {
+            return collectNow(model, plan, sampleIndices, requests);
+        }
+        String key = StatisticsCache.key(OnnxCodec.write(model), workspace.calibration.identity(), sampleIndices);
+        org.pot4j.stats.CollectedStatistics cached = cache.load(key);
+        List<StatisticRequest> missing = new ArrayList<>();
+        for (StatisticRequest request : StatisticsCollector.merge(requests)) {
+            if (!cached.contains(request)) {
+                missing.add(request);
+            }
+        }
+        int reused = StatisticsCollector.merge(requests).size() - missing.size();
+        if (reused > 0) {
+            workspace.events.emit(org.pot4j.api.job.JobEventType.STAGE, workspace.events.stage(), null, null,
+                    "statistics cache: reused " + reused + " of " + (reused + missing.size()) + " statistics",
+                    null, null, Map.of("statistics_cache", missing.isEmpty() ? "hit" : "partial", "reused", reused,
+                            "collected", missing.size()));
+            workspace.report.merge("statistics_cache_reused", reused, (a, b) -> (int) a + (int) b);
+        }
+        if (missing.isEmpty()) {
+            return cached;
+        }
+        Statistics fresh = collectNow(model, null, sampleIndices, missing);
+        cache.store(key, fresh);
+        return cached.merge(fresh);
+    }
+
+    private Statistics collectNow(Graph model, QuantizationPlan plan, int[] sampleIndices,
+                                  List<StatisticRequest> requests) {
         StatisticsCollector collector = new StatisticsCollector(workspace.settings.batchSize());
         SessionOptions options = SessionOptions.defaults().withThreads(workspace.settings.inferenceThreads())
                 .withExtraOutputs(StatisticsCollector.tensors(requests));

@@ -20,7 +20,7 @@ import org.pot4j.api.registry.PluginRegistry;
 public final class Jobs {
 
     /** Server-wide knobs that shape how a job runs, not what it computes. */
-    public record Settings(int batchSize, int inferenceThreads) {
+    public record Settings(int batchSize, int inferenceThreads, StatisticsCache statisticsCache) {
     }
 
     private Jobs() {

@@ -69,7 +69,8 @@ final class QuantizationJob {
             checkSubsetSizes(calibration.size());
             Dataset validation = pipeline.metrics().isEmpty() ? null : main;
             Workspace workspace = new Workspace(jobId, pipeline, registry, events, cancelled, settings, original,
-                    calibration, validation, outputRoot == null ? null : outputRoot.resolve("intermediate"));
+                    calibration, validation, outputRoot == null ? null : outputRoot.resolve("intermediate"),
+                    settings.statisticsCache());
 
             Map<String, Double> fp32 = null;
             if (validation != null) {

@@ -25,6 +25,7 @@ final class Workspace {
     final Dataset validation;
     final Evaluator evaluator;
     final Path intermediateDirectory;
+    final StatisticsCache statisticsCache;
     final Map<String, Object> report = new LinkedHashMap<>();
     volatile Graph model;
     volatile QuantizationPlan plan = new QuantizationPlan();
@@ -32,7 +33,7 @@ final class Workspace {
 
     Workspace(String jobId, Pipeline pipeline, PluginRegistry registry, JobEvents events, BooleanSupplier cancelled,
               Jobs.Settings settings, Graph originalModel, Dataset calibration, Dataset validation,
-              Path intermediateDirectory) {
+              Path intermediateDirectory, StatisticsCache statisticsCache) {
         this.jobId = jobId;
         this.pipeline = pipeline;
         this.registry = registry;
@@ -45,5 +46,6 @@ final class Workspace {
         this.validation = validation;
         this.evaluator = validation == null ? null : new Evaluator(validation, pipeline.metrics(), settings.batchSize());
         this.intermediateDirectory = intermediateDirectory;
+        this.statisticsCache = statisticsCache;
     }
 }

@@ -159,11 +159,54 @@ final class MinMaxPlanner {
             }
             nodePoints.sort((a, b) -> Integer.compare(a.point().inputIndex(), b.point().inputIndex()));
             points.addAll(nodePoints);
+            if (LAYERS.contains(node.opType()) && nodePoints.stream().anyMatch(p -> p.point().isWeight())
+                    && !activationTensors.isEmpty()) {
+                outputPoint(node, op, symmetricActivations, activationsBlock).ifPresent(points::add);
+            }
             if (op.unifiedScales() && new LinkedHashSet<>(activationTensors).size() > 1) {
                 unify(unifiedByTensor, new LinkedHashSet<>(activationTensors));
             }
         }
         unifiedByTensor.values().stream().distinct().forEach(unifiedGroups::add);
+    }
+
+    /** Layers that ONNX Runtime fuses into one integer kernel only when their result goes through QuantizeLinear. */
+    private static final Set<String> LAYERS = Set.of("Conv", "ConvTranspose", "Gemm", "MatMul");
+    /** Activations ONNX Runtime fuses into the layer before the output quantizer. */
+    private static final Set<String> FUSED_ACTIVATIONS = Set.of("Relu", "Clip", "LeakyRelu");
+
+    /**
+     * A quantized layer whose result (after a fused Relu/Clip) is a model output gets an output point, as ONNX
+     * Runtime's quantizer writes it: without a QuantizeLinear after it, ONNX Runtime runs the layer in float
+     * (e.g. a classifier's last Gemm). Encoded as input index {@code -1} (output #0), the QDQ writer's convention.
+     */
+    private Optional<PointSpec> outputPoint(Node layer, OperationConfig op, boolean symmetricActivations,
+                                            Optional<Parameters> activationsBlock) {
+        if (layer.outputs().isEmpty()) {
+            return Optional.empty();
+        }
+        Node producer = layer;
+        String result = layer.outputs().get(0);
+        List<Node> readers = graph.consumers(result);
+        if (readers.size() == 1 && FUSED_ACTIVATIONS.contains(readers.get(0).opType())
+                && !ignored.containsKey(readers.get(0).name()) && !isGraphOutput(result)) {
+            producer = readers.get(0);
+            result = producer.outputs().get(0);
+        }
+        if (!isGraphOutput(result) || !isFloat(result)) {
+            return Optional.empty();
+        }
+        QuantizationSpace space = choose(op, op.activations(), symmetricActivations, activationsBlock, "activations");
+        RangeEstimator estimator = RangeEstimator.forActivations(space.symmetric(),
+                activationsBlock.flatMap(b -> b.optionalObject("range_estimator")));
+        return Optional.of(new PointSpec(new QuantizationPoint(producer.name(), -1, result, QuantizationPoint.Kind.ACTIVATION),
+                producer.opType(), bits(space, activationsBlock), space.symmetric(), -1,
+                level(space.levelLow(), activationsBlock, "level_low"),
+                level(space.levelHigh(), activationsBlock, "level_high"), estimator));
+    }
+
+    private boolean isGraphOutput(String tensor) {
+        return graph.outputs().stream().anyMatch(output -> output.name().equals(tensor));
     }
 
     private static void unify(Map<String, Set<String>> byTensor, Set<String> tensors) {

@@ -109,7 +109,11 @@ public final class MinMaxQuantization implements QuantizationAlgorithm {
     static Map<String, Object> describe(QuantizationPoint point, Quantizer q) {
         Map<String, Object> entry = new LinkedHashMap<>();
         entry.put("node", point.nodeName());
-        entry.put("input", point.inputIndex());
+        if (point.inputIndex() < 0) {
+            entry.put("output", -1 - point.inputIndex()); // an output point (QDQ writer convention)
+        } else {
+            entry.put("input", point.inputIndex());
+        }
         entry.put("tensor", point.tensor());
         entry.put("kind", point.kind().name().toLowerCase());
         entry.put("bits", q.bits());

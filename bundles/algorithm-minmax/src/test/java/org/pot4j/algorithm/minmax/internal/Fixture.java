@@ -22,6 +22,7 @@ import org.pot4j.device.cpu.internal.CpuDevice;
  * A hand-built graph with every case MinMax distinguishes:
  * x → conv1(W1,B1) → relu1 → r1 ; r1 → conv2(W2) → c2 ; r1 → conv3(W3, group 1) → c3 ;
  * add(c2, c3) → a → flat → f → gemm(f, Wg transB=1, Bg) → g → matmul(g, Wm) → y ; mm2(g, g) → z.
+ * y is a model output produced by a quantized layer: MinMax gives it an output point.
  * Activation statistics come from per-sample values generated here (x signed, r1 non-negative).
  */
 final class Fixture {
@@ -73,6 +74,7 @@ final class Fixture {
         bounds.put("c3", new float[] {-1f, 6f});
         bounds.put("f", new float[] {-2f, 5f});
         bounds.put("g", new float[] {-4f, 3f});
+        bounds.put("y", new float[] {-6f, 7f});
         return new SampleStatistics(SampleStatistics.random(11, SAMPLES, 64, bounds));
     }
 

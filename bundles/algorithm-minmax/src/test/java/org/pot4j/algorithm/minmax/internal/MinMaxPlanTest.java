@@ -54,6 +54,7 @@ class MinMaxPlanTest {
         b.put("c3", new float[] {-1f, 6f});
         b.put("f", new float[] {-2f, 5f});
         b.put("g", new float[] {-4f, 3f});
+        b.put("y", new float[] {-6f, 7f});
         return SampleStatistics.random(11, Fixture.SAMPLES, 64, b).get(tensor);
     }
 
@@ -102,6 +103,13 @@ class MinMaxPlanTest {
         // MatMul of two activations: both inputs are activation points
         assertEquals(List.of(0, 1), plan.pointsOf("mm2").stream().map(QuantizationPoint::inputIndex).toList());
         assertTrue(plan.pointsOf("mm2").stream().noneMatch(QuantizationPoint::isWeight));
+        // matmul's result y is a model output: an output point (input index -1 = output #0), so ONNX Runtime can fuse
+        // the layer; mm2 (no weight) and the layers whose results feed other quantized ops get none
+        QuantizationPoint output = new QuantizationPoint("matmul", -1, "y", QuantizationPoint.Kind.ACTIVATION);
+        Quantizer y = plan.quantizer(output).orElseThrow();
+        assertEquals(-127, y.levelLow(), "y has negative values: signed grid");
+        assertEquals(meanAbsMax("y"), y.max()[0], 1e-5);
+        assertEquals(1, plan.quantizers().keySet().stream().filter(p -> p.inputIndex() < 0).count());
     }
 
     @Test
@@ -172,9 +180,9 @@ class MinMaxPlanTest {
         List<StatisticRequest> requests = new MinMaxQuantization().statistics(context);
         assertTrue(requests.contains(StatisticRequest.perTensor("x", Reducer.ABS_MAX, Aggregator.MEAN)));
         assertTrue(requests.contains(StatisticRequest.perTensor("x", Reducer.MIN, Aggregator.MIN)));
-        assertEquals(Set.of("x", "r1", "c2", "c3", "f", "g"), requests.stream().map(StatisticRequest::tensor)
-                .collect(java.util.stream.Collectors.toSet()));
-        assertEquals(12, requests.size(), "r1 feeds two convs but is requested once");
+        assertEquals(Set.of("x", "r1", "c2", "c3", "f", "g", "y"), requests.stream().map(StatisticRequest::tensor)
+                .collect(java.util.stream.Collectors.toSet()), "y: the output point of matmul");
+        assertEquals(14, requests.size(), "r1 feeds two convs but is requested once");
     }
 
     @Test

@@ -18,12 +18,13 @@ import org.pot4j.api.statistics.StatisticRequest;
 import org.pot4j.api.statistics.Statistics;
 
 /**
- * POT's DefaultQuantization, composed from the algorithms that are live: (CrossLayerEqualization
- * when asked) → ActivationChannelAlignment (when deployed) → MinMaxQuantization →
- * FastBiasCorrection, or BiasCorrection when {@code use_fast_bias} is false. Each sub-algorithm
- * gets only its own parameters. When nothing changes the model before MinMax, MinMax and
- * FastBiasCorrection share one statistics pass (declared here); otherwise each runs through
- * {@link AlgorithmContext#run}.
+ * POT's DefaultQuantization, composed from the algorithms that are live: SmoothQuant when the
+ * model type is "transformer" → CrossLayerEqualization when asked → ActivationChannelAlignment
+ * (when deployed) → MinMaxQuantization → FastBiasCorrection, or BiasCorrection when
+ * {@code use_fast_bias} is false. Each sub-algorithm gets only its own parameters. MinMax and the
+ * bias correction always share one statistics pass (the bias corrections' statistics are FP32
+ * values that do not depend on the plan): declared here when no step before MinMax changes the
+ * model (the orchestrator's pass then serves them), collected here after those steps otherwise.
  */
 @Component(service = QuantizationAlgorithm.class, property = QuantizationAlgorithm.PROPERTY + "=DefaultQuantization")
 public final class DefaultQuantization implements QuantizationAlgorithm {
@@ -32,11 +33,14 @@ public final class DefaultQuantization implements QuantizationAlgorithm {
     static final String BIAS = "BiasCorrection";
     static final String CHANNEL_ALIGNMENT = "ActivationChannelAlignment";
     static final String EQUALIZATION = "CrossLayerEqualization";
+    static final String SMOOTH_QUANT = "SmoothQuant";
 
     static final List<String> SHARED = List.of("stat_subset_size", "stat_batch_size", "shuffle_data", "seed");
     static final List<String> MIN_MAX_KEYS = List.of("preset", "stat_subset_size", "stat_batch_size", "shuffle_data",
             "seed", "weights", "activations", "ignored", "ignored_scope", "saturation_fix", "model_type",
             "inplace_statistics");
+    static final List<String> BIAS_KEYS = List.of("apply_for_all_nodes", "stat_subset_size", "stat_batch_size",
+            "shuffle_data", "seed");
     static final List<String> FAST_BIAS_KEYS = List.of("threshold", "apply_for_all_nodes", "stat_subset_size",
             "stat_batch_size", "shuffle_data", "seed");
 
@@ -57,7 +61,10 @@ public final class DefaultQuantization implements QuantizationAlgorithm {
                     "scope, operations, types, patterns, subgraphs, validate"),
             ParameterDescriptor.choice("saturation_fix", "first_layer", List.of("no", "first_layer", "all"),
                     "7-bit weights where the CPU lacks VNNI"),
-            ParameterDescriptor.optional("model_type", ParameterType.STRING, null, "null or transformer"),
+            ParameterDescriptor.optional("model_type", ParameterType.STRING, null,
+                    "null or transformer (SmoothQuant runs first)"),
+            ParameterDescriptor.bounded("smooth_quant_alpha", ParameterType.NUMBER, 0.5, 0.0, 1.0,
+                    "SmoothQuant migration strength (model_type transformer)"),
             ParameterDescriptor.optional("inplace_statistics", ParameterType.BOOLEAN, true, "accepted for POT compatibility"),
             ParameterDescriptor.optional("use_fast_bias", ParameterType.BOOLEAN, true,
                     "FastBiasCorrection (true) or BiasCorrection (false)"),
@@ -73,24 +80,44 @@ public final class DefaultQuantization implements QuantizationAlgorithm {
         return PARAMETERS;
     }
 
-    /** MinMax's and FastBiasCorrection's statistics in one pass, when the model is final before MinMax. */
+    /** MinMax's and the bias correction's statistics in one pass, when the model is final before MinMax. */
     @Override
     public List<StatisticRequest> statistics(AlgorithmContext context) {
         Parameters params = context.parameters().validate(PARAMETERS);
         Optional<QuantizationAlgorithm> minMax = context.algorithm(MIN_MAX);
-        Optional<QuantizationAlgorithm> fastBias = context.algorithm(FAST_BIAS);
-        if (!sharesOnePass(context, params) || minMax.isEmpty() || fastBias.isEmpty()) {
+        Optional<QuantizationAlgorithm> biasCorrection = context.algorithm(biasName(params));
+        if (minMax.isEmpty() || biasCorrection.isEmpty() || changesModelBeforeMinMax(context, params)) {
             return List.of();
         }
-        Set<StatisticRequest> requests = new LinkedHashSet<>(minMax.get().statistics(
-                sub(context, minMax.get(), params, MIN_MAX_KEYS)));
-        requests.addAll(fastBias.get().statistics(sub(context, fastBias.get(), params, FAST_BIAS_KEYS)));
-        return new ArrayList<>(requests);
+        return sharedRequests(context, params, minMax.get(), biasCorrection.get());
     }
 
-    private static boolean sharesOnePass(AlgorithmContext context, Parameters params) {
-        return params.bool("use_fast_bias", true) && !params.bool("cross_layer_equalization", false)
-                && context.algorithm(CHANNEL_ALIGNMENT).isEmpty();
+    private static String biasName(Parameters params) {
+        return params.bool("use_fast_bias", true) ? FAST_BIAS : BIAS;
+    }
+
+    private static List<String> biasKeys(Parameters params) {
+        return params.bool("use_fast_bias", true) ? FAST_BIAS_KEYS : BIAS_KEYS;
+    }
+
+    private static boolean transformer(AlgorithmContext context, Parameters params) {
+        return "transformer".equals(context.modelType()) || "transformer".equals(params.string("model_type", null));
+    }
+
+    /** Whether a step before MinMax may edit the weights (then MinMax must see the edited model's statistics). */
+    private static boolean changesModelBeforeMinMax(AlgorithmContext context, Parameters params) {
+        if (params.bool("cross_layer_equalization", false) || transformer(context, params)) {
+            return true;
+        }
+        Optional<QuantizationAlgorithm> alignment = context.algorithm(CHANNEL_ALIGNMENT);
+        return alignment.isPresent() && !alignment.get().statistics(sub(context, alignment.get(), params, SHARED)).isEmpty();
+    }
+
+    private static List<StatisticRequest> sharedRequests(AlgorithmContext context, Parameters params,
+                                                         QuantizationAlgorithm minMax, QuantizationAlgorithm biasCorrection) {
+        Set<StatisticRequest> requests = new LinkedHashSet<>(minMax.statistics(sub(context, minMax, params, MIN_MAX_KEYS)));
+        requests.addAll(biasCorrection.statistics(sub(context, biasCorrection, params, biasKeys(params))));
+        return new ArrayList<>(requests);
     }
 
     @Override
@@ -101,10 +128,18 @@ public final class DefaultQuantization implements QuantizationAlgorithm {
         QuantizationAlgorithm biasCorrection = fast ? require(context, FAST_BIAS, "use_fast_bias: true")
                 : require(context, BIAS, "use_fast_bias: false");
         List<String> steps = new ArrayList<>();
+        if (transformer(context, params)) {
+            require(context, SMOOTH_QUANT, "model_type: transformer");
+            context.stage(SMOOTH_QUANT);
+            Map<String, Object> smooth = new LinkedHashMap<>(subset(params, SHARED).asMap());
+            smooth.put("alpha", params.number("smooth_quant_alpha", 0.5));
+            context.run(SMOOTH_QUANT, new Parameters(smooth, params.path(), params.baseDirectory()));
+            steps.add(SMOOTH_QUANT);
+        }
         if (params.bool("cross_layer_equalization", false)) {
             require(context, EQUALIZATION, "cross_layer_equalization: true");
             context.stage(EQUALIZATION);
-            context.run(EQUALIZATION, Parameters.empty(params.path()));
+            context.run(EQUALIZATION, subset(params, SHARED));
             steps.add(EQUALIZATION);
         }
         if (context.algorithm(CHANNEL_ALIGNMENT).isPresent()) {
@@ -112,29 +147,28 @@ public final class DefaultQuantization implements QuantizationAlgorithm {
             context.run(CHANNEL_ALIGNMENT, subset(params, SHARED));
             steps.add(CHANNEL_ALIGNMENT);
         }
-        Parameters minMaxParams = subset(params, MIN_MAX_KEYS);
-        Parameters fastParams = subset(params, FAST_BIAS_KEYS);
-        boolean shared = statistics != null && sharesOnePass(context, params);
         context.checkCancelled();
-        if (shared) {
-            context.stage(MIN_MAX);
-            minMax.apply(sub(context, minMax, params, MIN_MAX_KEYS), statistics);
-            context.checkCancelled();
-            context.stage(FAST_BIAS);
-            biasCorrection.apply(sub(context, biasCorrection, params, FAST_BIAS_KEYS), statistics);
-        } else {
-            context.stage(MIN_MAX);
-            context.run(MIN_MAX, minMaxParams);
-            context.checkCancelled();
-            String name = fast ? FAST_BIAS : BIAS;
-            context.stage(name);
-            context.run(name, fast ? fastParams : subset(params, SHARED));
+        AlgorithmContext minMaxContext = sub(context, minMax, params, MIN_MAX_KEYS);
+        List<StatisticRequest> needed = sharedRequests(context, params, minMax, biasCorrection);
+        boolean declaredPass = statistics != null && needed.stream().allMatch(statistics::contains);
+        Statistics shared = statistics;
+        if (!declaredPass) {
+            context.stage(MIN_MAX + " + " + biasName(params) + ": statistics");
+            int[] indices = context.calibrationIndices((int) params.integer("stat_subset_size", 300),
+                    params.bool("shuffle_data", false), params.integer("seed", 0));
+            shared = context.collect(context.model(), null, indices, needed);
         }
+        context.stage(MIN_MAX);
+        minMax.apply(minMaxContext, shared);
+        context.checkCancelled();
+        context.stage(biasName(params));
+        biasCorrection.apply(sub(context, biasCorrection, params, biasKeys(params)), shared);
         steps.add(MIN_MAX);
-        steps.add(fast ? FAST_BIAS : BIAS);
+        steps.add(biasName(params));
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("steps", steps);
-        report.put("shared_statistics_pass", shared);
+        report.put("shared_statistics_pass", true);
+        report.put("statistics_pass_declared_up_front", declaredPass);
         if (context.algorithm(CHANNEL_ALIGNMENT).isEmpty()) {
             report.put("skipped", CHANNEL_ALIGNMENT + " is not deployed");
         }

@@ -121,4 +121,30 @@ class RealModelMinMaxTest {
         }
         assertTrue(plan.points(QuantizationPoint.Kind.WEIGHT).stream().allMatch(p -> plan.quantizers().get(p).symmetric()));
     }
+
+    /**
+     * What ONNX Runtime (EXTENDED) makes of MinMax's performance plan, written by the QDQ writer: every Conv and Gemm
+     * runs as an integer kernel. cnn_relu: the last Conv (→ Relu → MaxPool → Flatten → Gemm) fuses because the
+     * writer repeats the Gemm's quantizer up through Flatten and MaxPool, the last Gemm because its logits get an
+     * output point. mobilenet_v2_tiny: signed tensors read by a Conv and an Add fuse as uint8 + 128.
+     */
+    @Test
+    void onnxRuntimeRunsEveryQuantizedLayerWithIntegerKernels(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        for (String model : List.of("cnn_relu", "mobilenet_v2_tiny")) {
+            RealContext context = run(model, Map.of("preset", "performance"));
+            long layers = context.model().nodes().stream().filter(n -> Set.of("Conv", "Gemm").contains(n.opType())).count();
+            java.nio.file.Path optimized = dir.resolve(model + "-optimized.onnx");
+            try (InferenceSession session = context.openSession(context.model(), context.plan(), SessionOptions.defaults()
+                    .withThreads(1).withOptimization(SessionOptions.OptimizationLevel.EXTENDED, optimized))) {
+                session.inputNames();
+            }
+            Map<String, Long> ops = OnnxCodec.read(optimized).nodes().stream().collect(java.util.stream.Collectors
+                    .groupingBy(Node::opType, java.util.TreeMap::new, java.util.stream.Collectors.counting()));
+            System.out.println(model + " performance, ORT EXTENDED: " + ops);
+            assertEquals(layers, ops.getOrDefault("QLinearConv", 0L) + ops.getOrDefault("QGemm", 0L), ops.toString());
+            assertFalse(ops.containsKey("Conv") || ops.containsKey("FusedConv") || ops.containsKey("Gemm"), ops.toString());
+            assertEquals(1L, ops.getOrDefault("QuantizeLinear", 0L), "only the model input is quantized in float: " + ops);
+        }
+    }
 }

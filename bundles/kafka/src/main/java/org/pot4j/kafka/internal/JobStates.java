@@ -1,0 +1,87 @@
+package org.pot4j.kafka.internal;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+
+/** The latest state of every job, as read from the compacted jobs topic (a null value deletes). */
+public final class JobStates {
+    private final Map<String, Map<String, Object>> states = new ConcurrentHashMap<>();
+
+    public Map<String, Object> get(String jobId) {
+        return states.get(jobId);
+    }
+
+    public String state(String jobId) {
+        Map<String, Object> state = states.get(jobId);
+        return state == null ? null : String.valueOf(state.get("state"));
+    }
+
+    public void put(String jobId, Map<String, Object> state) {
+        states.put(jobId, state);
+    }
+
+    public Map<String, Map<String, Object>> all() {
+        return Map.copyOf(states);
+    }
+
+    public void apply(ConsumerRecord<String, byte[]> record) {
+        if (record.key() == null) {
+            return;
+        }
+        if (record.value() == null) {
+            states.remove(record.key());
+            return;
+        }
+        try {
+            states.put(record.key(), Messages.map(record.value()));
+        } catch (IOException e) {
+            // not ours to repair: a foreign record on the jobs topic is skipped
+        }
+    }
+
+    static List<TopicPartition> partitions(KafkaConsumer<?, ?> consumer, String topic, Duration timeout) {
+        List<TopicPartition> result = new ArrayList<>();
+        List<PartitionInfo> infos = consumer.partitionsFor(topic, timeout);
+        if (infos != null) {
+            for (PartitionInfo info : infos) {
+                result.add(new TopicPartition(topic, info.partition()));
+            }
+        }
+        return result;
+    }
+
+    /**
+     * Reads {@code partitions} (assigned to {@code consumer}, positioned) up to their current end
+     * offsets, feeding every record to this view; false when {@code timeout} passed first.
+     */
+    public boolean readToEnd(KafkaConsumer<String, byte[]> consumer, List<TopicPartition> partitions,
+                             Duration timeout) {
+        Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            boolean done = true;
+            for (TopicPartition partition : partitions) {
+                if (consumer.position(partition, timeout) < end.getOrDefault(partition, 0L)) {
+                    done = false;
+                }
+            }
+            if (done) {
+                return true;
+            }
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                apply(record);
+            }
+        }
+    }
+}

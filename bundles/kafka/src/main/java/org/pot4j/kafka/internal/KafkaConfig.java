@@ -1,0 +1,61 @@
+package org.pot4j.kafka.internal;
+
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/**
+ * Configuration pid {@value #PID}. Every attribute may also come from the framework property
+ * {@code pot4j.kafka.<name with dots>} (e.g. {@code pot4j.kafka.bootstrap.servers}), which the
+ * launcher sets for {@code serve}; a value in ConfigAdmin wins. Client security settings pass
+ * through as {@code client.<kafka key>} entries (e.g. {@code client.security.protocol=SASL_SSL}).
+ */
+@ObjectClassDefinition(name = "pot4j Kafka server",
+        description = "Requests in, events, snapshots and job states out")
+public @interface KafkaConfig {
+    String PID = "org.pot4j.kafka";
+
+    @AttributeDefinition(description = "Kafka bootstrap servers, host:port[,host:port]; empty: the framework "
+            + "property pot4j.kafka.bootstrap.servers")
+    String bootstrap_servers() default "";
+
+    @AttributeDefinition(description = "Run the server (consume requests, publish events); serve sets it")
+    boolean enabled() default false;
+
+    String requests_topic() default "pot4j.requests";
+
+    String events_topic() default "pot4j.events";
+
+    String snapshots_topic() default "pot4j.snapshots";
+
+    String control_topic() default "pot4j.control";
+
+    @AttributeDefinition(description = "Compacted topic of the latest state of every job")
+    String jobs_topic() default "pot4j.jobs";
+
+    String dlq_topic() default "pot4j.requests.dlq";
+
+    @AttributeDefinition(description = "Consumer group of the servers that share the requests")
+    String group_id() default "pot4j";
+
+    @AttributeDefinition(description = "Jobs this server runs at once (keep equal to the job service's workers)")
+    int workers() default 1;
+
+    @AttributeDefinition(description = "Largest request accepted, in bytes; larger ones go to the DLQ")
+    int max_request_bytes() default 1_048_576;
+
+    @AttributeDefinition(description = "Bytes per snapshot record")
+    int snapshot_chunk_bytes() default 524_288;
+
+    @AttributeDefinition(description = "Folders that paths in requests must lie in (relative: to pot4j.home)")
+    String[] allowed_roots() default {"models", "data", "outputs"};
+
+    @AttributeDefinition(description = "Where a job's output goes when the request names none (relative: to "
+            + "pot4j.home); one sub-folder per job")
+    String output_directory() default "outputs";
+
+    @AttributeDefinition(description = "Partitions of the topics created at start (servers in one group share them)")
+    int partitions() default 4;
+
+    @AttributeDefinition(description = "Consumer session timeout: how soon a crashed server's requests move on")
+    int session_timeout_ms() default 10_000;
+}

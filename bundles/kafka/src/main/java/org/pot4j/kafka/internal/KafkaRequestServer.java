@@ -1,0 +1,455 @@
+package org.pot4j.kafka.internal;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.Designate;
+import org.pot4j.api.job.JobEvent;
+import org.pot4j.api.job.JobEventType;
+import org.pot4j.api.job.JobRequest;
+import org.pot4j.api.job.JobResult;
+import org.pot4j.api.job.JobService;
+import org.pot4j.api.job.JobState;
+
+/**
+ * The server side, active only when enabled ({@code serve}): creates the topics, follows the jobs
+ * topic (de-duplication) and the control topic (cancel), and consumes requests on its own thread.
+ * That thread never runs a job: it hands requests to the {@link JobService}, pauses its partitions
+ * while {@code workers} jobs are in flight, keeps polling, and commits a request's offset only once
+ * its job (and every earlier one of the partition) ended.
+ */
+@Component(service = KafkaRequestServer.class, immediate = true, configurationPid = KafkaConfig.PID)
+@Designate(ocd = KafkaConfig.class)
+public class KafkaRequestServer {
+    private static final Duration POLL = Duration.ofMillis(200);
+
+    private final KafkaSettings settings;
+    private final JobService jobs;
+    private final KafkaEventPublisher publisher;
+    private final PrintStream log;
+    private final Path home;
+    private final String server = ServerIdentity.name();
+    private final JobStates states = new JobStates();
+    private final OffsetTracker<TopicPartition> offsets = new OffsetTracker<>();
+    private final ConcurrentLinkedQueue<Finished> finished = new ConcurrentLinkedQueue<>();
+    private final Set<String> running = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final CountDownLatch ready = new CountDownLatch(1);
+    private final List<Thread> threads = new ArrayList<>();
+    private volatile boolean stopping;
+    private volatile KafkaConsumer<String, byte[]> requestConsumer;
+    private volatile KafkaConsumer<String, byte[]> watchConsumer;
+    private volatile String problem;
+
+    private record Finished(TopicPartition partition, long offset, String jobId, JobResult result) {
+    }
+
+    @Activate
+    public KafkaRequestServer(KafkaConfig config, Map<String, Object> properties, BundleContext context,
+                              @Reference JobService jobs, @Reference KafkaEventPublisher publisher) {
+        this(KafkaSettings.resolve(config, properties, context::getProperty), jobs, publisher, System.err,
+                Path.of(context.getProperty("pot4j.home") == null ? "." : context.getProperty("pot4j.home")));
+    }
+
+    public KafkaRequestServer(KafkaSettings settings, JobService jobs, KafkaEventPublisher publisher, PrintStream log,
+                              Path home) {
+        this.settings = settings;
+        this.jobs = jobs;
+        this.publisher = publisher;
+        this.log = log;
+        this.home = home.toAbsolutePath().normalize();
+        if (enabled()) {
+            Thread main = new Thread(this::serve, "pot4j-kafka-requests");
+            main.setDaemon(true);
+            threads.add(main);
+            main.start();
+        }
+    }
+
+    public boolean enabled() {
+        return settings.enabled() && !settings.bootstrapServers().isBlank();
+    }
+
+    public KafkaSettings settings() {
+        return settings;
+    }
+
+    /** Waits until the topics exist and the request consumer runs; false on timeout. */
+    public boolean awaitReady(long millis) throws InterruptedException {
+        return ready.await(millis, TimeUnit.MILLISECONDS);
+    }
+
+    /** The last connection problem, null when none. */
+    public String problem() {
+        return problem;
+    }
+
+    public String describe() {
+        return "bootstrap " + settings.bootstrapServers() + ", requests on " + settings.requestsTopic() + " (group "
+                + settings.groupId() + ", " + settings.workers() + " worker(s)), events on " + settings.eventsTopic()
+                + ", snapshots on " + settings.snapshotsTopic() + ", server " + server;
+    }
+
+    @Deactivate
+    public void stop() {
+        stopping = true;
+        KafkaConsumer<String, byte[]> requests = requestConsumer;
+        KafkaConsumer<String, byte[]> watch = watchConsumer;
+        if (requests != null) {
+            requests.wakeup();
+        }
+        if (watch != null) {
+            watch.wakeup();
+        }
+        for (Thread thread : threads) {
+            thread.interrupt();
+            try {
+                thread.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- start-up
+
+    private void serve() {
+        try {
+            while (!stopping && !createTopics()) {
+                sleep(2_000);
+            }
+            if (stopping) {
+                return;
+            }
+            watchConsumer = Clients.consumer(settings.bootstrapServers(), settings.clientProperties(),
+                    "pot4j-watch-" + server, null, Map.of());
+            List<TopicPartition> jobPartitions = JobStates.partitions(watchConsumer, settings.jobsTopic(),
+                    Duration.ofSeconds(30));
+            watchConsumer.assign(jobPartitions);
+            watchConsumer.seekToBeginning(jobPartitions);
+            while (!stopping && !states.readToEnd(watchConsumer, jobPartitions, Duration.ofSeconds(30))) {
+                report("the jobs topic " + settings.jobsTopic() + " could not be read to its end; retrying");
+            }
+            List<TopicPartition> controlPartitions = JobStates.partitions(watchConsumer, settings.controlTopic(),
+                    Duration.ofSeconds(30));
+            List<TopicPartition> watched = new ArrayList<>(jobPartitions);
+            watched.addAll(controlPartitions);
+            watchConsumer.assign(watched);
+            // only cancels sent from now on: older ones concern jobs that ended or never reached this server
+            watchConsumer.seekToEnd(controlPartitions);
+            for (TopicPartition partition : controlPartitions) {
+                watchConsumer.position(partition);
+            }
+            Thread watcher = new Thread(this::watch, "pot4j-kafka-watch");
+            watcher.setDaemon(true);
+            threads.add(watcher);
+            watcher.start();
+            consumeRequests();
+        } catch (WakeupException | InterruptException e) {
+            // stopping
+        } catch (RuntimeException e) {
+            if (!stopping) {
+                report("the Kafka server stopped: " + e);
+            }
+        } finally {
+            ready.countDown();
+            if (requestConsumer != null) {
+                closeQuietly(requestConsumer);
+            }
+        }
+    }
+
+    /** Thrown by {@link #sleep} when stopping. */
+    private static final class InterruptException extends RuntimeException {
+    }
+
+    private void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptException();
+        }
+    }
+
+    private boolean createTopics() {
+        try (Admin admin = Clients.admin(settings.bootstrapServers(), settings.clientProperties(),
+                "pot4j-admin-" + server, 10_000)) {
+            Set<String> existing = admin.listTopics().names().get(15, TimeUnit.SECONDS);
+            List<NewTopic> missing = new ArrayList<>();
+            for (String topic : List.of(settings.requestsTopic(), settings.eventsTopic(), settings.snapshotsTopic(),
+                    settings.controlTopic(), settings.jobsTopic(), settings.dlqTopic())) {
+                if (!existing.contains(topic)) {
+                    NewTopic newTopic = new NewTopic(topic, java.util.Optional.of(settings.partitions()),
+                            java.util.Optional.empty());
+                    if (topic.equals(settings.jobsTopic())) {
+                        newTopic.configs(Map.of("cleanup.policy", "compact"));
+                    }
+                    missing.add(newTopic);
+                }
+            }
+            if (!missing.isEmpty()) {
+                try {
+                    admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw e;
+                    }
+                }
+            }
+            problem = null;
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptException();
+        } catch (Exception e) {
+            Throwable cause = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null
+                    ? e.getCause() : e;
+            report("cannot reach Kafka at " + settings.bootstrapServers() + " (" + cause.getClass().getSimpleName()
+                    + (cause.getMessage() == null ? "" : ": " + cause.getMessage()) + "); retrying");
+            return false;
+        }
+    }
+
+    private void report(String message) {
+        if (!message.equals(problem)) {
+            log.println("pot4j kafka: " + message);
+        }
+        problem = message;
+    }
+
+    // ---------------------------------------------------------------- jobs topic and cancels
+
+    private void watch() {
+        KafkaConsumer<String, byte[]> consumer = watchConsumer;
+        try {
+            while (!stopping) {
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL)) {
+                    if (record.topic().equals(settings.jobsTopic())) {
+                        states.apply(record);
+                    } else if (record.key() != null) {
+                        control(record);
+                    }
+                }
+            }
+        } catch (WakeupException e) {
+            // stopping
+        } catch (RuntimeException e) {
+            if (!stopping) {
+                report("the jobs/control watcher stopped: " + e);
+            }
+        } finally {
+            closeQuietly(consumer);
+        }
+    }
+
+    private void control(ConsumerRecord<String, byte[]> record) {
+        try {
+            Map<String, Object> command = record.value() == null ? Map.of() : Messages.map(record.value());
+            if ("cancel".equals(command.get("action"))) {
+                // every server sees every cancel; only the one running the job acts on it
+                jobs.cancel(record.key());
+            }
+        } catch (IOException e) {
+            // a malformed control record is ignored: nothing to cancel
+        }
+    }
+
+    // ---------------------------------------------------------------- requests
+
+    private void consumeRequests() {
+        Map<String, Object> extra = new HashMap<>();
+        // one record per poll: the pool check before each poll then holds exactly
+        extra.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1);
+        extra.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, settings.sessionTimeoutMs());
+        extra.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, Math.max(1000, settings.sessionTimeoutMs() / 5));
+        extra.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+                "org.apache.kafka.clients.consumer.CooperativeStickyAssignor");
+        KafkaConsumer<String, byte[]> consumer = Clients.consumer(settings.bootstrapServers(),
+                settings.clientProperties(), "pot4j-requests-" + server, settings.groupId(), extra);
+        requestConsumer = consumer;
+        consumer.subscribe(List.of(settings.requestsTopic()), new ConsumerRebalanceListener() {
+            @Override
+            public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                commit(consumer);
+                partitions.forEach(offsets::forget);
+            }
+
+            @Override
+            public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                if (inFlight.get() >= settings.workers()) {
+                    consumer.pause(partitions);
+                }
+            }
+
+            @Override
+            public void onPartitionsLost(Collection<TopicPartition> partitions) {
+                partitions.forEach(offsets::forget);
+            }
+        });
+        ready.countDown();
+        while (!stopping) {
+            drainFinished();
+            commit(consumer);
+            Set<TopicPartition> assigned = consumer.assignment();
+            if (inFlight.get() >= settings.workers()) {
+                consumer.pause(assigned);
+            } else if (!consumer.paused().isEmpty()) {
+                consumer.resume(consumer.paused());
+            }
+            for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL)) {
+                handle(record);
+            }
+        }
+    }
+
+    private void drainFinished() {
+        Finished done;
+        while ((done = finished.poll()) != null) {
+            offsets.finish(done.partition(), done.offset());
+            if (done.result() != null) {
+                inFlight.decrementAndGet();
+                running.remove(done.jobId());
+                if (done.result().state() == JobState.COMPLETED) {
+                    Map<String, Object> state = new LinkedHashMap<>();
+                    state.put("job_id", done.jobId());
+                    state.put("state", "COMPLETED");
+                    state.put("summary", done.result().summary());
+                    states.put(done.jobId(), state);
+                }
+            }
+        }
+    }
+
+    private void commit(KafkaConsumer<String, byte[]> consumer) {
+        Map<TopicPartition, Long> advanced = offsets.advanced();
+        if (advanced.isEmpty()) {
+            return;
+        }
+        // the terminal events are on the broker before the request is marked done
+        publisher.flush();
+        Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
+        advanced.forEach((partition, offset) -> commit.put(partition, new OffsetAndMetadata(offset)));
+        consumer.commitSync(commit);
+        advanced.forEach(offsets::markCommitted);
+    }
+
+    private void handle(ConsumerRecord<String, byte[]> record) {
+        TopicPartition partition = new TopicPartition(record.topic(), record.partition());
+        offsets.begin(partition, record.offset());
+        String fallbackId = "kafka-" + record.topic() + "-" + record.partition() + "-" + record.offset();
+        RequestParser.Limits limits = new RequestParser.Limits(settings.maxRequestBytes(), settings.allowedRoots(),
+                home, settings.outputDirectory());
+        RequestParser.Outcome outcome;
+        try {
+            outcome = RequestParser.parse(record.key(), record.value(), fallbackId, limits);
+        } catch (RuntimeException e) {
+            outcome = new RequestParser.Unparseable(record.key(), "UNREADABLE", String.valueOf(e));
+        }
+        if (outcome instanceof RequestParser.Unparseable bad) {
+            deadLetter(record, bad);
+            if (bad.jobId() != null) {
+                publisher.publish(event(bad.jobId(), 0, JobEventType.REJECTED, bad.message(), bad.reason(),
+                        Map.of("dlq", settings.dlqTopic())));
+            }
+            finished.add(new Finished(partition, record.offset(), bad.jobId(), null));
+        } else if (outcome instanceof RequestParser.Rejected rejected) {
+            publisher.publish(event(rejected.jobId(), 0, JobEventType.REJECTED, rejected.message(),
+                    rejected.code(), Map.of("field", rejected.field())));
+            finished.add(new Finished(partition, record.offset(), rejected.jobId(), null));
+        } else if (outcome instanceof RequestParser.Parsed parsed) {
+            start(partition, record.offset(), parsed);
+        }
+    }
+
+    private void start(TopicPartition partition, long offset, RequestParser.Parsed request) {
+        String jobId = request.jobId();
+        Map<String, Object> known = states.get(jobId);
+        if (known != null && "COMPLETED".equals(String.valueOf(known.get("state")))) {
+            // done before (maybe by another server): say so again instead of running it twice
+            long sequence = known.get("sequence") instanceof Number n ? n.longValue() + 1 : 0;
+            Map<String, Object> details = new LinkedHashMap<>();
+            if (known.get("summary") instanceof Map<?, ?> summary) {
+                summary.forEach((k, v) -> details.put(String.valueOf(k), v));
+            }
+            details.put("reannounced", true);
+            publisher.publish(event(jobId, sequence, JobEventType.COMPLETED,
+                    "job " + jobId + " already completed; not run again", null, details));
+            finished.add(new Finished(partition, offset, jobId, null));
+            return;
+        }
+        if (!running.add(jobId)) {
+            // the same id is running here: the first request's terminal state covers this one too
+            finished.add(new Finished(partition, offset, jobId, null));
+            return;
+        }
+        inFlight.incrementAndGet();
+        JobRequest jobRequest = new JobRequest(jobId, request.config(), request.baseDirectory(),
+                request.outputDirectory(), "kafka");
+        try {
+            jobs.submit(jobRequest).whenComplete((result, error) -> finished.add(new Finished(partition, offset, jobId,
+                    result != null ? result : new JobResult(jobId, JobState.FAILED, null, null, Map.of(),
+                            "INTERNAL_ERROR", String.valueOf(error)))));
+        } catch (RuntimeException e) {
+            publisher.publish(event(jobId, 0, JobEventType.FAILED, "the job service refused the job: " + e,
+                    "INTERNAL_ERROR", null));
+            finished.add(new Finished(partition, offset, jobId,
+                    new JobResult(jobId, JobState.FAILED, null, null, Map.of(), "INTERNAL_ERROR", e.toString())));
+        }
+    }
+
+    private void deadLetter(ConsumerRecord<String, byte[]> record, RequestParser.Unparseable bad) {
+        RecordHeaders headers = new RecordHeaders();
+        record.headers().forEach(headers::add);
+        headers.add(Messages.HEADER_REASON, Messages.utf8(bad.reason()));
+        headers.add(Messages.HEADER_ERROR, Messages.utf8(bad.message()));
+        headers.add("pot4j.source", Messages.utf8(record.topic() + "/" + record.partition() + "@" + record.offset()));
+        publisher.producer().send(new ProducerRecord<>(settings.dlqTopic(), null, record.key(), record.value(),
+                headers));
+    }
+
+    private JobEvent event(String jobId, long sequence, JobEventType type, String message, String code,
+                           Map<String, Object> details) {
+        return new JobEvent(jobId, sequence, Instant.now(), type, null, null, null, null, message, code, details);
+    }
+
+    private static void closeQuietly(KafkaConsumer<?, ?> consumer) {
+        try {
+            consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
+        } catch (RuntimeException e) {
+            // closing on the way out
+        }
+    }
+}

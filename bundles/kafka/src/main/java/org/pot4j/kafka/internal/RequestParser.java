@@ -1,0 +1,113 @@
+package org.pot4j.kafka.internal;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * Turns a record of {@code pot4j.requests} into a job request, or says why not. The value is
+ * either {@code {"job_id"?, "config": {...}, "base_dir"?, "output_dir"?}} or the POT configuration
+ * itself; the job id is {@code job_id}, else the record key, else one derived from the record's
+ * position (so a re-delivered record keeps its id).
+ */
+public final class RequestParser {
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(JsonParser.Feature.ALLOW_COMMENTS)
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+
+    /** Where the server's paths live. */
+    public record Limits(int maxBytes, List<Path> allowedRoots, Path defaultBase, Path outputDirectory) {
+    }
+
+    public sealed interface Outcome permits Parsed, Unparseable, Rejected {
+    }
+
+    /** A request that may run. */
+    public record Parsed(String jobId, Map<String, Object> config, Path baseDirectory, Path outputDirectory)
+            implements Outcome {
+    }
+
+    /** Goes to the DLQ: {@code reason} is a short code (MALFORMED_JSON, TOO_LARGE, NOT_AN_OBJECT, EMPTY). */
+    public record Unparseable(String jobId, String reason, String message) implements Outcome {
+    }
+
+    /** Parsed but not allowed (paths outside the roots, bad fields): a REJECTED event, no DLQ. */
+    public record Rejected(String jobId, String code, String field, String message) implements Outcome {
+    }
+
+    private RequestParser() {
+    }
+
+    public static Outcome parse(String key, byte[] value, String fallbackJobId, Limits limits) {
+        String keyId = key == null || key.isBlank() ? null : key;
+        if (value == null || value.length == 0) {
+            return new Unparseable(keyId, "EMPTY", "the record has no value");
+        }
+        if (value.length > limits.maxBytes()) {
+            return new Unparseable(keyId, "TOO_LARGE", "the request has " + value.length
+                    + " bytes; at most " + limits.maxBytes() + " are accepted (max_request_bytes)");
+        }
+        JsonNode root;
+        try {
+            root = JSON.readTree(value);
+        } catch (JsonProcessingException e) {
+            String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column "
+                    + e.getLocation().getColumnNr();
+            return new Unparseable(keyId, "MALFORMED_JSON", "malformed JSON" + where + ": " + e.getOriginalMessage());
+        } catch (IOException e) {
+            return new Unparseable(keyId, "MALFORMED_JSON", "unreadable: " + e.getMessage());
+        }
+        if (root == null || !root.isObject()) {
+            return new Unparseable(keyId, "NOT_AN_OBJECT", "the request must be a JSON object, e.g. "
+                    + "{\"job_id\": \"...\", \"config\": {...}}");
+        }
+        boolean wrapped = root.has("config");
+        String jobId = wrapped && root.hasNonNull("job_id") ? root.get("job_id").asText() : keyId;
+        if (jobId == null || jobId.isBlank()) {
+            jobId = fallbackJobId;
+        }
+        JsonNode configNode = wrapped ? root.get("config") : root;
+        if (!configNode.isObject()) {
+            return new Rejected(jobId, "INVALID_INPUT", "config", "\"config\" must be a JSON object (the POT "
+                    + "configuration), not " + configNode.getNodeType().name().toLowerCase());
+        }
+        if (!jobId.matches("[A-Za-z0-9._:@-]{1,200}")) {
+            return new Rejected(jobId, "INVALID_INPUT", "job_id", "job id '" + jobId
+                    + "' is not allowed: use 1-200 of A-Z a-z 0-9 . _ : @ -");
+        }
+        Path base = limits.defaultBase();
+        Path output = limits.outputDirectory().resolve(jobId);
+        try {
+            if (wrapped && root.hasNonNull("base_dir")) {
+                base = limits.defaultBase().resolve(root.get("base_dir").asText()).toAbsolutePath().normalize();
+            }
+            if (wrapped && root.hasNonNull("output_dir")) {
+                String requested = root.get("output_dir").asText();
+                if (!ConfigPaths.within(requested, limits.defaultBase(), limits.allowedRoots())) {
+                    return new Rejected(jobId, "PATH_NOT_ALLOWED", "output_dir", "output_dir '" + requested
+                            + "' is outside the allowed roots " + limits.allowedRoots());
+                }
+                output = limits.defaultBase().resolve(requested).toAbsolutePath().normalize();
+            }
+        } catch (InvalidPathException e) {
+            return new Rejected(jobId, "INVALID_INPUT", "base_dir", "not a path: " + e.getMessage());
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> config = JSON.convertValue(configNode, LinkedHashMap.class);
+        List<ConfigPaths.Violation> outside = ConfigPaths.outside(config, base, limits.allowedRoots());
+        if (!outside.isEmpty()) {
+            return new Rejected(jobId, "PATH_NOT_ALLOWED", outside.get(0).field(), outside.stream()
+                    .map(v -> v.field() + "='" + v.value() + "'").collect(Collectors.joining(", "))
+                    + " outside the allowed roots " + limits.allowedRoots());
+        }
+        return new Parsed(jobId, config, base, output);
+    }
+}

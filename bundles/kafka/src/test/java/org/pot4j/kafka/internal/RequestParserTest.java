@@ -1,0 +1,111 @@
+package org.pot4j.kafka.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class RequestParserTest {
+    private static final ObjectMapper COMMENTED = new ObjectMapper().enable(JsonParser.Feature.ALLOW_COMMENTS);
+
+    private final Path exampleDir = SharedFiles.example("fashion-mnist/quantize.json").getParent();
+    private final RequestParser.Limits limits = new RequestParser.Limits(1_048_576, List.of(exampleDir,
+            Path.of("/tmp/pot4j-out")), exampleDir, Path.of("/tmp/pot4j-out"));
+
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> exampleConfig() throws Exception {
+        return COMMENTED.readValue(Files.readString(exampleDir.resolve("quantize.json")), LinkedHashMap.class);
+    }
+
+    private static byte[] json(Object value) {
+        return Messages.bytes(value);
+    }
+
+    @Test
+    void wrappedRequestWithAbsolutePathsInsideTheRootsIsParsed() throws Exception {
+        Map<String, Object> config = ConfigPaths.absolutize(exampleConfig(), exampleDir);
+        assertEquals(exampleDir.resolve("models/cnn_relu.onnx").toString(),
+                ((Map<?, ?>) config.get("model")).get("model").toString());
+        Map<String, Object> request = Map.of("job_id", "j-1", "config", config, "base_dir", exampleDir.toString());
+        RequestParser.Outcome outcome = RequestParser.parse("key-ignored", json(request), "fallback", limits);
+        RequestParser.Parsed parsed = assertInstanceOf(RequestParser.Parsed.class, outcome);
+        assertEquals("j-1", parsed.jobId());
+        assertEquals(exampleDir, parsed.baseDirectory());
+        assertEquals(Path.of("/tmp/pot4j-out/j-1"), parsed.outputDirectory());
+        assertEquals("DefaultQuantization", ((Map<?, ?>) ((List<?>) ((Map<?, ?>) parsed.config().get("compression"))
+                .get("algorithms")).get(0)).get("name"));
+    }
+
+    @Test
+    void bareConfigTakesTheKeyAsJobIdAndRelativePathsResolveAgainstTheDefaultBase() throws Exception {
+        RequestParser.Parsed parsed = assertInstanceOf(RequestParser.Parsed.class,
+                RequestParser.parse("from-key", json(exampleConfig()), "fallback", limits));
+        assertEquals("from-key", parsed.jobId());
+        assertEquals(exampleDir, parsed.baseDirectory());
+        RequestParser.Parsed noKey = assertInstanceOf(RequestParser.Parsed.class,
+                RequestParser.parse(null, json(exampleConfig()), "kafka-pot4j.requests-0-42", limits));
+        assertEquals("kafka-pot4j.requests-0-42", noKey.jobId());
+    }
+
+    @Test
+    void malformedJsonIsUnparseableWithItsPosition() {
+        RequestParser.Unparseable bad = assertInstanceOf(RequestParser.Unparseable.class,
+                RequestParser.parse("k", "{\"config\": {\"model\": ".getBytes(StandardCharsets.UTF_8), "f", limits));
+        assertEquals("MALFORMED_JSON", bad.reason());
+        assertEquals("k", bad.jobId());
+        assertTrue(bad.message().contains("line 1"), bad.message());
+        assertEquals("NOT_AN_OBJECT", ((RequestParser.Unparseable) RequestParser.parse(null,
+                "[1,2]".getBytes(StandardCharsets.UTF_8), "f", limits)).reason());
+        RequestParser.Unparseable empty = (RequestParser.Unparseable) RequestParser.parse(null, new byte[0], "f", limits);
+        assertEquals("EMPTY", empty.reason());
+        assertNull(empty.jobId());
+    }
+
+    @Test
+    void oversizedRequestIsUnparseableNamingTheLimit() {
+        RequestParser.Limits small = new RequestParser.Limits(1024, limits.allowedRoots(), exampleDir,
+                limits.outputDirectory());
+        RequestParser.Unparseable bad = assertInstanceOf(RequestParser.Unparseable.class,
+                RequestParser.parse("k", new byte[2048], "f", small));
+        assertEquals("TOO_LARGE", bad.reason());
+        assertTrue(bad.message().contains("2048") && bad.message().contains("1024"), bad.message());
+    }
+
+    @Test
+    void pathsOutsideTheAllowedRootsAreRejectedNamingTheField() throws Exception {
+        Map<String, Object> config = exampleConfig();
+        ((Map<String, Object>) config.get("model")).put("model", "/etc/passwd");
+        RequestParser.Rejected rejected = assertInstanceOf(RequestParser.Rejected.class,
+                RequestParser.parse("k", json(Map.of("config", config)), "f", limits));
+        assertEquals("PATH_NOT_ALLOWED", rejected.code());
+        assertEquals("model.model", rejected.field());
+        assertTrue(rejected.message().contains("/etc/passwd"), rejected.message());
+
+        Map<String, Object> escaping = exampleConfig();
+        ((Map<String, Object>) escaping.get("model")).put("model", "../../../../etc/shadow");
+        assertInstanceOf(RequestParser.Rejected.class,
+                RequestParser.parse("k", json(Map.of("config", escaping)), "f", limits));
+
+        RequestParser.Rejected output = assertInstanceOf(RequestParser.Rejected.class, RequestParser.parse("k",
+                json(Map.of("config", exampleConfig(), "output_dir", "/var/tmp/x")), "f", limits));
+        assertEquals("output_dir", output.field());
+    }
+
+    @Test
+    void badJobIdAndNonObjectConfigAreRejected() throws Exception {
+        assertEquals("job_id", ((RequestParser.Rejected) RequestParser.parse(null,
+                json(Map.of("job_id", "../x", "config", exampleConfig())), "f", limits)).field());
+        assertEquals("config", ((RequestParser.Rejected) RequestParser.parse(null,
+                json(Map.of("job_id", "a", "config", "text")), "f", limits)).field());
+    }
+}

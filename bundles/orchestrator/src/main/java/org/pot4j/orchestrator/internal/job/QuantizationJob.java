@@ -174,7 +174,11 @@ final class QuantizationJob {
             Quantizer quantizer = entry.getValue();
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("node", point.nodeName());
-            row.put("input", point.inputIndex());
+            if (QdqWriter.isOutputPoint(point)) {
+                row.put("output", 0);
+            } else {
+                row.put("input", point.inputIndex());
+            }
             row.put("tensor", point.tensor());
             row.put("kind", point.kind().name().toLowerCase());
             row.put("bits", quantizer.bits());

@@ -211,11 +211,15 @@ final class Server {
         // the other sub-commands get by starting one by one: ConfigAdmin, FileInstall, the rest
         properties.putIfAbsent(Constants.FRAMEWORK_BEGINNING_STARTLEVEL, String.valueOf(LAST_START_LEVEL));
         properties.putIfAbsent("felix.startlevel.bundle", String.valueOf(LAST_START_LEVEL));
+        // FileInstall starts a deploy/ bundle only when the bundle's level is active: its own level
+        // (2) lets its first, synchronous scan start them as for the other sub-commands
+        properties.putIfAbsent("felix.fileinstall.start.level", "2");
         for (Map.Entry<String, String> entry : extraProperties.entrySet()) {
             if (System.getProperty(entry.getKey()) == null) {
                 properties.put(entry.getKey(), entry.getValue());
             }
         }
+        dropBundlesWhoseJarIsGone(storage);
         Framework created = Launcher.newFramework(properties);
         created.init();
         synchronized (lifecycle) {
@@ -281,6 +285,40 @@ final class Server {
         Files.createDirectories(stateFile.getParent());
         try (OutputStream stream = Files.newOutputStream(stateFile)) {
             current.store(stream, "bundle/ jars at the last start of bin/pot serve (size@modified)");
+        }
+    }
+
+    /**
+     * A bundle/ jar removed since the last start (or the distribution moved): Felix would drop its
+     * cached bundle itself, but with an error and a stack trace on the console. The cache keeps
+     * each bundle's location on the second line of bundleN/bundle.info.
+     */
+    private static void dropBundlesWhoseJarIsGone(Path storage) throws IOException {
+        if (!Files.isDirectory(storage)) {
+            return;
+        }
+        List<Path> cachedBundles;
+        try (var entries = Files.list(storage)) {
+            cachedBundles = entries.filter(dir -> dir.getFileName().toString().matches("bundle[1-9][0-9]*")).toList();
+        }
+        for (Path dir : cachedBundles) {
+            Path info = dir.resolve("bundle.info");
+            if (!Files.isRegularFile(info)) {
+                continue;
+            }
+            List<String> lines = Files.readAllLines(info);
+            String location = lines.size() > 1 ? lines.get(1).trim() : "";
+            if (!location.startsWith("reference:file:")) {
+                continue;
+            }
+            try {
+                Path jar = Path.of(java.net.URI.create(location.substring("reference:".length())));
+                if (!Files.exists(jar)) {
+                    Launcher.deleteQuietly(dir);
+                }
+            } catch (IllegalArgumentException | java.nio.file.FileSystemNotFoundException e) {
+                // not a plain file location: leave it to the framework
+            }
         }
     }
 

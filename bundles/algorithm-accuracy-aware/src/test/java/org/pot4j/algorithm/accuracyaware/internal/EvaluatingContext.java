@@ -63,6 +63,7 @@ final class EvaluatingContext implements AlgorithmContext {
     private final AtomicInteger concurrent = new AtomicInteger();
     private final AtomicInteger maxConcurrent = new AtomicInteger();
     private Parameters parameters = Parameters.empty("compression.algorithms[0].params");
+    private boolean quiet;
 
     EvaluatingContext(String modelName, IdxDataset calibration, Dataset validation, List<MetricSpec> metrics) {
         Graph model = OnnxCodec.read(SharedFiles.model(modelName));
@@ -82,12 +83,20 @@ final class EvaluatingContext implements AlgorithmContext {
         AccuracyAwareQuantization algorithm = new AccuracyAwareQuantization();
         parameters = RealContext.params(params).validate(algorithm.parameters());
         algorithm.apply(this, null);
+        if (quiet) {
+            return;
+        }
         Map<String, Object> report = accuracyAwareReport();
         System.out.println("AccuracyAware " + params + ": base " + report.get("base_metrics") + ", "
                 + report.get("stop_reason") + ", reverted " + real.reports().get("reverted_layers"));
         for (Object iteration : (List<?>) report.get("iteration_log")) {
             System.out.println("  " + iteration);
         }
+    }
+
+    /** No per-iteration printout (benchmarks). */
+    void quiet() {
+        quiet = true;
     }
 
     RealContext real() {

@@ -12,14 +12,18 @@ import java.util.function.BooleanSupplier;
 import java.util.function.IntFunction;
 import org.pot4j.api.InvalidInputException;
 import org.pot4j.api.Pot4jException;
+import org.pot4j.api.backend.InferenceBackend;
 import org.pot4j.api.backend.InferenceSession;
+import org.pot4j.api.backend.SessionOptions;
 import org.pot4j.api.data.Dataset;
 import org.pot4j.api.data.Sample;
+import org.pot4j.api.graph.Graph;
 import org.pot4j.api.statistics.Reducer;
 import org.pot4j.api.statistics.StatisticRequest;
 import org.pot4j.api.tensor.DataType;
 import org.pot4j.api.tensor.Tensor;
 import org.pot4j.stats.internal.FusedReduction;
+import org.pot4j.stats.internal.GraphReductions;
 
 /**
  * Collects the statistics several consumers requested in one pass of the model over the samples.
@@ -94,12 +98,7 @@ public final class StatisticsCollector {
     public CollectedStatistics collect(InferenceSession session, List<StatisticRequest> requests, Dataset dataset,
                                        String inputName, int[] indices, ProgressListener progress,
                                        BooleanSupplier cancelled) {
-        for (int k = 0; k < indices.length; k++) {
-            if (indices[k] < 0 || indices[k] >= dataset.size()) {
-                throw new InvalidInputException("statistics.indices[" + k + "]", indices[k],
-                        "an index in [0, " + dataset.size() + ")");
-            }
-        }
+        checkIndices(dataset, indices);
         return collect(session, requests, indices.length, samplesOf(dataset, inputName, indices), progress,
                 cancelled);
     }
@@ -116,16 +115,97 @@ public final class StatisticsCollector {
                                        IntFunction<Map<String, Tensor>> samples, ProgressListener progress,
                                        BooleanSupplier cancelled) {
         List<StatisticRequest> merged = merge(requests);
-        validate(merged, session);
+        validate(merged);
+        validateAvailable(merged, session);
         if (merged.isEmpty()) {
             return new CollectedStatistics(Map.of(), 0);
         }
         if (sampleCount < 1) {
             throw new InvalidInputException("statistics.samples", sampleCount, "at least 1 sample");
         }
+        return run(session, new Pass(merged, sampleCount, Map.of()), samples, progress, cancelled);
+    }
+
+    /**
+     * The one-call pass: augments a copy of {@code model} so that ONNX Runtime itself reduces what it
+     * can (min, max, abs_max, mean, extreme quantiles; see {@link GraphReductions}) and returns only
+     * those small per-sample values, opens a session on it with {@code options} (its extra outputs
+     * replaced by what the pass needs), runs the samples in batches and closes the session. Requests
+     * ORT cannot reduce (other quantile levels, channel axis 0, initializers, models below opset 13)
+     * read their whole tensor as {@link #collect(InferenceSession, List, int, IntFunction, ProgressListener,
+     * BooleanSupplier)} does. Results equal that method's within float rounding: see the README.
+     *
+     * @param inputName the model input the samples feed; null: the model's first input
+     * @param indices   dataset samples to run, in order
+     */
+    public CollectedStatistics collect(InferenceBackend backend, Graph model, SessionOptions options,
+                                       List<StatisticRequest> requests, Dataset dataset, String inputName,
+                                       int[] indices, ProgressListener progress, BooleanSupplier cancelled) {
+        checkIndices(dataset, indices);
+        String input = inputName;
+        if (input == null) {
+            if (model.inputs().isEmpty()) {
+                throw new InvalidInputException("model.inputs", "[]", "a model with at least one input");
+            }
+            input = model.inputs().get(0).name();
+        }
+        return collect(backend, model, options, requests, indices.length, samplesOf(dataset, input, indices),
+                progress, cancelled);
+    }
+
+    /** {@link #collect(InferenceBackend, Graph, SessionOptions, List, Dataset, String, int[], ProgressListener,
+     * BooleanSupplier)} over samples {@code 0 .. sampleCount-1} given as model inputs with batch dimension 1. */
+    public CollectedStatistics collect(InferenceBackend backend, Graph model, SessionOptions options,
+                                       List<StatisticRequest> requests, int sampleCount,
+                                       IntFunction<Map<String, Tensor>> samples, ProgressListener progress,
+                                       BooleanSupplier cancelled) {
+        List<StatisticRequest> merged = merge(requests);
+        validate(merged);
+        validateInGraph(merged, model);
+        if (merged.isEmpty()) {
+            return new CollectedStatistics(Map.of(), 0);
+        }
+        if (sampleCount < 1) {
+            throw new InvalidInputException("statistics.samples", sampleCount, "at least 1 sample");
+        }
+        Graph augmented = model.copy();
+        Map<List<Object>, GraphReductions.Outputs> inGraph = augment(augmented, merged);
+        Pass pass = new Pass(merged, sampleCount, inGraph);
+        SessionOptions effective = (options == null ? SessionOptions.defaults() : options)
+                .withExtraOutputs(new LinkedHashSet<>(pass.outputs));
+        try (InferenceSession session = backend.open(inGraph.isEmpty() ? model : augmented, effective)) {
+            return run(session, pass, samples, progress, cancelled);
+        }
+    }
+
+    /**
+     * Adds in-graph reductions for every request ORT can reduce, grouped by (tensor, channel axis);
+     * returns the groups' outputs.
+     */
+    private static Map<List<Object>, GraphReductions.Outputs> augment(Graph graph, List<StatisticRequest> requests) {
+        Map<List<Object>, List<FusedReduction.Spec>> specs = new LinkedHashMap<>();
+        for (StatisticRequest request : requests) {
+            if (GraphReductions.supported(graph, request.tensor(), request.channelAxis(), request.reducer(),
+                    request.quantile())) {
+                FusedReduction.Spec spec = new FusedReduction.Spec(request.reducer(), request.quantile());
+                List<FusedReduction.Spec> list = specs.computeIfAbsent(List.of(request.tensor(), request.channelAxis()),
+                        key -> new ArrayList<>());
+                if (!list.contains(spec)) {
+                    list.add(spec);
+                }
+            }
+        }
+        Map<List<Object>, GraphReductions.Outputs> outputs = new LinkedHashMap<>();
+        GraphReductions reductions = new GraphReductions(graph);
+        specs.forEach((key, list) -> outputs.put(key, reductions.add((String) key.get(0), (Integer) key.get(1), list)));
+        return outputs;
+    }
+
+    private CollectedStatistics run(InferenceSession session, Pass pass, IntFunction<Map<String, Tensor>> samples,
+                                    ProgressListener progress, BooleanSupplier cancelled) {
+        int sampleCount = pass.sampleCount;
         ProgressListener listener = progress == null ? ProgressListener.NONE : progress;
         BooleanSupplier stop = cancelled == null ? () -> false : cancelled;
-        Pass pass = new Pass(merged, sampleCount);
 
         int effectiveBatch = batchSize;
         int done = 0;
@@ -138,10 +218,10 @@ public final class StatisticsCollector {
             }
             Map<String, Tensor> outputs = null;
             if (count == 1) {
-                outputs = session.run(batchInputs.get(0), pass.tensors);
+                outputs = session.run(batchInputs.get(0), pass.outputs);
             } else {
                 try {
-                    outputs = session.run(concatenate(batchInputs), pass.tensors);
+                    outputs = session.run(concatenate(batchInputs), pass.outputs);
                 } catch (RuntimeException batchRejected) {
                     if (done > 0) {
                         throw batchRejected; // batches worked before: a real failure
@@ -164,6 +244,15 @@ public final class StatisticsCollector {
         return pass.aggregate();
     }
 
+    private static void checkIndices(Dataset dataset, int[] indices) {
+        for (int k = 0; k < indices.length; k++) {
+            if (indices[k] < 0 || indices[k] >= dataset.size()) {
+                throw new InvalidInputException("statistics.indices[" + k + "]", indices[k],
+                        "an index in [0, " + dataset.size() + ")");
+            }
+        }
+    }
+
     private static void checkCancelled(BooleanSupplier cancelled, int done, int total) {
         if (cancelled.getAsBoolean()) {
             throw new Pot4jException("CANCELLED", "statistics collection cancelled after " + done + " of " + total
@@ -171,8 +260,7 @@ public final class StatisticsCollector {
         }
     }
 
-    private static void validate(List<StatisticRequest> requests, InferenceSession session) {
-        List<String> available = session.outputNames();
+    private static void validate(List<StatisticRequest> requests) {
         for (int i = 0; i < requests.size(); i++) {
             StatisticRequest request = requests.get(i);
             String field = "statistics[" + i + "]";
@@ -191,10 +279,33 @@ public final class StatisticsCollector {
             if (!(request.outlierProb() >= 0 && request.outlierProb() < 1)) {
                 throw new InvalidInputException(field + ".outlier_prob", request.outlierProb(), "a fraction in [0, 1)");
             }
-            if (!available.contains(request.tensor())) {
-                throw new InvalidInputException(field + ".tensor", request.tensor(),
+        }
+    }
+
+    private static void validateAvailable(List<StatisticRequest> requests, InferenceSession session) {
+        List<String> available = session.outputNames();
+        for (int i = 0; i < requests.size(); i++) {
+            if (!available.contains(requests.get(i).tensor())) {
+                throw new InvalidInputException("statistics[" + i + "].tensor", requests.get(i).tensor(),
                         "an output of the session (open it with StatisticsCollector.tensors(requests) as extra "
                                 + "outputs); it has " + available);
+            }
+        }
+    }
+
+    /** Every requested tensor must be a model input or a node output (what a session can return). */
+    private static void validateInGraph(List<StatisticRequest> requests, Graph model) {
+        Set<String> available = new LinkedHashSet<>();
+        model.inputs().forEach(input -> available.add(input.name()));
+        model.nodes().forEach(node -> available.addAll(node.outputs()));
+        available.remove("");
+        for (int i = 0; i < requests.size(); i++) {
+            if (!available.contains(requests.get(i).tensor())) {
+                List<String> names = new ArrayList<>(available);
+                String shown = names.size() <= 12 ? names.toString()
+                        : names.subList(0, 12) + " and " + (names.size() - 12) + " more";
+                throw new InvalidInputException("statistics[" + i + "].tensor", requests.get(i).tensor(),
+                        "a model input or node output of the model, e.g. " + shown);
             }
         }
     }
@@ -233,18 +344,32 @@ public final class StatisticsCollector {
     private static final class Pass {
         private final List<StatisticRequest> requests;
         private final int sampleCount;
-        private final List<String> tensors;
+        /** What the session must return: whole tensors reduced in Java, then the in-graph reductions. */
+        private final List<String> outputs;
+        private final List<String> batchedOutputs = new ArrayList<>();
         private final Map<String, List<Group>> groupsByTensor = new LinkedHashMap<>();
-        private final Map<StatisticRequest, Group> groupOf = new LinkedHashMap<>();
+        private final List<InGraphGroup> inGraphGroups = new ArrayList<>();
+        private final Map<StatisticRequest, Values> groupOf = new LinkedHashMap<>();
         private final Map<StatisticRequest, Integer> slotOf = new LinkedHashMap<>();
 
-        Pass(List<StatisticRequest> requests, int sampleCount) {
+        /** {@code inGraph}: outputs of the reductions the session computes, by (tensor, channel axis). */
+        Pass(List<StatisticRequest> requests, int sampleCount, Map<List<Object>, GraphReductions.Outputs> inGraph) {
             this.requests = requests;
             this.sampleCount = sampleCount;
             Map<List<Object>, Group> groups = new LinkedHashMap<>();
+            Map<List<Object>, InGraphGroup> reducedGroups = new LinkedHashMap<>();
             for (StatisticRequest request : requests) {
-                Group group = groups.computeIfAbsent(List.of(request.tensor(), request.channelAxis()),
-                        key -> new Group(request.tensor(), request.channelAxis()));
+                List<Object> key = List.of(request.tensor(), request.channelAxis());
+                FusedReduction.Spec spec = new FusedReduction.Spec(request.reducer(), request.quantile());
+                GraphReductions.Outputs reduced = inGraph.get(key);
+                if (reduced != null && reduced.covers(spec)) {
+                    InGraphGroup group = reducedGroups.computeIfAbsent(key,
+                            k -> new InGraphGroup(request.tensor(), reduced));
+                    groupOf.put(request, group);
+                    slotOf.put(request, group.slot(spec));
+                    continue;
+                }
+                Group group = groups.computeIfAbsent(key, k -> new Group(request.tensor(), request.channelAxis()));
                 groupsByTensor.computeIfAbsent(request.tensor(), t -> new ArrayList<>());
                 if (!groupsByTensor.get(request.tensor()).contains(group)) {
                     groupsByTensor.get(request.tensor()).add(group);
@@ -255,12 +380,20 @@ public final class StatisticsCollector {
             for (Group group : groups.values()) {
                 group.prepare();
             }
-            this.tensors = List.copyOf(groupsByTensor.keySet());
+            List<String> names = new ArrayList<>(groupsByTensor.keySet());
+            batchedOutputs.addAll(groupsByTensor.keySet());
+            for (InGraphGroup group : reducedGroups.values()) {
+                group.prepare();
+                inGraphGroups.add(group);
+                names.addAll(group.outputs.names());
+                batchedOutputs.addAll(group.outputs.batched());
+            }
+            this.outputs = List.copyOf(names);
         }
 
-        /** Whether every requested output has the batch as its first dimension. */
+        /** Whether every requested per-sample output has the batch as its first dimension. */
         boolean splittable(Map<String, Tensor> outputs, int count) {
-            for (String tensor : tensors) {
+            for (String tensor : batchedOutputs) {
                 Tensor output = outputs.get(tensor);
                 if (output == null || output.rank() == 0 || output.dim(0) != count) {
                     return false;
@@ -271,11 +404,7 @@ public final class StatisticsCollector {
 
         void reduce(Map<String, Tensor> outputs, int count, int indexInBatch, int sampleIndex) {
             for (Map.Entry<String, List<Group>> entry : groupsByTensor.entrySet()) {
-                Tensor output = outputs.get(entry.getKey());
-                if (output == null) {
-                    throw new Pot4jException("BACKEND_ERROR", "the session did not return requested tensor "
-                            + entry.getKey() + "; it returned " + outputs.keySet());
-                }
+                Tensor output = returned(outputs, entry.getKey());
                 float[] data = output.type() == DataType.FLOAT ? output.floats() : output.toFloats();
                 long[] shape = output.shape();
                 int perSample = data.length;
@@ -287,21 +416,158 @@ public final class StatisticsCollector {
                     group.reduce(data, indexInBatch * perSample, shape, sampleIndex, sampleCount);
                 }
             }
+            for (InGraphGroup group : inGraphGroups) {
+                group.reduce(outputs, count, indexInBatch, sampleIndex, sampleCount);
+            }
         }
 
         CollectedStatistics aggregate() {
             Map<StatisticRequest, float[]> values = new LinkedHashMap<>();
             for (StatisticRequest request : requests) {
-                Group group = groupOf.get(request);
-                values.put(request, Aggregators.aggregate(request.aggregator(), group.values[slotOf.get(request)],
-                        sampleCount, group.width, request.outlierProb()));
+                Values group = groupOf.get(request);
+                values.put(request, Aggregators.aggregate(request.aggregator(), group.values()[slotOf.get(request)],
+                        sampleCount, group.width(), request.outlierProb()));
             }
             return new CollectedStatistics(values, sampleCount);
         }
     }
 
+    static Tensor returned(Map<String, Tensor> outputs, String name) {
+        Tensor output = outputs.get(name);
+        if (output == null) {
+            throw new Pot4jException("BACKEND_ERROR", "the session did not return requested tensor "
+                    + name + "; it returned " + outputs.keySet());
+        }
+        return output;
+    }
+
+    /** Per-sample values of a group's reducers: values()[slot][sample * width + channel]. */
+    private interface Values {
+        float[][] values();
+
+        int width();
+    }
+
+    /**
+     * The reductions ONNX Runtime computed for one tensor and channel axis: each sample's values are
+     * read from [B] / [B, C] outputs (quantiles: interpolated between TopK values as FusedReduction does).
+     */
+    private static final class InGraphGroup implements Values {
+        final String tensor;
+        final GraphReductions.Outputs outputs;
+        final List<FusedReduction.Spec> specs = new ArrayList<>();
+        float[][] values;
+        int width = -1;
+
+        InGraphGroup(String tensor, GraphReductions.Outputs outputs) {
+            this.tensor = tensor;
+            this.outputs = outputs;
+        }
+
+        int slot(FusedReduction.Spec spec) {
+            int index = specs.indexOf(spec);
+            if (index < 0) {
+                specs.add(spec);
+                index = specs.size() - 1;
+            }
+            return index;
+        }
+
+        void prepare() {
+            values = new float[specs.size()][];
+        }
+
+        @Override
+        public float[][] values() {
+            return values;
+        }
+
+        @Override
+        public int width() {
+            return width;
+        }
+
+        void reduce(Map<String, Tensor> returned, int count, int indexInBatch, int sampleIndex, int sampleCount) {
+            float[] min = floats(returned, outputs.min), max = floats(returned, outputs.max);
+            float[] mean = floats(returned, outputs.mean);
+            int n = outputs.elementCount == null ? 0
+                    : Math.toIntExact(returned(returned, outputs.elementCount).toLongs()[0]);
+            int sampleWidth = sampleWidth(returned, count);
+            if (width < 0) {
+                width = sampleWidth;
+                for (int k = 0; k < values.length; k++) {
+                    values[k] = new float[Math.multiplyExact(sampleCount, width)];
+                }
+            } else if (width != sampleWidth) {
+                throw new Pot4jException("BACKEND_ERROR", "tensor " + tensor + " has " + sampleWidth
+                        + " channels in sample " + sampleIndex + " but " + width + " before");
+            }
+            int at = indexInBatch * width, out = sampleIndex * width;
+            for (int k = 0; k < specs.size(); k++) {
+                FusedReduction.Spec spec = specs.get(k);
+                float[] target = values[k];
+                switch (spec.reducer()) {
+                    case MIN -> System.arraycopy(min, at, target, out, width);
+                    case MAX -> System.arraycopy(max, at, target, out, width);
+                    case MEAN -> System.arraycopy(mean, at, target, out, width);
+                    case ABS_MAX -> {
+                        for (int c = 0; c < width; c++) {
+                            target[out + c] = Math.max(Math.abs(min[at + c]), Math.abs(max[at + c]));
+                        }
+                    }
+                    case QUANTILE, ABS_QUANTILE -> {
+                        Tensor extremes = returned(returned, outputs.extremes.get(spec));
+                        float[] sorted = extremes.type() == DataType.FLOAT ? extremes.floats() : extremes.toFloats();
+                        int kept = Math.toIntExact(extremes.dim(extremes.rank() - 1));
+                        FusedReduction.Ranks ranks = new FusedReduction.Ranks(n, spec.level());
+                        boolean top = GraphReductions.fromTop(spec.level());
+                        // ascending smallest values: ranks as they are; descending largest: counted from n - 1
+                        int first = top ? n - 1 - ranks.lower() : ranks.lower();
+                        int second = top ? n - 1 - ranks.upper() : ranks.upper();
+                        if (Math.max(first, second) >= kept) {
+                            throw new Pot4jException("BACKEND_ERROR", "TopK of " + tensor + " returned " + kept
+                                    + " values, quantile " + spec.level() + " of " + n + " needs rank "
+                                    + Math.max(first, second));
+                        }
+                        for (int c = 0; c < width; c++) {
+                            int row = (at + c) * kept;
+                            target[out + c] = (float) ranks.interpolate(sorted[row + first], sorted[row + second]);
+                        }
+                    }
+                }
+            }
+            // as the Java reduction (and numpy): a NaN in a channel makes all its statistics NaN; ORT's
+            // ReduceMean propagates NaN, its ReduceMin/Max and TopK are not guaranteed to (see README)
+            for (int c = 0; c < width; c++) {
+                boolean nan = false;
+                for (float[] row : values) nan |= Float.isNaN(row[out + c]);
+                if (nan) {
+                    for (float[] row : values) row[out + c] = Float.NaN;
+                }
+            }
+        }
+
+        private int sampleWidth(Map<String, Tensor> returned, int count) {
+            for (String name : outputs.batched()) {
+                Tensor output = returned(returned, name);
+                boolean extremes = outputs.extremes.containsValue(name);
+                int rank = output.rank() - (extremes ? 1 : 0); // TopK values have their K axis last
+                return rank >= 2 ? Math.toIntExact(output.dim(1)) : 1;
+            }
+            throw new IllegalStateException("an in-graph group without outputs: " + tensor);
+        }
+
+        private static float[] floats(Map<String, Tensor> returned, String name) {
+            if (name == null) {
+                return null;
+            }
+            Tensor output = returned(returned, name);
+            return output.type() == DataType.FLOAT ? output.floats() : output.toFloats();
+        }
+    }
+
     /** The reductions of one tensor with one channel axis, computed together. */
-    private static final class Group {
+    private static final class Group implements Values {
         final String tensor;
         final int channelAxis;
         final List<FusedReduction.Spec> specs = new ArrayList<>();
@@ -327,6 +593,16 @@ public final class StatisticsCollector {
         void prepare() {
             fused = new FusedReduction(specs);
             values = new float[specs.size()][];
+        }
+
+        @Override
+        public float[][] values() {
+            return values;
+        }
+
+        @Override
+        public int width() {
+            return width;
         }
 
         void reduce(float[] data, int offset, long[] sampleShape, int sampleIndex, int sampleCount) {

@@ -51,7 +51,7 @@ final class RealModels {
     }
 
     /** Delegates to a real session and counts {@link #run} calls: proves how many passes a collection made. */
-    static final class CountingSession implements InferenceSession {
+    static class CountingSession implements InferenceSession {
         final AtomicInteger runs = new AtomicInteger();
         private final InferenceSession delegate;
 

@@ -212,24 +212,24 @@ public final class FusedReduction {
     }
 
     /** The order statistics a numpy "linear" quantile of n values interpolates between. */
-    record Ranks(int n, double level, int lower, int upper, double fraction) {
-        Ranks(int n, double level) {
+    public record Ranks(int n, double level, int lower, int upper, double fraction) {
+        public Ranks(int n, double level) {
             this(n, level, (int) Math.floor(level * (n - 1)), Math.min((int) Math.floor(level * (n - 1)) + 1, n - 1),
                     level * (n - 1) - Math.floor(level * (n - 1)));
         }
 
         /** How many smallest values contain both ranks. */
-        int bottomKeep() {
+        public int bottomKeep() {
             return upper + 1;
         }
 
         /** How many largest values contain both ranks. */
-        int topKeep() {
+        public int topKeep() {
             return n - lower;
         }
 
         /** numpy's linear interpolation, as {@link Quantiles}. */
-        double interpolate(double a, double b) {
+        public double interpolate(double a, double b) {
             return Quantiles.interpolate(a, b, fraction);
         }
     }

@@ -1,0 +1,253 @@
+package org.pot4j.stats.internal;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.pot4j.api.graph.Attribute;
+import org.pot4j.api.graph.Graph;
+import org.pot4j.api.graph.Node;
+import org.pot4j.api.graph.ValueInfo;
+import org.pot4j.api.statistics.Reducer;
+import org.pot4j.api.tensor.DataType;
+import org.pot4j.api.tensor.Tensor;
+
+/**
+ * Adds per-sample reductions to a copy of a model, so that ONNX Runtime returns [B] (per tensor) or
+ * [B, C] (per channel) values instead of whole activations: copying activations out of native memory
+ * and reducing them in Java is what made a statistics pass cost several inferences.
+ * <p>
+ * MIN / MAX / MEAN become ReduceMin / ReduceMax / ReduceMean over every axis but the batch axis (and
+ * the kept channel axis); ABS_MAX is max(|min|, |max|) of those two, as in Java. Extreme quantiles
+ * (level or 1 - level at most {@link #TOPK_LEVEL_LIMIT}, POT's 1e-4 outlier levels) become a TopK of
+ * the few smallest or largest values per sample, with K computed in the graph from the element count
+ * exactly as {@link FusedReduction.Ranks} does, so Java interpolates the same order statistics.
+ * Other quantile levels need the whole tensor and stay in Java.
+ * <p>
+ * The shapes of intermediate values are usually unknown (exported models carry no value_info), so
+ * every view is built from the runtime shape: Flatten for per tensor, Reshape with 0 / -1 and a
+ * Shape-derived target for per channel. Only the default-domain opset 13 or later is handled (the
+ * opset the shared models and the QDQ writer use); Reduce* take {@code axes} as an attribute below
+ * opset 18 and as an input from 18 on.
+ */
+public final class GraphReductions {
+
+    /** Quantile levels this close to 0 or 1 are served by TopK; K grows with level * elements. */
+    public static final double TOPK_LEVEL_LIMIT = 0.01;
+
+    /** The lowest default-domain opset the augmentation writes for. */
+    public static final long MIN_OPSET = 13;
+
+    private static final long REDUCE_AXES_AS_INPUT = 18;
+    private static final int ONNX_INT64 = 7, ONNX_DOUBLE = 11;
+
+    /** The outputs of one (tensor, channel axis): each null when not needed. */
+    public static final class Outputs {
+        public String min, max, mean;
+        /** int64 [1]: elements per sample and channel, the n of the quantile ranks. */
+        public String elementCount;
+        /** Per quantile spec: the TopK values, [B, K] or [B, C, K], ascending for level <= 0.5 else descending. */
+        public final Map<FusedReduction.Spec, String> extremes = new LinkedHashMap<>();
+
+        private final List<FusedReduction.Spec> specs = new ArrayList<>();
+
+        /** Whether these outputs compute {@code spec}. */
+        public boolean covers(FusedReduction.Spec spec) {
+            return specs.contains(spec);
+        }
+
+        /** Every output name, for the session's extra outputs. */
+        public List<String> names() {
+            List<String> names = new ArrayList<>();
+            for (String name : new String[] {min, max, mean, elementCount}) {
+                if (name != null) names.add(name);
+            }
+            names.addAll(extremes.values());
+            return names;
+        }
+
+        /** The outputs that carry the batch as their first dimension. */
+        public List<String> batched() {
+            List<String> names = names();
+            names.remove(elementCount);
+            return names;
+        }
+    }
+
+    private final Graph graph;
+    private final long opset;
+    private final Set<String> usedNames = new HashSet<>();
+
+    /** Works on {@code graph} itself: pass a copy. */
+    public GraphReductions(Graph graph) {
+        this.graph = graph;
+        this.opset = opsetOf(graph);
+        graph.inputs().forEach(input -> usedNames.add(input.name()));
+        graph.outputs().forEach(output -> usedNames.add(output.name()));
+        usedNames.addAll(graph.initializers().keySet());
+        for (Node node : graph.nodes()) {
+            usedNames.add(node.name());
+            usedNames.addAll(node.outputs());
+        }
+    }
+
+    public static long opsetOf(Graph graph) {
+        return graph.opsets().getOrDefault("", graph.opsets().getOrDefault("ai.onnx", 0L));
+    }
+
+    /** Whether ORT can compute this reducer over {@code tensor} of {@code graph} in-graph. */
+    public static boolean supported(Graph graph, String tensor, int channelAxis, Reducer reducer, double level) {
+        if (opsetOf(graph) < MIN_OPSET || channelAxis == 0 || channelAxis < -1) {
+            return false; // axis 0 is the batch: every sample is its own "channel", left to Java
+        }
+        if (!producedOrInput(graph, tensor)) {
+            return false; // initializers have no batch dimension
+        }
+        return switch (reducer) {
+            case MIN, MAX, ABS_MAX, MEAN -> true;
+            case QUANTILE, ABS_QUANTILE -> Math.min(level, 1 - level) <= TOPK_LEVEL_LIMIT;
+        };
+    }
+
+    private static boolean producedOrInput(Graph graph, String tensor) {
+        for (ValueInfo input : graph.inputs()) {
+            if (input.name().equals(tensor)) return true;
+        }
+        for (Node node : graph.nodes()) {
+            if (node.outputs().contains(tensor)) return true;
+        }
+        return false;
+    }
+
+    /** Adds the nodes computing {@code specs} of {@code tensor} keeping {@code channelAxis} (-1: per tensor). */
+    public Outputs add(String tensor, int channelAxis, List<FusedReduction.Spec> specs) {
+        Outputs outputs = new Outputs();
+        outputs.specs.addAll(specs);
+        String base = "pot4j_stats/" + tensor + (channelAxis < 0 ? "" : "/axis" + channelAxis);
+        boolean min = false, max = false, mean = false, quantiles = false;
+        for (FusedReduction.Spec spec : specs) {
+            switch (spec.reducer()) {
+                case MIN -> min = true;
+                case MAX -> max = true;
+                case ABS_MAX -> { min = true; max = true; }
+                case MEAN -> mean = true;
+                case QUANTILE, ABS_QUANTILE -> quantiles = true;
+            }
+        }
+        // the view to reduce: [B, n] per tensor; per channel [B, C, n] (axis 1) or [B, pre, C, post]
+        String reduceView;
+        long[] reduceAxes;
+        String flatView = null; // [B, n] or [B, C, n]: what TopK runs on (its last axis)
+        if (channelAxis < 0) {
+            reduceView = node("Flatten", base + "/flat", List.of(tensor), Map.of("axis", Attribute.ofInt(1)));
+            reduceAxes = new long[] {1};
+            flatView = reduceView;
+        } else if (channelAxis == 1) {
+            reduceView = node("Reshape", base + "/flat", List.of(tensor, longs(base + "/shape", 0, 0, -1)), Map.of());
+            reduceAxes = new long[] {2};
+            flatView = reduceView;
+        } else {
+            String shape = node("Shape", base + "/shape", List.of(tensor), Map.of());
+            String channels = node("Slice", base + "/channels",
+                    List.of(shape, longs(base + "/c_start", channelAxis), longs(base + "/c_end", channelAxis + 1)),
+                    Map.of());
+            String trailing = node("Slice", base + "/trailing",
+                    List.of(shape, longs(base + "/t_start", channelAxis + 1), longs(base + "/t_end", Long.MAX_VALUE)),
+                    Map.of());
+            // a trailing 1 keeps the product defined when the channel axis is the last one
+            String trailingOrOne = node("Concat", base + "/trailing1", List.of(trailing, longs(base + "/one", 1)),
+                    Map.of("axis", Attribute.ofInt(0)));
+            String post = node("ReduceProd", base + "/post", List.of(trailingOrOne), Map.of("keepdims", Attribute.ofInt(1)));
+            String target = node("Concat", base + "/target", List.of(longs(base + "/batch_pre", 0, -1), channels, post),
+                    Map.of("axis", Attribute.ofInt(0)));
+            reduceView = node("Reshape", base + "/view", List.of(tensor, target), Map.of());
+            reduceAxes = new long[] {1, 3};
+            if (quantiles) {
+                String channelFirst = node("Transpose", base + "/channel_first", List.of(reduceView),
+                        Map.of("perm", Attribute.ofInts(new long[] {0, 2, 1, 3})));
+                flatView = node("Reshape", base + "/flat", List.of(channelFirst, longs(base + "/flat_shape", 0, 0, -1)),
+                        Map.of());
+            }
+        }
+        if (min) outputs.min = reduce("ReduceMin", base + "/min", reduceView, reduceAxes);
+        if (max) outputs.max = reduce("ReduceMax", base + "/max", reduceView, reduceAxes);
+        if (mean) outputs.mean = reduce("ReduceMean", base + "/mean", reduceView, reduceAxes);
+        if (quantiles) {
+            String flatShape = node("Shape", base + "/flat_dims", List.of(flatView), Map.of());
+            String n = node("Slice", base + "/n", List.of(flatShape, longs(base + "/n_start", -1),
+                    longs(base + "/n_end", Long.MAX_VALUE)), Map.of());
+            outputs.elementCount = n;
+            String lastIndex = node("Cast", base + "/n_minus_1", List.of(node("Sub", base + "/n_minus_1_int",
+                    List.of(n, longs(base + "/one_", 1)), Map.of())), Map.of("to", Attribute.ofInt(ONNX_DOUBLE)));
+            String abs = null;
+            for (FusedReduction.Spec spec : specs) {
+                if (spec.reducer() != Reducer.QUANTILE && spec.reducer() != Reducer.ABS_QUANTILE) continue;
+                String source = flatView;
+                if (spec.reducer() == Reducer.ABS_QUANTILE) {
+                    if (abs == null) abs = node("Abs", base + "/abs", List.of(flatView), Map.of());
+                    source = abs;
+                }
+                String q = base + "/" + spec.reducer().configName() + "_" + spec.level();
+                // lower = floor(level * (n - 1)) in double, as FusedReduction.Ranks computes it in Java
+                String lower = node("Cast", q + "/lower", List.of(node("Floor", q + "/lower_d", List.of(node("Mul",
+                        q + "/position", List.of(lastIndex, scalarDouble(q + "/level", spec.level())), Map.of())),
+                        Map.of())), Map.of("to", Attribute.ofInt(ONNX_INT64)));
+                boolean fromTop = fromTop(spec.level());
+                String k = fromTop
+                        ? node("Sub", q + "/k", List.of(n, lower), Map.of())  // the n - lower largest
+                        : node("Min", q + "/k", List.of(node("Add", q + "/lower_plus_2", List.of(lower,
+                                longs(q + "/two", 2)), Map.of()), n), Map.of());  // the lower + 2 smallest
+                String values = fresh(q + "/values");
+                graph.nodes().add(new Node(fresh(q + "/topk"), "TopK", "", List.of(source, k),
+                        List.of(values, fresh(q + "/indices")),
+                        Map.of("axis", Attribute.ofInt(-1), "largest", Attribute.ofInt(fromTop ? 1 : 0),
+                                "sorted", Attribute.ofInt(1))));
+                outputs.extremes.put(spec, values);
+            }
+        }
+        return outputs;
+    }
+
+    /** Whether a quantile level reads the largest values (descending) rather than the smallest. */
+    public static boolean fromTop(double level) {
+        return level > 0.5;
+    }
+
+    private String reduce(String op, String name, String input, long[] axes) {
+        Map<String, Attribute> attributes = new LinkedHashMap<>();
+        attributes.put("keepdims", Attribute.ofInt(0));
+        if (opset >= REDUCE_AXES_AS_INPUT) {
+            return node(op, name, List.of(input, longs(name + "/axes", axes)), attributes);
+        }
+        attributes.put("axes", Attribute.ofInts(axes));
+        return node(op, name, List.of(input), attributes);
+    }
+
+    private String node(String op, String name, List<String> inputs, Map<String, Attribute> attributes) {
+        String output = fresh(name);
+        graph.nodes().add(new Node(fresh(name + "/" + op), op, "", inputs, List.of(output), attributes));
+        return output;
+    }
+
+    private String longs(String name, long... values) {
+        String unique = fresh(name);
+        graph.initializers().put(unique, Tensor.ofLongs(new long[] {values.length}, values));
+        return unique;
+    }
+
+    private String scalarDouble(String name, double value) {
+        String unique = fresh(name);
+        graph.initializers().put(unique, new Tensor(DataType.DOUBLE, new long[] {1}, new double[] {value}));
+        return unique;
+    }
+
+    private String fresh(String base) {
+        String name = base;
+        for (int i = 2; !usedNames.add(name); i++) {
+            name = base + "_" + i;
+        }
+        return name;
+    }
+}

@@ -1,0 +1,226 @@
+package org.pot4j.stats;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.IntFunction;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.pot4j.api.InvalidInputException;
+import org.pot4j.api.backend.InferenceBackend;
+import org.pot4j.api.backend.InferenceSession;
+import org.pot4j.api.backend.SessionOptions;
+import org.pot4j.api.data.Dataset;
+import org.pot4j.api.data.Sample;
+import org.pot4j.api.graph.Graph;
+import org.pot4j.api.statistics.Aggregator;
+import org.pot4j.api.statistics.Reducer;
+import org.pot4j.api.statistics.StatisticRequest;
+import org.pot4j.api.statistics.Statistics;
+import org.pot4j.api.tensor.Tensor;
+import org.pot4j.backend.onnxruntime.internal.OnnxRuntimeBackend;
+import org.pot4j.model.Graphs;
+import org.pot4j.model.OnnxCodec;
+
+/**
+ * The one-call pass, which lets ONNX Runtime reduce (ReduceMin/Max/Mean, TopK for extreme quantiles)
+ * inside an augmented copy of the model, against the session pass, which copies whole activations out
+ * and reduces them in Java: same statistics on the real shared models.
+ * <p>
+ * Tolerance: min, max, abs_max and quantiles select activation values, so they agree up to the
+ * rounding of the activations themselves (the two sessions' graphs differ, so ORT may fuse differently:
+ * 1e-5 relative). ORT's ReduceMean accumulates in float32 where Java sums in double: the mean may
+ * differ by float32 summation error, bounded here by 1e-5 of the channel's largest magnitude.
+ */
+class InGraphReductionTest {
+    private static final int SAMPLES = 64;
+    private static float[][] images;
+
+    @BeforeAll
+    static void readImages() throws Exception {
+        images = Arrays.copyOf(IdxImages.read(SharedFiles.shared("data/calib-300-images-idx3-ubyte.gz")), SAMPLES);
+    }
+
+    /** Every reducer ORT can compute, per tensor and per channel (axes 1 and 2), and some it cannot. */
+    private static List<StatisticRequest> requests(List<String> activations, boolean alsoAxis2) {
+        List<StatisticRequest> requests = new ArrayList<>();
+        for (String tensor : activations) {
+            for (int axis : alsoAxis2 ? new int[] {-1, 1, 2} : new int[] {-1, 1}) {
+                requests.add(new StatisticRequest(tensor, Reducer.MIN, Aggregator.MEAN, axis, 0, 0));
+                requests.add(new StatisticRequest(tensor, Reducer.MAX, Aggregator.MAX, axis, 0, 0));
+                requests.add(new StatisticRequest(tensor, Reducer.ABS_MAX, Aggregator.MEDIAN, axis, 0, 0));
+                requests.add(new StatisticRequest(tensor, Reducer.MEAN, Aggregator.MEAN, axis, 0, 0));
+                requests.add(new StatisticRequest(tensor, Reducer.QUANTILE, Aggregator.MEAN, axis, 1e-4, 0));
+                requests.add(new StatisticRequest(tensor, Reducer.QUANTILE, Aggregator.MEAN, axis, 1 - 1e-4, 0));
+                requests.add(new StatisticRequest(tensor, Reducer.ABS_QUANTILE, Aggregator.MEDIAN_NO_OUTLIERS, axis,
+                        0.999, 0.02));
+                requests.add(new StatisticRequest(tensor, Reducer.QUANTILE, Aggregator.HL_ESTIMATOR, axis, 0.005, 0));
+            }
+            // a central level: Java reduces the whole tensor, in the same pass
+            requests.add(new StatisticRequest(tensor, Reducer.QUANTILE, Aggregator.MEAN, -1, 0.5, 0));
+        }
+        return requests;
+    }
+
+    private static void assertSameStatistics(Statistics javaSide, Statistics ortSide, List<StatisticRequest> requests) {
+        double[] worst = new double[Reducer.values().length];
+        for (StatisticRequest request : requests) {
+            float[] expected = javaSide.get(request), actual = ortSide.get(request);
+            assertEquals(expected.length, actual.length, request.toString());
+            float scale = 0;
+            for (float value : expected) scale = Math.max(scale, Math.abs(value));
+            for (int c = 0; c < expected.length; c++) {
+                double tolerance = request.reducer() == Reducer.MEAN
+                        ? 1e-5 * Math.max(1, scale) + 1e-6 : 1e-5 * Math.max(1, Math.abs(expected[c]));
+                assertEquals(expected[c], actual[c], tolerance, request + " channel " + c);
+                double relative = Math.abs(expected[c] - actual[c]) / Math.max(1, request.reducer() == Reducer.MEAN
+                        ? scale : Math.abs(expected[c]));
+                worst[request.reducer().ordinal()] = Math.max(worst[request.reducer().ordinal()], relative);
+            }
+        }
+        StringBuilder line = new StringBuilder("largest relative difference ORT / Java reduction:");
+        for (Reducer reducer : Reducer.values()) line.append(' ').append(reducer.configName()).append(' ')
+                .append(String.format("%.1e", worst[reducer.ordinal()]));
+        System.out.println(line);
+    }
+
+    private static Statistics sessionPass(Path model, List<StatisticRequest> requests, IntFunction<Map<String, Tensor>> in)
+            throws Exception {
+        try (RealModels.CountingSession session = RealModels.open(model, StatisticsCollector.tensors(requests), 1)) {
+            return new StatisticsCollector(32).collect(session, requests, SAMPLES, in, null, null);
+        }
+    }
+
+    @Test
+    void cnnReluInGraphEqualsJavaReduction() throws Exception {
+        Path model = SharedFiles.model("cnn_relu.onnx");
+        List<String> activations = RealModels.activationInputsOfWeightedOps(model);
+        // the 4-D ones get axis 2 too (the general Shape/Slice/Transpose view)
+        List<StatisticRequest> requests = new ArrayList<>(requests(activations.subList(0, 4), true));
+        requests.addAll(requests(activations.subList(4, activations.size()), false));
+        RecordingBackend backend = new RecordingBackend();
+        Statistics ortSide = new StatisticsCollector(32).collect(backend, OnnxCodec.read(model),
+                SessionOptions.defaults().withThreads(1), requests, SAMPLES, IdxImages.inputs(images), null, null);
+        assertSameStatistics(sessionPass(model, requests, IdxImages.inputs(images)), ortSide, requests);
+
+        // only the central quantile's tensors are returned whole; everything else comes back reduced
+        Set<String> extra = backend.options.get(0).extraOutputs();
+        for (String tensor : activations) {
+            assertTrue(extra.contains(tensor), "the 0.5 quantile of " + tensor + " is reduced in Java");
+        }
+        assertEquals(SAMPLES, ortSide.samples());
+    }
+
+    @Test
+    void mobilenetInGraphEqualsJavaReductionAndReturnsNoActivation() throws Exception {
+        Path model = SharedFiles.model("mobilenet_v2_tiny.onnx");
+        List<String> activations = RealModels.activationInputsOfWeightedOps(model);
+        List<StatisticRequest> requests = new ArrayList<>();
+        for (StatisticRequest request : requests(activations, false)) {
+            if (request.quantile() != 0.5) requests.add(request);
+        }
+        RecordingBackend backend = new RecordingBackend();
+        Statistics ortSide = new StatisticsCollector(32).collect(backend, OnnxCodec.read(model),
+                SessionOptions.defaults().withThreads(1), requests, SAMPLES, IdxImages.inputs(images), null, null);
+        assertSameStatistics(sessionPass(model, requests, IdxImages.inputs(images)), ortSide, requests);
+        for (String tensor : activations) {
+            assertFalse(backend.options.get(0).extraOutputs().contains(tensor), tensor + " is reduced inside ORT");
+        }
+    }
+
+    @Test
+    void opset18ModelsTakeReduceAxesAsAnInput() throws Exception {
+        Path model = SharedFiles.model("cnn_relu.onnx");
+        Graph upgraded = OnnxCodec.read(model);
+        assertTrue(Graphs.ensureOpset(upgraded, 18));
+        List<String> activations = RealModels.activationInputsOfWeightedOps(model);
+        List<StatisticRequest> requests = requests(activations.subList(1, 3), true);
+        Statistics ortSide = new StatisticsCollector(16).collect(new OnnxRuntimeBackend(),
+                upgraded, SessionOptions.defaults().withThreads(1), requests, SAMPLES, IdxImages.inputs(images), null, null);
+        assertSameStatistics(sessionPass(model, requests, IdxImages.inputs(images)), ortSide, requests);
+    }
+
+    @Test
+    void batchSizeDoesNotChangeInGraphResults() {
+        Graph model = OnnxCodec.read(SharedFiles.model("cnn_relu.onnx"));
+        List<String> activations = RealModels.activationInputsOfWeightedOps(SharedFiles.model("cnn_relu.onnx"));
+        List<StatisticRequest> requests = requests(activations.subList(1, 2), true);
+        Statistics one = new StatisticsCollector(1).collect(new OnnxRuntimeBackend(), model,
+                SessionOptions.defaults().withThreads(1), requests, 20, IdxImages.inputs(images), null, null);
+        Statistics batched = new StatisticsCollector(8).collect(new OnnxRuntimeBackend(), model,
+                SessionOptions.defaults().withThreads(1), requests, 20, IdxImages.inputs(images), null, null);
+        assertSameStatistics(one, batched, requests);
+    }
+
+    @Test
+    void datasetCallOpensAndClosesItsSessionAndNamesBadInput() {
+        Graph model = OnnxCodec.read(SharedFiles.model("cnn_relu.onnx"));
+        Dataset dataset = new Dataset() {
+            public int size() { return images.length; }
+            public Sample get(int index) {
+                return new Sample(index, Tensor.ofFloats(new long[] {1, 28, 28}, images[index]), null);
+            }
+            public boolean annotated() { return false; }
+            public String identity() { return "calib-300-first-64"; }
+        };
+        String tensor = RealModels.activationInputsOfWeightedOps(SharedFiles.model("cnn_relu.onnx")).get(2);
+        List<StatisticRequest> requests = List.of(StatisticRequest.perTensor(tensor, Reducer.MAX, Aggregator.MEAN));
+        RecordingBackend backend = new RecordingBackend();
+        List<Integer> progress = new ArrayList<>();
+        CollectedStatistics statistics = new StatisticsCollector().collect(backend, model, SessionOptions.defaults(),
+                requests, dataset, null, new int[] {3, 1, 4, 1, 5}, (done, total) -> progress.add(done), null);
+        assertEquals(5, statistics.samples());
+        assertEquals(List.of(1, 2, 3, 4, 5), progress);
+        assertTrue(backend.allClosed(), "the session is closed after the pass");
+        assertTrue(statistics.get(requests.get(0))[0] > 0);
+
+        InvalidInputException unknown = assertThrows(InvalidInputException.class, () -> new StatisticsCollector()
+                .collect(backend, model, SessionOptions.defaults(), List.of(StatisticRequest.perTensor("conv9",
+                        Reducer.MAX, Aggregator.MAX)), dataset, "input", new int[] {0}, null, null));
+        assertEquals("statistics[0].tensor", unknown.field());
+        assertEquals("conv9", unknown.value());
+        InvalidInputException outside = assertThrows(InvalidInputException.class, () -> new StatisticsCollector()
+                .collect(backend, model, SessionOptions.defaults(), requests, dataset, null, new int[] {0, 64}, null,
+                        null));
+        assertEquals("statistics.indices[1]", outside.field());
+    }
+
+    /** The team's ORT backend, remembering the options of every session it opened and whether each closed. */
+    private static final class RecordingBackend implements InferenceBackend {
+        private final OnnxRuntimeBackend delegate = new OnnxRuntimeBackend();
+        final List<SessionOptions> options = new CopyOnWriteArrayList<>();
+        final List<Boolean> closed = new CopyOnWriteArrayList<>();
+
+        @Override
+        public InferenceSession open(byte[] onnxModel, SessionOptions sessionOptions) {
+            throw new UnsupportedOperationException("the collector opens graphs");
+        }
+
+        @Override
+        public InferenceSession open(Graph model, SessionOptions sessionOptions) {
+            options.add(sessionOptions);
+            int index = closed.size();
+            closed.add(false);
+            return new RealModels.CountingSession(delegate.open(model, sessionOptions)) {
+                @Override
+                public void close() {
+                    closed.set(index, true);
+                    super.close();
+                }
+            };
+        }
+
+        boolean allClosed() {
+            return !closed.contains(false);
+        }
+    }
+}

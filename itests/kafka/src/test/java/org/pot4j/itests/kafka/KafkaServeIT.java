@@ -1,0 +1,262 @@
+package org.pot4j.itests.kafka;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 5 acceptance on a real KRaft broker and the real distribution: {@code pot serve} processes
+ * consume requests, run the real orchestrator and publish to Kafka; {@code pot submit --follow}
+ * gets the model back. Figures (times) are printed, not asserted.
+ */
+class KafkaServeIT {
+    private static final Duration JOB_TIMEOUT = Duration.ofSeconds(180);
+    private static final Set<String> TERMINAL = Set.of("COMPLETED", "FAILED", "CANCELLED", "REJECTED");
+    private static KafkaHarness kafka;
+
+    @BeforeAll
+    static void startBroker() throws Exception {
+        long start = System.nanoTime();
+        kafka = new KafkaHarness();
+        System.out.printf("KafkaServeIT: KRaft broker at %s up in %d ms%n", kafka.bootstrap,
+                (System.nanoTime() - start) / 1_000_000);
+    }
+
+    @AfterAll
+    static void stopBroker() throws Exception {
+        if (kafka != null) {
+            kafka.close();
+        }
+    }
+
+    private List<String> options(KafkaHarness.Topics topics, String group) {
+        return topics.options(kafka.bootstrap, group, List.of(kafka.examples, kafka.work),
+                kafka.work.resolve("outputs"));
+    }
+
+    private static List<String> types(List<Map<String, Object>> events) {
+        return events.stream().map(e -> String.valueOf(e.get("type"))).toList();
+    }
+
+    private static boolean ended(List<Map<String, Object>> events) {
+        return events.stream().anyMatch(e -> TERMINAL.contains(String.valueOf(e.get("type"))));
+    }
+
+    private static String sha256(byte[] bytes) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    }
+
+    /** Acceptance 1 and 2, plus de-duplication of a completed job id and `pot jobs`. */
+    @Test
+    void submitFollowGetsAVerifiedModelWhileBadRequestsAreDeadLetteredOrRejected() throws Exception {
+        KafkaHarness.Topics topics = new KafkaHarness.Topics("a");
+        List<String> options = options(topics, "a");
+        long serveStart = System.nanoTime();
+        KafkaHarness.ServerProcess server = kafka.startServer("a1", options);
+        server.awaitServing();
+        long serveMillis = (System.nanoTime() - serveStart) / 1_000_000;
+        try (KafkaHarness.Recorder recorder = kafka.new Recorder(List.of(topics.events(), topics.dlq(),
+                topics.snapshots()))) {
+            // a malformed request and an unknown algorithm, queued before the good job
+            kafka.send(topics.requests(), "a-malformed", "{\"config\": {\"model\": ".getBytes(StandardCharsets.UTF_8));
+            Map<String, Object> unknown = kafka.exampleConfig(50, false);
+            @SuppressWarnings("unchecked")
+            Map<String, Object> algorithm = (Map<String, Object>) ((List<Object>) ((Map<String, Object>) unknown
+                    .get("compression")).get("algorithms")).get(0);
+            algorithm.put("name", "NoSuchQuantization");
+            kafka.send(topics.requests(), "a-unknown", KafkaHarness.json(Map.of("job_id", "a-unknown", "config", unknown)));
+
+            Path out = kafka.work.resolve("a-client-out");
+            long submitStart = System.nanoTime();
+            KafkaHarness.Run submit = kafka.pot(options, JOB_TIMEOUT, "submit", "-c",
+                    kafka.examples.resolve("fashion-mnist/quantize.json").toString(), "--follow", "-o", out.toString(),
+                    "--job-id", "a-good", "--json");
+            long submitMillis = (System.nanoTime() - submitStart) / 1_000_000;
+            assertEquals(0, submit.exit(), "submit --follow: " + submit.err() + submit.out() + "\nserver:\n"
+                    + server.output());
+            String[] lines = submit.out().strip().split("\n");
+            Map<String, Object> result = KafkaHarness.map(lines[lines.length - 1].getBytes(StandardCharsets.UTF_8));
+            assertEquals("COMPLETED", result.get("state"));
+            Path model = Path.of(String.valueOf(result.get("model")));
+            byte[] bytes = Files.readAllBytes(model);
+            assertEquals(result.get("sha256"), sha256(bytes), "the written model is the announced one");
+
+            // the model runs in ONNX Runtime: [1,1,28,28] in, [1,10] out
+            OrtEnvironment env = OrtEnvironment.getEnvironment();
+            try (OrtSession session = env.createSession(bytes, new OrtSession.SessionOptions());
+                 OnnxTensor input = OnnxTensor.createTensor(env, new float[1][1][28][28]);
+                 OrtSession.Result output = session.run(Map.of(session.getInputNames().iterator().next(), input))) {
+                assertEquals(10, ((float[][]) output.get(0).getValue())[0].length);
+            }
+
+            // the event stream of the good job, in order
+            List<Map<String, Object>> good = recorder.events(topics.events(), "a-good");
+            List<String> goodTypes = types(good);
+            assertEquals("ACCEPTED", goodTypes.get(0), goodTypes.toString());
+            assertEquals("STARTED", goodTypes.get(1), goodTypes.toString());
+            assertTrue(goodTypes.contains("PROGRESS"), goodTypes.toString());
+            assertTrue(goodTypes.contains("SNAPSHOT"), goodTypes.toString());
+            assertEquals("COMPLETED", goodTypes.get(goodTypes.size() - 1), goodTypes.toString());
+            for (int i = 1; i < good.size(); i++) {
+                assertTrue(((Number) good.get(i).get("sequence")).longValue()
+                        > ((Number) good.get(i - 1).get("sequence")).longValue(), "sequence grows");
+            }
+            // the final snapshot's records carry the announced checksum
+            List<ConsumerRecord<String, byte[]>> chunks = recorder.of(topics.snapshots(), "a-good").stream()
+                    .filter(r -> "true".equals(KafkaHarness.header(r, "pot4j.snapshot.final"))).toList();
+            assertTrue(!chunks.isEmpty());
+            assertEquals(sha256(bytes), KafkaHarness.header(chunks.get(0), "pot4j.sha256"));
+
+            // malformed JSON: DLQ with the reason, REJECTED event (the key named the job)
+            KafkaHarness.waitUntil("DLQ record", Duration.ofSeconds(30),
+                    () -> !recorder.of(topics.dlq(), "a-malformed").isEmpty());
+            ConsumerRecord<String, byte[]> dead = recorder.of(topics.dlq(), "a-malformed").get(0);
+            assertEquals("MALFORMED_JSON", KafkaHarness.header(dead, "pot4j.reason"));
+            assertTrue(KafkaHarness.header(dead, "pot4j.error").contains("malformed JSON"));
+            assertEquals("{\"config\": {\"model\": ", new String(dead.value(), StandardCharsets.UTF_8), "as received");
+            assertEquals(List.of("REJECTED"), types(recorder.events(topics.events(), "a-malformed")));
+
+            // unknown algorithm: REJECTED naming what is available
+            List<Map<String, Object>> rejected = recorder.events(topics.events(), "a-unknown");
+            assertEquals(List.of("REJECTED"), types(rejected));
+            String why = rejected.get(0).get("message") + " " + rejected.get(0).get("details");
+            assertTrue(why.contains("NoSuchQuantization") && why.contains("DefaultQuantization"), why);
+
+            // the same job id again: re-announced, not run again
+            kafka.send(topics.requests(), "a-good", KafkaHarness.json(Map.of("job_id", "a-good", "config",
+                    kafka.exampleConfig(300, true))));
+            KafkaHarness.waitUntil("re-announcement", Duration.ofSeconds(60),
+                    () -> types(recorder.events(topics.events(), "a-good")).stream()
+                            .filter("COMPLETED"::equals).count() == 2);
+            List<Map<String, Object>> again = recorder.events(topics.events(), "a-good");
+            assertEquals(1, types(again).stream().filter("ACCEPTED"::equals).count(), "not accepted twice");
+            assertEquals(Boolean.TRUE, ((Map<?, ?>) again.get(again.size() - 1).get("details")).get("reannounced"));
+
+            // pot jobs lists them from the compacted topic
+            KafkaHarness.Run jobs = kafka.pot(options, Duration.ofSeconds(60), "jobs", "--json");
+            assertEquals(0, jobs.exit(), jobs.err());
+            assertTrue(jobs.out().contains("\"a-good\"") && jobs.out().contains("COMPLETED"), jobs.out());
+            assertTrue(jobs.out().contains("\"a-unknown\"") && jobs.out().contains("REJECTED"), jobs.out());
+
+            System.out.printf("KafkaServeIT: serve up in %d ms; submit --follow of the example (DefaultQuantization, "
+                    + "300 calibration, 1000 evaluation images) %d ms end to end, %d events, model %d bytes%n",
+                    serveMillis, submitMillis, good.size(), bytes.length);
+        } finally {
+            int exit = server.stop();
+            assertEquals(0, exit, "serve exits 0 on SIGTERM; output:\n" + server.output());
+        }
+    }
+
+    /** Acceptance 4: two servers in one group share 10 queued jobs, each runs once. */
+    @Test
+    void twoServersInOneGroupRunTenJobsEachOnce() throws Exception {
+        KafkaHarness.Topics topics = new KafkaHarness.Topics("b");
+        List<String> options = options(topics, "b");
+        KafkaHarness.ServerProcess first = kafka.startServer("b1", options);
+        KafkaHarness.ServerProcess second = kafka.startServer("b2", options);
+        first.awaitServing();
+        second.awaitServing();
+        try (KafkaHarness.Recorder recorder = kafka.new Recorder(List.of(topics.events()));
+             org.apache.kafka.clients.admin.Admin admin = kafka.cluster.admin()) {
+            KafkaHarness.waitUntil("both servers in group b", Duration.ofSeconds(60), () -> {
+                try {
+                    return admin.describeConsumerGroups(List.of("b")).all().get().get("b").members().size() == 2;
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+            long start = System.nanoTime();
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                String id = "b-" + i;
+                ids.add(id);
+                kafka.send(topics.requests(), id, KafkaHarness.json(Map.of("job_id", id, "config",
+                        kafka.exampleConfig(50, false))));
+            }
+            KafkaHarness.waitUntil("10 jobs ended", JOB_TIMEOUT.multipliedBy(2),
+                    () -> ids.stream().allMatch(id -> ended(recorder.events(topics.events(), id))));
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            Map<String, Long> perServer = new LinkedHashMap<>();
+            for (String id : ids) {
+                List<Map<String, Object>> events = recorder.events(topics.events(), id);
+                List<String> types = types(events);
+                assertEquals(1, types.stream().filter("ACCEPTED"::equals).count(), id + ": " + types);
+                assertEquals(1, types.stream().filter("COMPLETED"::equals).count(), id + ": " + types);
+                perServer.merge(String.valueOf(events.get(0).get("server")), 1L, Long::sum);
+            }
+            assertEquals(2, perServer.size(), "both servers took jobs: " + perServer);
+            System.out.printf("KafkaServeIT: 10 short jobs on 2 servers in %d ms, per server %s%n", millis, perServer);
+        } finally {
+            first.stop();
+            second.stop();
+        }
+    }
+
+    /** Acceptance 3: a server killed mid-job; another one finishes the job, once; the id is not run again. */
+    @Test
+    void aJobOfAKilledServerCompletesOnceOnAnother() throws Exception {
+        KafkaHarness.Topics topics = new KafkaHarness.Topics("c");
+        List<String> options = options(topics, "c");
+        KafkaHarness.ServerProcess doomed = kafka.startServer("c1", options);
+        doomed.awaitServing();
+        try (KafkaHarness.Recorder recorder = kafka.new Recorder(List.of(topics.events()))) {
+            kafka.send(topics.requests(), "c-crash", KafkaHarness.json(Map.of("job_id", "c-crash", "config",
+                    kafka.exampleConfig(300, true))));
+            KafkaHarness.waitUntil("c-crash started", JOB_TIMEOUT,
+                    () -> types(recorder.events(topics.events(), "c-crash")).contains("STARTED"));
+            doomed.kill();
+            assertTrue(!types(recorder.events(topics.events(), "c-crash")).contains("COMPLETED"),
+                    "killed before the job ended");
+            long start = System.nanoTime();
+            KafkaHarness.ServerProcess heir = kafka.startServer("c2", options);
+            heir.awaitServing();
+            try {
+                KafkaHarness.waitUntil("c-crash completed", JOB_TIMEOUT,
+                        () -> types(recorder.events(topics.events(), "c-crash")).contains("COMPLETED"));
+                long millis = (System.nanoTime() - start) / 1_000_000;
+                List<Map<String, Object>> events = recorder.events(topics.events(), "c-crash");
+                List<String> types = types(events);
+                assertEquals(2, types.stream().filter("STARTED"::equals).count(), types.toString());
+                assertEquals(1, types.stream().filter("COMPLETED"::equals).count(), types.toString());
+                String finisher = String.valueOf(events.get(events.size() - 1).get("server"));
+                assertNotEquals(String.valueOf(events.get(0).get("server")), finisher, "another server finished it");
+
+                kafka.send(topics.requests(), "c-crash", KafkaHarness.json(Map.of("job_id", "c-crash", "config",
+                        kafka.exampleConfig(300, true))));
+                KafkaHarness.waitUntil("re-announcement", Duration.ofSeconds(60),
+                        () -> types(recorder.events(topics.events(), "c-crash")).stream()
+                                .filter("COMPLETED"::equals).count() == 2);
+                assertEquals(2, types(recorder.events(topics.events(), "c-crash")).stream()
+                        .filter("STARTED"::equals).count(), "the duplicate did not run");
+                System.out.printf("KafkaServeIT: after the kill, the job completed on the next server %d ms after it "
+                        + "was started (includes the 6 s session timeout)%n", millis);
+            } finally {
+                heir.stop();
+            }
+        }
+    }
+
+    static String summary(List<Map<String, Object>> events) {
+        return events.stream().map(e -> e.get("type") + "@" + e.get("server")).collect(Collectors.joining(", "));
+    }
+}

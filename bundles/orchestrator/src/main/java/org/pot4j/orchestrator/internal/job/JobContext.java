@@ -140,13 +140,12 @@ final class JobContext implements AlgorithmContext {
 
     private Statistics collectNow(Graph model, QuantizationPlan plan, int[] sampleIndices,
                                   List<StatisticRequest> requests) {
-        StatisticsCollector collector = new StatisticsCollector(workspace.settings.batchSize());
-        SessionOptions options = SessionOptions.defaults().withThreads(workspace.settings.inferenceThreads())
-                .withExtraOutputs(StatisticsCollector.tensors(requests));
-        try (InferenceSession session = openSession(model, plan, options)) {
-            return collector.collect(session, requests, workspace.calibration, session.inputNames().get(0),
-                    sampleIndices, (done, total) -> workspace.events.progress(done, total), workspace.cancelled);
-        }
+        // the collector augments a copy of the graph so ORT reduces the activations itself, and owns the session
+        Graph graph = plan == null ? model : QdqWriter.apply(model, plan);
+        SessionOptions options = SessionOptions.defaults().withThreads(workspace.settings.inferenceThreads());
+        return new StatisticsCollector(workspace.settings.batchSize()).collect(workspace.pipeline.backend(), graph,
+                options, requests, workspace.calibration, null, sampleIndices,
+                (done, total) -> workspace.events.progress(done, total), workspace.cancelled);
     }
 
     @Override
@@ -155,17 +154,59 @@ final class JobContext implements AlgorithmContext {
         if (evaluator == null) {
             throw new InvalidInputException("engine.metrics", "[]", "this algorithm needs an annotated dataset with metrics");
         }
+        boolean fullFp32 = (plan == null || plan.quantizers().isEmpty()) && sampleIndices == null
+                && sameWeights(model, workspace.originalModel);
+        EvaluationResult known = workspace.fp32Evaluation;
+        if (fullFp32 && known != null) {
+            return known;
+        }
         int[] indices = sampleIndices != null ? sampleIndices : Evaluator.allIndices(workspace.validation.size());
-        SessionOptions options = SessionOptions.defaults().withThreads(workspace.settings.inferenceThreads());
-        if (evaluator.needsReference()) {
-            try (InferenceSession fp32 = workspace.pipeline.backend().open(workspace.originalModel, options)) {
-                evaluator.cacheReference(fp32, indices, workspace.cancelled);
+        int concurrent = workspace.evaluations.incrementAndGet();
+        try {
+            // evaluations running side by side (AccuracyAware's ranking pool) share the cores instead of each taking all
+            int threads = workspace.settings.inferenceThreads() > 0 ? workspace.settings.inferenceThreads()
+                    : concurrent > 1 ? Math.max(1, Runtime.getRuntime().availableProcessors() / concurrent) : 0;
+            SessionOptions options = SessionOptions.defaults().withThreads(threads);
+            if (evaluator.needsReference()) {
+                try (InferenceSession fp32 = workspace.pipeline.backend().open(workspace.originalModel, options)) {
+                    evaluator.cacheReference(fp32, indices, workspace.cancelled);
+                }
+            }
+            try (InferenceSession session = openSession(model, plan, options)) {
+                EvaluationResult result = evaluator.evaluate(session, indices,
+                        (done, total) -> workspace.events.progress(done, total), workspace.cancelled);
+                if (fullFp32) {
+                    workspace.fp32Evaluation = result;
+                }
+                return result;
+            }
+        } finally {
+            workspace.evaluations.decrementAndGet();
+        }
+    }
+
+    /** Same graph structure and the very same weight tensors: edits replace tensors, so identity is enough. */
+    static boolean sameWeights(Graph a, Graph b) {
+        if (a == b) {
+            return true;
+        }
+        if (a.nodes().size() != b.nodes().size() || !a.initializers().keySet().equals(b.initializers().keySet())) {
+            return false;
+        }
+        for (var entry : a.initializers().entrySet()) {
+            if (entry.getValue() != b.initializers().get(entry.getKey())) {
+                return false;
             }
         }
-        try (InferenceSession session = openSession(model, plan, options)) {
-            return evaluator.evaluate(session, indices, (done, total) -> workspace.events.progress(done, total),
-                    workspace.cancelled);
+        for (int i = 0; i < a.nodes().size(); i++) {
+            var x = a.nodes().get(i);
+            var y = b.nodes().get(i);
+            if (!x.opType().equals(y.opType()) || !x.inputs().equals(y.inputs()) || !x.outputs().equals(y.outputs())
+                    || !x.attributes().keySet().equals(y.attributes().keySet())) {
+                return false;
+            }
         }
+        return true;
     }
 
     @Override

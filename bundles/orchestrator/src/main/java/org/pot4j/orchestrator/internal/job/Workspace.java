@@ -30,6 +30,10 @@ final class Workspace {
     volatile Graph model;
     volatile QuantizationPlan plan = new QuantizationPlan();
     int snapshots;
+    /** The FP32 model's metrics on the whole validation set, computed once per job. */
+    volatile org.pot4j.api.algorithm.EvaluationResult fp32Evaluation;
+    /** Evaluations running now, to divide the cores between them. */
+    final java.util.concurrent.atomic.AtomicInteger evaluations = new java.util.concurrent.atomic.AtomicInteger();
 
     Workspace(String jobId, Pipeline pipeline, PluginRegistry registry, JobEvents events, BooleanSupplier cancelled,
               Jobs.Settings settings, Graph originalModel, Dataset calibration, Dataset validation,

@@ -20,8 +20,8 @@ public class CancelCommand implements Command {
     private final KafkaSettings settings;
 
     @Activate
-    public CancelCommand(KafkaConfig config, Map<String, Object> properties, BundleContext context) {
-        this(KafkaSettings.resolve(config, properties, context::getProperty));
+    public CancelCommand(Map<String, Object> properties, BundleContext context) {
+        this(KafkaSettings.resolve(properties, context::getProperty));
     }
 
     public CancelCommand(KafkaSettings settings) {

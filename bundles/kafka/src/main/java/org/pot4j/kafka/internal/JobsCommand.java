@@ -22,8 +22,8 @@ public class JobsCommand implements Command {
     private final KafkaSettings settings;
 
     @Activate
-    public JobsCommand(KafkaConfig config, Map<String, Object> properties, BundleContext context) {
-        this(KafkaSettings.resolve(config, properties, context::getProperty));
+    public JobsCommand(Map<String, Object> properties, BundleContext context) {
+        this(KafkaSettings.resolve(properties, context::getProperty));
     }
 
     public JobsCommand(KafkaSettings settings) {

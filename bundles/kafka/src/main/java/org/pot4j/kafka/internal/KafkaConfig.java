@@ -58,4 +58,8 @@ public @interface KafkaConfig {
 
     @AttributeDefinition(description = "Consumer session timeout: how soon a crashed server's requests move on")
     int session_timeout_ms() default 10_000;
+
+    @AttributeDefinition(description = "A running job's state is re-published every fifth of this; a server that "
+            + "gets the job's request after a rebalance waits while the state is younger than this (ms)")
+    int lease_ms() default 15_000;
 }

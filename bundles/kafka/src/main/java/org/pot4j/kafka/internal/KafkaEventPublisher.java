@@ -28,11 +28,13 @@ public class KafkaEventPublisher implements JobEventSink {
     private final KafkaSettings settings;
     private final String server;
     private volatile KafkaProducer<String, byte[]> producer;
+    /** The last state this process published for each of its unfinished jobs: renewed as a lease. */
+    private final Map<String, Map<String, Object>> leases = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile boolean closed;
 
     @Activate
-    public KafkaEventPublisher(KafkaConfig config, Map<String, Object> properties, BundleContext context) {
-        this(KafkaSettings.resolve(config, properties, context::getProperty));
+    public KafkaEventPublisher(Map<String, Object> properties, BundleContext context) {
+        this(KafkaSettings.resolve(properties, context::getProperty));
     }
 
     public KafkaEventPublisher(KafkaSettings settings) {
@@ -70,9 +72,36 @@ public class KafkaEventPublisher implements JobEventSink {
         out.send(new ProducerRecord<>(settings.eventsTopic(), event.jobId(), Messages.bytes(Messages.event(event, server))));
         String state = Messages.stateOf(event.type());
         if (state != null && !(event.type() == JobEventType.REJECTED && DUPLICATE_JOB.equals(event.code()))) {
-            out.send(new ProducerRecord<>(settings.jobsTopic(), event.jobId(),
-                    Messages.bytes(Messages.jobState(event, state, server))));
+            Map<String, Object> json = Messages.jobState(event, state, server);
+            if (event.type().isTerminal()) {
+                leases.remove(event.jobId());
+            } else {
+                leases.put(event.jobId(), json);
+            }
+            out.send(new ProducerRecord<>(settings.jobsTopic(), event.jobId(), Messages.bytes(json)));
         }
+    }
+
+    /**
+     * Re-publishes the state of every unfinished job of this process with a fresh time: the lease
+     * that tells a server which got the request after a rebalance that the job still runs here.
+     */
+    public void renewLeases() {
+        if (!active() || leases.isEmpty()) {
+            return;
+        }
+        KafkaProducer<String, byte[]> out = producer();
+        String now = java.time.Instant.now().toString();
+        leases.forEach((jobId, state) -> {
+            Map<String, Object> renewed = new java.util.LinkedHashMap<>(state);
+            renewed.put("updated", now);
+            out.send(new ProducerRecord<>(settings.jobsTopic(), jobId, Messages.bytes(renewed)));
+        });
+    }
+
+    /** This process's name in events and job states. */
+    public String server() {
+        return server;
     }
 
     @Override

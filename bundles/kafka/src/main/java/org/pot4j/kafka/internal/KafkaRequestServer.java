@@ -66,6 +66,7 @@ public class KafkaRequestServer {
     private final Set<String> running = ConcurrentHashMap.newKeySet();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final CountDownLatch ready = new CountDownLatch(1);
+    private final CountDownLatch stopSignal = new CountDownLatch(1);
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean stopping;
     private volatile KafkaConsumer<String, byte[]> requestConsumer;
@@ -75,10 +76,21 @@ public class KafkaRequestServer {
     private record Finished(TopicPartition partition, long offset, String jobId, JobResult result) {
     }
 
+    /** A request whose job runs already (here or, by its fresh lease, elsewhere): held until that run ends. */
+    private record Held(TopicPartition partition, long offset, RequestParser.Parsed request) {
+    }
+
+    /** Touched by the request thread only. */
+    private final List<Held> held = new ArrayList<>();
+    private long lastLeaseRenewal;
+    /** How far the watcher has read the jobs topic (its positions after its last poll). */
+    private volatile Map<TopicPartition, Long> watchedJobPositions = Map.of();
+    private volatile List<TopicPartition> jobPartitions = List.of();
+
     @Activate
-    public KafkaRequestServer(KafkaConfig config, Map<String, Object> properties, BundleContext context,
+    public KafkaRequestServer(Map<String, Object> properties, BundleContext context,
                               @Reference JobService jobs, @Reference KafkaEventPublisher publisher) {
-        this(KafkaSettings.resolve(config, properties, context::getProperty), jobs, publisher, System.err,
+        this(KafkaSettings.resolve(properties, context::getProperty), jobs, publisher, System.err,
                 Path.of(context.getProperty("pot4j.home") == null ? "." : context.getProperty("pot4j.home")));
     }
 
@@ -132,8 +144,9 @@ public class KafkaRequestServer {
         if (watch != null) {
             watch.wakeup();
         }
+        stopSignal.countDown();
+        // no interrupt: an interrupted Kafka client cannot leave its group cleanly on close
         for (Thread thread : threads) {
-            thread.interrupt();
             try {
                 thread.join(10_000);
             } catch (InterruptedException e) {
@@ -159,6 +172,7 @@ public class KafkaRequestServer {
                     Duration.ofSeconds(30));
             watchConsumer.assign(jobPartitions);
             watchConsumer.seekToBeginning(jobPartitions);
+            this.jobPartitions = List.copyOf(jobPartitions);
             while (!stopping && !states.readToEnd(watchConsumer, jobPartitions, Duration.ofSeconds(30))) {
                 report("the jobs topic " + settings.jobsTopic() + " could not be read to its end; retrying");
             }
@@ -185,6 +199,7 @@ public class KafkaRequestServer {
             }
         } finally {
             ready.countDown();
+            Thread.interrupted();
             if (requestConsumer != null) {
                 closeQuietly(requestConsumer);
             }
@@ -197,7 +212,7 @@ public class KafkaRequestServer {
 
     private void sleep(long millis) {
         try {
-            Thread.sleep(millis);
+            stopSignal.await(millis, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptException();
@@ -263,6 +278,11 @@ public class KafkaRequestServer {
                         control(record);
                     }
                 }
+                Map<TopicPartition, Long> positions = new HashMap<>();
+                for (TopicPartition partition : jobPartitions) {
+                    positions.put(partition, consumer.position(partition));
+                }
+                watchedJobPositions = positions;
             }
         } catch (WakeupException e) {
             // stopping
@@ -271,6 +291,7 @@ public class KafkaRequestServer {
                 report("the jobs/control watcher stopped: " + e);
             }
         } finally {
+            Thread.interrupted();
             closeQuietly(consumer);
         }
     }
@@ -303,8 +324,11 @@ public class KafkaRequestServer {
         consumer.subscribe(List.of(settings.requestsTopic()), new ConsumerRebalanceListener() {
             @Override
             public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                // the states of the jobs running here reach the broker before another server gets their requests
+                publisher.flush();
                 commit(consumer);
                 partitions.forEach(offsets::forget);
+                held.removeIf(h -> partitions.contains(h.partition()));
             }
 
             @Override
@@ -312,26 +336,61 @@ public class KafkaRequestServer {
                 if (inFlight.get() >= settings.workers()) {
                     consumer.pause(partitions);
                 }
+                if (!partitions.isEmpty()) {
+                    awaitJobStatesCurrent(consumer);
+                }
             }
 
             @Override
             public void onPartitionsLost(Collection<TopicPartition> partitions) {
                 partitions.forEach(offsets::forget);
+                held.removeIf(h -> partitions.contains(h.partition()));
             }
         });
         ready.countDown();
         while (!stopping) {
             drainFinished();
+            reviewHeld();
+            renewLeases();
             commit(consumer);
             Set<TopicPartition> assigned = consumer.assignment();
+            // a partition with a held request stays paused: later records must not pass it
+            Set<TopicPartition> blocked = new java.util.HashSet<>();
+            held.forEach(h -> blocked.add(h.partition()));
+            blocked.retainAll(assigned);
             if (inFlight.get() >= settings.workers()) {
                 consumer.pause(assigned);
-            } else if (!consumer.paused().isEmpty()) {
-                consumer.resume(consumer.paused());
+            } else {
+                consumer.pause(blocked);
+                Set<TopicPartition> resumable = new java.util.HashSet<>(consumer.paused());
+                resumable.removeAll(blocked);
+                consumer.resume(resumable);
             }
             for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL)) {
                 handle(record);
             }
+        }
+    }
+
+    /**
+     * Waits (at most 5 s) until the watcher has read the jobs topic up to its current end, so that
+     * a request coming from another server's partition sees that server's lease on its job.
+     */
+    private void awaitJobStatesCurrent(KafkaConsumer<String, byte[]> consumer) {
+        try {
+            Map<TopicPartition, Long> end = consumer.endOffsets(jobPartitions, Duration.ofSeconds(5));
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (System.nanoTime() < deadline && !stopping) {
+                Map<TopicPartition, Long> read = watchedJobPositions;
+                if (end.entrySet().stream().allMatch(e -> read.getOrDefault(e.getKey(), 0L) >= e.getValue())) {
+                    return;
+                }
+                Thread.sleep(20);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            // best effort: the lease check still works on what the watcher has read
         }
     }
 
@@ -342,13 +401,14 @@ public class KafkaRequestServer {
             if (done.result() != null) {
                 inFlight.decrementAndGet();
                 running.remove(done.jobId());
-                if (done.result().state() == JobState.COMPLETED) {
-                    Map<String, Object> state = new LinkedHashMap<>();
-                    state.put("job_id", done.jobId());
-                    state.put("state", "COMPLETED");
-                    state.put("summary", done.result().summary());
-                    states.put(done.jobId(), state);
-                }
+                // known here at once, before the jobs topic echoes it back
+                Map<String, Object> state = new LinkedHashMap<>();
+                state.put("job_id", done.jobId());
+                state.put("state", done.result().state().name());
+                state.put("updated", Instant.now().toString());
+                state.put("server", server);
+                state.put("summary", done.result().summary());
+                states.put(done.jobId(), state);
             }
         }
     }
@@ -410,11 +470,67 @@ public class KafkaRequestServer {
             finished.add(new Finished(partition, offset, jobId, null));
             return;
         }
-        if (!running.add(jobId)) {
-            // the same id is running here: the first request's terminal state covers this one too
-            finished.add(new Finished(partition, offset, jobId, null));
+        if (runsElsewhereOrHere(jobId, known)) {
+            held.add(new Held(partition, offset, request));
             return;
         }
+        run(partition, offset, request);
+    }
+
+    /**
+     * True while the job runs in this process, or another server holds a fresh lease on it (its
+     * request came here by a rebalance while it ran there): running it now would run it twice.
+     */
+    private boolean runsElsewhereOrHere(String jobId, Map<String, Object> known) {
+        if (running.contains(jobId)) {
+            return true;
+        }
+        if (known == null || isTerminal(known) || server.equals(String.valueOf(known.get("server")))) {
+            return false;
+        }
+        try {
+            Instant updated = Instant.parse(String.valueOf(known.get("updated")));
+            return Duration.between(updated, Instant.now()).toMillis() < settings.leaseMs();
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    private static boolean isTerminal(Map<String, Object> state) {
+        return Set.of("COMPLETED", "FAILED", "CANCELLED", "REJECTED").contains(String.valueOf(state.get("state")));
+    }
+
+    /** Held requests whose run ended are done; those whose lease ran out (a dead server) run here. */
+    private void reviewHeld() {
+        for (java.util.Iterator<Held> it = held.iterator(); it.hasNext(); ) {
+            Held h = it.next();
+            String jobId = h.request().jobId();
+            Map<String, Object> known = states.get(jobId);
+            if (runsElsewhereOrHere(jobId, known)) {
+                continue;
+            }
+            if (known != null && isTerminal(known)) {
+                // the run this request was waiting for has ended: its events already went out
+                it.remove();
+                finished.add(new Finished(h.partition(), h.offset(), jobId, null));
+            } else if (inFlight.get() < settings.workers()) {
+                it.remove();
+                run(h.partition(), h.offset(), h.request());
+            }
+        }
+    }
+
+    private void renewLeases() {
+        long now = System.nanoTime();
+        if (now - lastLeaseRenewal > settings.leaseMs() / 5 * 1_000_000L) {
+            lastLeaseRenewal = now;
+            publisher.renewLeases();
+        }
+    }
+
+    private void run(TopicPartition partition, long offset, RequestParser.Parsed request) {
+        String jobId = request.jobId();
+        running.add(jobId);
         inFlight.incrementAndGet();
         JobRequest jobRequest = new JobRequest(jobId, request.config(), request.baseDirectory(),
                 request.outputDirectory(), "kafka");

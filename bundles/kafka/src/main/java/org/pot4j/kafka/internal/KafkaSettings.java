@@ -15,18 +15,21 @@ public record KafkaSettings(String bootstrapServers, boolean enabled, String req
                             String snapshotsTopic, String controlTopic, String jobsTopic, String dlqTopic,
                             String groupId, int workers, int maxRequestBytes, int snapshotChunkBytes,
                             List<Path> allowedRoots, Path outputDirectory, int partitions, int sessionTimeoutMs,
-                            Map<String, Object> clientProperties) {
+                            int leaseMs, Map<String, Object> clientProperties) {
 
     public static final String FRAMEWORK_PREFIX = "pot4j.kafka.";
     public static final String CLIENT_PREFIX = "client.";
 
-    public static KafkaSettings resolve(KafkaConfig config, Map<String, ?> configured,
-                                        Function<String, String> frameworkProperty) {
+    /**
+     * @param configured the component's properties: ConfigAdmin values where a configuration sets them
+     *                   (the component takes no annotation-typed parameter, so no defaults are mixed in)
+     */
+    public static KafkaSettings resolve(Map<String, ?> configured, Function<String, String> frameworkProperty) {
         Map<String, ?> props = configured == null ? Map.of() : configured;
         Resolver r = new Resolver(props, frameworkProperty);
         Path home = Path.of(frameworkProperty.apply("pot4j.home") == null ? "." : frameworkProperty.apply("pot4j.home"))
                 .toAbsolutePath().normalize();
-        List<Path> roots = Arrays.stream(r.list("allowed_roots", config.allowed_roots()))
+        List<Path> roots = Arrays.stream(r.list("allowed_roots"))
                 .map(String::trim).filter(s -> !s.isEmpty())
                 .map(root -> home.resolve(root).toAbsolutePath().normalize()).toList();
         Map<String, Object> client = new LinkedHashMap<>();
@@ -36,59 +39,81 @@ public record KafkaSettings(String bootstrapServers, boolean enabled, String req
             }
         });
         return new KafkaSettings(
-                r.string("bootstrap_servers", config.bootstrap_servers()),
-                r.bool("enabled", config.enabled()),
-                r.string("requests_topic", config.requests_topic()),
-                r.string("events_topic", config.events_topic()),
-                r.string("snapshots_topic", config.snapshots_topic()),
-                r.string("control_topic", config.control_topic()),
-                r.string("jobs_topic", config.jobs_topic()),
-                r.string("dlq_topic", config.dlq_topic()),
-                r.string("group_id", config.group_id()),
-                Math.max(1, r.integer("workers", config.workers())),
-                Math.max(1024, r.integer("max_request_bytes", config.max_request_bytes())),
-                Math.max(1024, r.integer("snapshot_chunk_bytes", config.snapshot_chunk_bytes())),
+                r.string("bootstrap_servers"),
+                r.bool("enabled"),
+                r.string("requests_topic"),
+                r.string("events_topic"),
+                r.string("snapshots_topic"),
+                r.string("control_topic"),
+                r.string("jobs_topic"),
+                r.string("dlq_topic"),
+                r.string("group_id"),
+                Math.max(1, r.integer("workers")),
+                Math.max(1024, r.integer("max_request_bytes")),
+                Math.max(1024, r.integer("snapshot_chunk_bytes")),
                 roots,
-                home.resolve(r.string("output_directory", config.output_directory())).toAbsolutePath().normalize(),
-                Math.max(1, r.integer("partitions", config.partitions())),
-                Math.max(6000, r.integer("session_timeout_ms", config.session_timeout_ms())),
+                home.resolve(r.string("output_directory")).toAbsolutePath().normalize(),
+                Math.max(1, r.integer("partitions")),
+                Math.max(3000, r.integer("session_timeout_ms")),
+                Math.max(1000, r.integer("lease_ms")),
                 Map.copyOf(client));
     }
 
-    /** Looks a setting up in the configuration, then in the framework properties. */
+    /** The default of a {@link KafkaConfig} attribute, as declared there. */
+    static Object defaultOf(String name) {
+        try {
+            return KafkaConfig.class.getMethod(name).getDefaultValue();
+        } catch (NoSuchMethodException e) {
+            throw new IllegalArgumentException("no attribute " + name + " in KafkaConfig", e);
+        }
+    }
+
+    /** Looks a setting up in the configuration, then in the framework properties, then takes the default. */
     private record Resolver(Map<String, ?> props, Function<String, String> framework) {
-        private String raw(String name) {
-            String value = framework.apply(FRAMEWORK_PREFIX + name.replace('_', '.'));
-            return value == null || value.isBlank() ? null : value.trim();
-        }
-
-        // a configured empty string means "not set" (bootstrap_servers falls back to the framework property)
-        private boolean configured(String name) {
+        private Object raw(String name) {
             Object value = props.get(name);
-            return value != null && !(value instanceof String s && s.isBlank());
+            // a configured empty string means "not set" (bootstrap_servers falls back to the framework property)
+            if (value != null && !(value instanceof String s && s.isBlank())) {
+                return value;
+            }
+            String property = framework.apply(FRAMEWORK_PREFIX + name.replace('_', '.'));
+            return property == null || property.isBlank() ? null : property.trim();
         }
 
-        String string(String name, String typed) {
-            return configured(name) ? typed : raw(name) != null ? raw(name) : typed;
+        String string(String name) {
+            Object value = raw(name);
+            return value == null ? (String) defaultOf(name) : String.valueOf(value).trim();
         }
 
-        boolean bool(String name, boolean typed) {
-            return configured(name) ? typed : raw(name) != null ? Boolean.parseBoolean(raw(name)) : typed;
+        boolean bool(String name) {
+            Object value = raw(name);
+            return value == null ? (Boolean) defaultOf(name) : Boolean.parseBoolean(String.valueOf(value).trim());
         }
 
-        int integer(String name, int typed) {
-            if (configured(name) || raw(name) == null) {
-                return typed;
+        int integer(String name) {
+            Object value = raw(name);
+            if (value instanceof Number number) {
+                return number.intValue();
             }
             try {
-                return Integer.parseInt(raw(name));
+                return value == null ? (Integer) defaultOf(name) : Integer.parseInt(String.valueOf(value).trim());
             } catch (NumberFormatException e) {
-                return typed;
+                throw new org.pot4j.api.InvalidInputException("org.pot4j.kafka " + name, value, "a whole number");
             }
         }
 
-        String[] list(String name, String[] typed) {
-            return configured(name) || raw(name) == null ? typed : raw(name).split(",");
+        String[] list(String name) {
+            Object value = raw(name);
+            if (value == null) {
+                return (String[]) defaultOf(name);
+            }
+            if (value instanceof String[] array) {
+                return array;
+            }
+            if (value instanceof java.util.Collection<?> collection) {
+                return collection.stream().map(String::valueOf).toArray(String[]::new);
+            }
+            return String.valueOf(value).split(",");
         }
     }
 }

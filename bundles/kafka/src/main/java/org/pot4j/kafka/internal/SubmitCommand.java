@@ -51,8 +51,8 @@ public class SubmitCommand implements Command {
     private final KafkaSettings settings;
 
     @Activate
-    public SubmitCommand(KafkaConfig config, Map<String, Object> properties, BundleContext context) {
-        this(KafkaSettings.resolve(config, properties, context::getProperty));
+    public SubmitCommand(Map<String, Object> properties, BundleContext context) {
+        this(KafkaSettings.resolve(properties, context::getProperty));
     }
 
     public SubmitCommand(KafkaSettings settings) {

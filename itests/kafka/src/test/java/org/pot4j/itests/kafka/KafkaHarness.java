@@ -133,10 +133,11 @@ final class KafkaHarness implements AutoCloseable {
         final String name;
         final Process process;
         final Path log;
+        final Path home;
 
         ServerProcess(String name, List<String> options) throws IOException {
             this.name = name;
-            Path home = work.resolve("servers").resolve(name);
+            home = work.resolve("servers").resolve(name);
             Files.createDirectories(home.resolve("deploy"));
             Files.createDirectories(home.resolve("data"));
             Files.createDirectories(home.resolve("conf"));

@@ -256,6 +256,71 @@ class KafkaServeIT {
         }
     }
 
+    /** Acceptance 5 (first half): a plugin bundle dropped into deploy/ while serving is used by the next request. */
+    @Test
+    void anAlgorithmDeployedWhileServingServesTheNextRequestAndLeavesWithItsJar() throws Exception {
+        KafkaHarness.Topics topics = new KafkaHarness.Topics("d");
+        List<String> options = options(topics, "d");
+        KafkaHarness.ServerProcess server = kafka.startServer("d1", options);
+        server.awaitServing();
+        Path sample = Path.of(KafkaHarness.required("pot4j.itest.sample"));
+        assertTrue(Files.isRegularFile(sample), "sample bundle built: " + sample);
+        try (KafkaHarness.Recorder recorder = kafka.new Recorder(List.of(topics.events()))) {
+            Map<String, Object> config = kafka.exampleConfig(50, false);
+            @SuppressWarnings("unchecked")
+            Map<String, Object> algorithm = (Map<String, Object>) ((List<Object>) ((Map<String, Object>) config
+                    .get("compression")).get("algorithms")).get(0);
+            algorithm.put("name", "SampleNoOp");
+            algorithm.put("params", Map.of());
+
+            kafka.send(topics.requests(), "d-before", KafkaHarness.json(Map.of("job_id", "d-before", "config", config)));
+            KafkaHarness.waitUntil("d-before ended", JOB_TIMEOUT, () -> ended(recorder.events(topics.events(), "d-before")));
+            assertEquals(List.of("REJECTED"), types(recorder.events(topics.events(), "d-before")));
+
+            Path staged = Files.copy(sample, server.home.resolve("data").resolve("sample.jar"));
+            Path deployed = Files.move(staged, server.home.resolve("deploy").resolve("sample.jar"),
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            long start = System.nanoTime();
+            // FileInstall polls every 500 ms: retry with new ids until the algorithm is there
+            String accepted = null;
+            for (int attempt = 0; attempt < 60 && accepted == null; attempt++) {
+                String id = "d-after-" + attempt;
+                kafka.send(topics.requests(), id, KafkaHarness.json(Map.of("job_id", id, "config", config)));
+                KafkaHarness.waitUntil(id + " answered", JOB_TIMEOUT,
+                        () -> !recorder.events(topics.events(), id).isEmpty());
+                if ("ACCEPTED".equals(types(recorder.events(topics.events(), id)).get(0))) {
+                    accepted = id;
+                } else {
+                    Thread.sleep(500);
+                }
+            }
+            assertTrue(accepted != null, "SampleNoOp never became usable; server output:\n" + server.output());
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            String job = accepted;
+            KafkaHarness.waitUntil(job + " ended", JOB_TIMEOUT, () -> ended(recorder.events(topics.events(), job)));
+            List<String> jobTypes = types(recorder.events(topics.events(), job));
+            assertEquals("COMPLETED", jobTypes.get(jobTypes.size() - 1), jobTypes.toString());
+
+            Files.delete(deployed);
+            String rejected = null;
+            for (int attempt = 0; attempt < 60 && rejected == null; attempt++) {
+                String id = "d-gone-" + attempt;
+                kafka.send(topics.requests(), id, KafkaHarness.json(Map.of("job_id", id, "config", config)));
+                KafkaHarness.waitUntil(id + " ended", JOB_TIMEOUT, () -> ended(recorder.events(topics.events(), id)));
+                if ("REJECTED".equals(types(recorder.events(topics.events(), id)).get(0))) {
+                    rejected = id;
+                } else {
+                    Thread.sleep(500);
+                }
+            }
+            assertTrue(rejected != null, "SampleNoOp never left");
+            System.out.printf("KafkaServeIT: a deployed algorithm served a request %d ms after its jar appeared%n",
+                    millis);
+        } finally {
+            assertEquals(0, server.stop(), server.output());
+        }
+    }
+
     static String summary(List<Map<String, Object>> events) {
         return events.stream().map(e -> e.get("type") + "@" + e.get("server")).collect(Collectors.joining(", "));
     }

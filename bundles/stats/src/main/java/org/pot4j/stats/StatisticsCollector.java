@@ -198,6 +198,7 @@ public final class StatisticsCollector {
         Map<List<Object>, GraphReductions.Outputs> outputs = new LinkedHashMap<>();
         GraphReductions reductions = new GraphReductions(graph);
         specs.forEach((key, list) -> outputs.put(key, reductions.add((String) key.get(0), (Integer) key.get(1), list)));
+        reductions.finish();
         return outputs;
     }
 
@@ -488,7 +489,6 @@ public final class StatisticsCollector {
         }
 
         void reduce(Map<String, Tensor> returned, int count, int indexInBatch, int sampleIndex, int sampleCount) {
-            float[] min = floats(returned, outputs.min), max = floats(returned, outputs.max);
             float[] mean = floats(returned, outputs.mean);
             int n = outputs.elementCount == null ? 0
                     : Math.toIntExact(returned(returned, outputs.elementCount).toLongs()[0]);
@@ -503,16 +503,21 @@ public final class StatisticsCollector {
                         + " channels in sample " + sampleIndex + " but " + width + " before");
             }
             int at = indexInBatch * width, out = sampleIndex * width;
+            // this sample's minima and maxima, from index 0 on
+            float[] min = outputs.minFrom != null ? firstOfExtremes(returned, outputs.minFrom, at, width)
+                    : slice(floats(returned, outputs.min), at, width);
+            float[] max = outputs.maxFrom != null ? firstOfExtremes(returned, outputs.maxFrom, at, width)
+                    : slice(floats(returned, outputs.max), at, width);
             for (int k = 0; k < specs.size(); k++) {
                 FusedReduction.Spec spec = specs.get(k);
                 float[] target = values[k];
                 switch (spec.reducer()) {
-                    case MIN -> System.arraycopy(min, at, target, out, width);
-                    case MAX -> System.arraycopy(max, at, target, out, width);
+                    case MIN -> System.arraycopy(min, 0, target, out, width);
+                    case MAX -> System.arraycopy(max, 0, target, out, width);
                     case MEAN -> System.arraycopy(mean, at, target, out, width);
                     case ABS_MAX -> {
                         for (int c = 0; c < width; c++) {
-                            target[out + c] = Math.max(Math.abs(min[at + c]), Math.abs(max[at + c]));
+                            target[out + c] = Math.max(Math.abs(min[c]), Math.abs(max[c]));
                         }
                     }
                     case QUANTILE, ABS_QUANTILE -> {
@@ -555,6 +560,20 @@ public final class StatisticsCollector {
                 return rank >= 2 ? Math.toIntExact(output.dim(1)) : 1;
             }
             throw new IllegalStateException("an in-graph group without outputs: " + tensor);
+        }
+
+        /** Element 0 of TopK rows at .. at + width - 1: the minimum (ascending) or maximum (descending). */
+        private float[] firstOfExtremes(Map<String, Tensor> returned, FusedReduction.Spec spec, int at, int width) {
+            Tensor extremes = returned(returned, outputs.extremes.get(spec));
+            float[] sorted = extremes.type() == DataType.FLOAT ? extremes.floats() : extremes.toFloats();
+            int kept = Math.toIntExact(extremes.dim(extremes.rank() - 1));
+            float[] first = new float[width];
+            for (int c = 0; c < width; c++) first[c] = sorted[(at + c) * kept];
+            return first;
+        }
+
+        private static float[] slice(float[] values, int at, int width) {
+            return values == null ? null : Arrays.copyOfRange(values, at, at + width);
         }
 
         private static float[] floats(Map<String, Tensor> returned, String name) {

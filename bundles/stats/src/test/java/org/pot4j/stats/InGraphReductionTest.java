@@ -137,13 +137,35 @@ class InGraphReductionTest {
         }
     }
 
+    /** Without quantiles the Reduce* read the activation itself (rank known from Conv weights / Gemm). */
+    @Test
+    void knownRankReducesTheActivationDirectly() throws Exception {
+        Path model = SharedFiles.model("cnn_relu.onnx");
+        List<String> activations = RealModels.activationInputsOfWeightedOps(model);
+        List<StatisticRequest> requests = new ArrayList<>();
+        for (int i = 0; i < activations.size(); i++) {
+            for (int axis : i < 4 ? new int[] {-1, 1, 2, 3} : new int[] {-1, 1}) {  // [B, C] with axis 1: Identity
+                for (Reducer reducer : List.of(Reducer.MIN, Reducer.MAX, Reducer.ABS_MAX, Reducer.MEAN)) {
+                    requests.add(new StatisticRequest(activations.get(i), reducer, Aggregator.MEAN, axis, 0, 0));
+                }
+            }
+        }
+        Statistics ortSide = new StatisticsCollector(32).collect(new OnnxRuntimeBackend(), OnnxCodec.read(model),
+                SessionOptions.defaults().withThreads(1), requests, SAMPLES, IdxImages.inputs(images), null, null);
+        assertSameStatistics(sessionPass(model, requests, IdxImages.inputs(images)), ortSide, requests);
+    }
+
     @Test
     void opset18ModelsTakeReduceAxesAsAnInput() throws Exception {
         Path model = SharedFiles.model("cnn_relu.onnx");
         Graph upgraded = OnnxCodec.read(model);
         assertTrue(Graphs.ensureOpset(upgraded, 18));
         List<String> activations = RealModels.activationInputsOfWeightedOps(model);
-        List<StatisticRequest> requests = requests(activations.subList(1, 3), true);
+        List<StatisticRequest> requests = new ArrayList<>(requests(activations.subList(1, 3), true));
+        for (int axis : new int[] {-1, 1, 2}) {  // no quantile: Reduce* on the activation itself, axes as an input
+            requests.add(new StatisticRequest(activations.get(3), Reducer.MIN, Aggregator.MEAN, axis, 0, 0));
+            requests.add(new StatisticRequest(activations.get(3), Reducer.MEAN, Aggregator.MEAN, axis, 0, 0));
+        }
         Statistics ortSide = new StatisticsCollector(16).collect(new OnnxRuntimeBackend(),
                 upgraded, SessionOptions.defaults().withThreads(1), requests, SAMPLES, IdxImages.inputs(images), null, null);
         assertSameStatistics(sessionPass(model, requests, IdxImages.inputs(images)), ortSide, requests);

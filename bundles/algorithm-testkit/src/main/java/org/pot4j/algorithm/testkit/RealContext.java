@@ -115,11 +115,9 @@ public final class RealContext implements AlgorithmContext {
         passes++;
         long start = System.nanoTime();
         Graph runnable = quantization == null ? graph : QdqWriter.apply(graph, quantization);
-        SessionOptions options = SessionOptions.defaults().withThreads(1)
-                .withExtraOutputs(StatisticsCollector.tensors(requests));
-        try (InferenceSession session = backend.open(runnable, options)) {
-            return collector.collect(session, requests, calibration, graph.inputs().get(0).name(), sampleIndices, null,
-                    null);
+        try {
+            return collector.collect(backend, runnable, SessionOptions.defaults().withThreads(1), requests, calibration,
+                    graph.inputs().get(0).name(), sampleIndices, null, null);
         } finally {
             collectNanos += System.nanoTime() - start;
         }

@@ -55,8 +55,15 @@ class BiasCorrectionTest {
             double without = meanError(context, fp32, before, context.plan(), node, indices);
             double with = meanError(context, fp32, after, context.plan(), node, indices);
             System.out.printf("%-32s mean |E[fp32] - E[int8]| per channel: %.5f -> %.6f%n", node.name(), without, with);
-            // measured on the same samples the correction was computed on: the mean error is gone up to float sums
-            assertTrue(with < 1e-3 + 0.05 * without, node.name() + ": " + without + " -> " + with);
+            boolean outputQuantized = context.plan().pointsOf(node.name()).stream()
+                    .anyMatch(org.pot4j.model.QdqWriter::isOutputPoint);
+            if (outputQuantized) {
+                // the measured output passes the layer's own output quantizer, whose rounding a bias shift cannot undo
+                assertTrue(with < 0.25 * without, node.name() + ": " + without + " -> " + with);
+            } else {
+                // measured on the same samples the correction was computed on: the mean error is gone up to float sums
+                assertTrue(with < 1e-3 + 0.05 * without, node.name() + ": " + without + " -> " + with);
+            }
         }
         double fp32Accuracy = context.accuracy(fp32, null, test.size());
         double uncorrected = context.accuracy(before, context.plan(), test.size());

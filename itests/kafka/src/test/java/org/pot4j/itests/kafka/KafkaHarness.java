@@ -47,6 +47,8 @@ final class KafkaHarness implements AutoCloseable {
     final Path dist;
     final Path work;
     final Path examples;
+    /** The team's shared models and data (beside the checkout). */
+    final Path shared;
     private final List<ServerProcess> servers = new ArrayList<>();
 
     KafkaHarness() throws Exception {
@@ -56,6 +58,10 @@ final class KafkaHarness implements AutoCloseable {
         }
         work = Path.of(required("pot4j.itest.work")).toAbsolutePath().normalize();
         examples = Path.of(required("pot4j.examples")).toAbsolutePath().normalize();
+        shared = Path.of(required("pot4j.shared")).toAbsolutePath().normalize();
+        if (!Files.isDirectory(shared.resolve("data"))) {
+            throw new IllegalStateException("no shared data at " + shared + " (shared/ must sit beside the checkout)");
+        }
         deleteRecursively(work);
         Files.createDirectories(work);
         cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
@@ -122,6 +128,7 @@ final class KafkaHarness implements AutoCloseable {
                     "-Dpot4j.kafka.control.topic=" + control(),
                     "-Dpot4j.kafka.group.id=" + group,
                     "-Dpot4j.kafka.session.timeout.ms=6000",
+                    "-Dpot4j.kafka.lease.ms=8000",
                     "-Dpot4j.kafka.output.directory=" + outputs,
                     "-Dpot4j.kafka.allowed.roots=" + String.join(",", roots.stream().map(Path::toString).toList())));
             return options;

@@ -50,7 +50,7 @@ class KafkaServeIT {
     }
 
     private List<String> options(KafkaHarness.Topics topics, String group) {
-        return topics.options(kafka.bootstrap, group, List.of(kafka.examples, kafka.work),
+        return topics.options(kafka.bootstrap, group, List.of(kafka.examples, kafka.work, kafka.shared),
                 kafka.work.resolve("outputs"));
     }
 
@@ -76,7 +76,7 @@ class KafkaServeIT {
         server.awaitServing();
         long serveMillis = (System.nanoTime() - serveStart) / 1_000_000;
         try (KafkaHarness.Recorder recorder = kafka.new Recorder(List.of(topics.events(), topics.dlq(),
-                topics.snapshots()))) {
+                topics.snapshots(), topics.requests()))) {
             // a malformed request and an unknown algorithm, queued before the good job
             kafka.send(topics.requests(), "a-malformed", "{\"config\": {\"model\": ".getBytes(StandardCharsets.UTF_8));
             Map<String, Object> unknown = kafka.exampleConfig(50, false);
@@ -88,10 +88,12 @@ class KafkaServeIT {
 
             Path out = kafka.work.resolve("a-client-out");
             long submitStart = System.nanoTime();
+            long submitStartWall = System.currentTimeMillis();
             KafkaHarness.Run submit = kafka.pot(options, JOB_TIMEOUT, "submit", "-c",
                     kafka.examples.resolve("fashion-mnist/quantize.json").toString(), "--follow", "-o", out.toString(),
                     "--job-id", "a-good", "--json");
             long submitMillis = (System.nanoTime() - submitStart) / 1_000_000;
+            long submitEndWall = System.currentTimeMillis();
             assertEquals(0, submit.exit(), "submit --follow: " + submit.err() + submit.out() + "\nserver:\n"
                     + server.output());
             String[] lines = submit.out().strip().split("\n");
@@ -158,9 +160,25 @@ class KafkaServeIT {
             assertTrue(jobs.out().contains("\"a-good\"") && jobs.out().contains("COMPLETED"), jobs.out());
             assertTrue(jobs.out().contains("\"a-unknown\"") && jobs.out().contains("REJECTED"), jobs.out());
 
+            // figures: submit -> ACCEPTED on the broker's clock-free path (both producers on this machine),
+            // and the whole Kafka path against the same job run locally by `pot quantize`
+            long requestTime = recorder.of(topics.requests(), "a-good").get(0).timestamp();
+            long acceptedTime = recorder.of(topics.events(), "a-good").get(0).timestamp();
+            List<ConsumerRecord<String, byte[]>> goodRecords = recorder.of(topics.events(), "a-good");
+            long completedTime = goodRecords.get(goodRecords.size() - 1).timestamp();
+            long localStart = System.nanoTime();
+            KafkaHarness.Run local = kafka.pot(List.of(), JOB_TIMEOUT, "quantize", "-c",
+                    kafka.examples.resolve("fashion-mnist/quantize.json").toString(), "-o",
+                    kafka.work.resolve("a-local-out").toString());
+            long localMillis = (System.nanoTime() - localStart) / 1_000_000;
+            assertEquals(0, local.exit(), local.err());
             System.out.printf("KafkaServeIT: serve up in %d ms; submit --follow of the example (DefaultQuantization, "
-                    + "300 calibration, 1000 evaluation images) %d ms end to end, %d events, model %d bytes%n",
-                    serveMillis, submitMillis, good.size(), bytes.length);
+                    + "300 calibration, 1000 evaluation images) %d ms end to end, %d events, model %d bytes; "
+                    + "request -> ACCEPTED %d ms; local `pot quantize` of the same job %d ms, so the Kafka path "
+                    + "costs %d ms more (client start to request sent %d ms, ACCEPTED to COMPLETED on the server %d ms, "
+                    + "COMPLETED to client exit %d ms)%n", serveMillis, submitMillis, good.size(), bytes.length,
+                    acceptedTime - requestTime, localMillis, submitMillis - localMillis, requestTime - submitStartWall,
+                    completedTime - acceptedTime, submitEndWall - completedTime);
         } finally {
             int exit = server.stop();
             assertEquals(0, exit, "serve exits 0 on SIGTERM; output:\n" + server.output());
@@ -249,7 +267,7 @@ class KafkaServeIT {
                 assertEquals(2, types(recorder.events(topics.events(), "c-crash")).stream()
                         .filter("STARTED"::equals).count(), "the duplicate did not run");
                 System.out.printf("KafkaServeIT: after the kill, the job completed on the next server %d ms after it "
-                        + "was started (includes the 6 s session timeout)%n", millis);
+                        + "was started (includes the 6 s session timeout and the dead server's 8 s lease)%n", millis);
             } finally {
                 heir.stop();
             }
@@ -316,6 +334,46 @@ class KafkaServeIT {
             assertTrue(rejected != null, "SampleNoOp never left");
             System.out.printf("KafkaServeIT: a deployed algorithm served a request %d ms after its jar appeared%n",
                     millis);
+        } finally {
+            assertEquals(0, server.stop(), server.output());
+        }
+    }
+
+    /** `pot cancel` reaches the server running the job through the control topic: CANCELLED, server goes on. */
+    @Test
+    void cancelCommandStopsARunningJob() throws Exception {
+        KafkaHarness.Topics topics = new KafkaHarness.Topics("e");
+        List<String> options = options(topics, "e");
+        KafkaHarness.ServerProcess server = kafka.startServer("e1", options);
+        server.awaitServing();
+        try (KafkaHarness.Recorder recorder = kafka.new Recorder(List.of(topics.events()))) {
+            // evaluation on the full 10k test set: long enough for a command to reach it
+            Map<String, Object> longConfig = kafka.exampleConfig(300, true);
+            @SuppressWarnings("unchecked")
+            Map<String, Object> dataset = (Map<String, Object>) ((Map<String, Object>) longConfig.get("engine"))
+                    .get("dataset");
+            dataset.put("images", kafka.shared.resolve("data/t10k-images-idx3-ubyte.gz").toString());
+            dataset.put("labels", kafka.shared.resolve("data/t10k-labels-idx1-ubyte.gz").toString());
+            kafka.send(topics.requests(), "e-long", KafkaHarness.json(Map.of("job_id", "e-long", "config",
+                    longConfig)));
+            KafkaHarness.waitUntil("e-long started", JOB_TIMEOUT,
+                    () -> types(recorder.events(topics.events(), "e-long")).contains("STARTED"));
+            KafkaHarness.Run cancel = kafka.pot(options, Duration.ofSeconds(60), "cancel", "e-long");
+            assertEquals(0, cancel.exit(), cancel.err() + cancel.out());
+            KafkaHarness.waitUntil("e-long ended", JOB_TIMEOUT, () -> ended(recorder.events(topics.events(), "e-long")));
+            List<String> eventTypes = types(recorder.events(topics.events(), "e-long"));
+            assertEquals("CANCELLED", eventTypes.get(eventTypes.size() - 1), eventTypes.toString());
+
+            KafkaHarness.Run unknown = kafka.pot(options, Duration.ofSeconds(60), "cancel", "e-no-such-job");
+            assertEquals(2, unknown.exit(), unknown.err());
+            assertTrue(unknown.err().contains("e-no-such-job"), unknown.err());
+
+            // the server goes on: a short job after the cancelled one completes
+            kafka.send(topics.requests(), "e-next", KafkaHarness.json(Map.of("job_id", "e-next", "config",
+                    kafka.exampleConfig(50, false))));
+            KafkaHarness.waitUntil("e-next ended", JOB_TIMEOUT, () -> ended(recorder.events(topics.events(), "e-next")));
+            List<String> next = types(recorder.events(topics.events(), "e-next"));
+            assertEquals("COMPLETED", next.get(next.size() - 1), next.toString());
         } finally {
             assertEquals(0, server.stop(), server.output());
         }

@@ -248,7 +248,7 @@ public final class QuantizationBenchmarks {
         double c = median(collectMs);
         double o = median(oneCallMs);
         System.out.printf("Statistics pass, %d activation tensors x (min, max, abs_max, 2 quantiles), 300 samples, batch %d:"
-                + " bare inference %.1f ms; in-ORT reduction (one call, session open included) %.1f ms, ratio %.2f"
+                + " bare inference %.1f ms; one-call collect (ORT reduces min/max/mean, session open included) %.1f ms, ratio %.2f"
                 + " (goal <= 1.3); whole tensors reduced in Java (open session) %.1f ms, ratio %.2f%n",
                 activations.size(), batch, b, o, o / b, c, c / b);
     }

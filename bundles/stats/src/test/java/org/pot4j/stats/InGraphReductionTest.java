@@ -52,6 +52,10 @@ class InGraphReductionTest {
 
     /** Every reducer ORT can compute, per tensor and per channel (axes 1 and 2), and some it cannot. */
     private static List<StatisticRequest> requests(List<String> activations, boolean alsoAxis2) {
+        return requests(activations, alsoAxis2, false);
+    }
+
+    private static List<StatisticRequest> requests(List<String> activations, boolean alsoAxis2, boolean central) {
         List<StatisticRequest> requests = new ArrayList<>();
         for (String tensor : activations) {
             for (int axis : alsoAxis2 ? new int[] {-1, 1, 2} : new int[] {-1, 1}) {
@@ -65,8 +69,9 @@ class InGraphReductionTest {
                         0.999, 0.02));
                 requests.add(new StatisticRequest(tensor, Reducer.QUANTILE, Aggregator.HL_ESTIMATOR, axis, 0.005, 0));
             }
-            // a central level: Java reduces the whole tensor, in the same pass
-            requests.add(new StatisticRequest(tensor, Reducer.QUANTILE, Aggregator.MEAN, -1, 0.5, 0));
+            if (central) { // a central level: the whole tensor comes back, Java reduces all its requests
+                requests.add(new StatisticRequest(tensor, Reducer.QUANTILE, Aggregator.MEAN, -1, 0.5, 0));
+            }
         }
         return requests;
     }
@@ -106,18 +111,32 @@ class InGraphReductionTest {
         List<String> activations = RealModels.activationInputsOfWeightedOps(model);
         // the 4-D ones get axis 2 too (the general Shape/Slice/Transpose view)
         List<StatisticRequest> requests = new ArrayList<>(requests(activations.subList(0, 4), true));
-        requests.addAll(requests(activations.subList(4, activations.size()), false));
-        RecordingBackend backend = new RecordingBackend();
-        Statistics ortSide = new StatisticsCollector(32).collect(backend, OnnxCodec.read(model),
-                SessionOptions.defaults().withThreads(1), requests, SAMPLES, IdxImages.inputs(images), null, null);
-        assertSameStatistics(sessionPass(model, requests, IdxImages.inputs(images)), ortSide, requests);
-
-        // only the central quantile's tensors are returned whole; everything else comes back reduced
-        Set<String> extra = backend.options.get(0).extraOutputs();
-        for (String tensor : activations) {
-            assertTrue(extra.contains(tensor), "the 0.5 quantile of " + tensor + " is reduced in Java");
+        requests.addAll(requests(activations.subList(4, 5), false, true));
+        requests.addAll(requests(activations.subList(5, activations.size()), false));
+        Statistics javaSide = sessionPass(model, requests, IdxImages.inputs(images));
+        for (boolean topK : new boolean[] {true, false}) {
+            RecordingBackend backend = new RecordingBackend();
+            Statistics ortSide = new StatisticsCollector(32, topK).collect(backend, OnnxCodec.read(model),
+                    SessionOptions.defaults().withThreads(1), requests, SAMPLES, IdxImages.inputs(images), null, null);
+            assertSameStatistics(javaSide, ortSide, requests);
+            assertEquals(SAMPLES, ortSide.samples());
+            // with TopK only the central quantile's tensor is returned whole; without, every quantile's tensor
+            Set<String> extra = backend.options.get(0).extraOutputs();
+            for (int i = 0; i < activations.size(); i++) {
+                assertEquals(i == 4 || !topK, extra.contains(activations.get(i)), activations.get(i) + " topK " + topK);
+            }
         }
-        assertEquals(SAMPLES, ortSide.samples());
+        // min/max/mean only: nothing comes back whole by default
+        RecordingBackend backend = new RecordingBackend();
+        List<StatisticRequest> minMax = new ArrayList<>();
+        for (StatisticRequest request : requests) {
+            if (request.reducer() != Reducer.QUANTILE && request.reducer() != Reducer.ABS_QUANTILE) minMax.add(request);
+        }
+        new StatisticsCollector(32).collect(backend, OnnxCodec.read(model), SessionOptions.defaults().withThreads(1),
+                minMax, 8, IdxImages.inputs(images), null, null);
+        for (String tensor : activations) {
+            assertFalse(backend.options.get(0).extraOutputs().contains(tensor), tensor + " is reduced inside ORT");
+        }
     }
 
     @Test
@@ -125,11 +144,9 @@ class InGraphReductionTest {
         Path model = SharedFiles.model("mobilenet_v2_tiny.onnx");
         List<String> activations = RealModels.activationInputsOfWeightedOps(model);
         List<StatisticRequest> requests = new ArrayList<>();
-        for (StatisticRequest request : requests(activations, false)) {
-            if (request.quantile() != 0.5) requests.add(request);
-        }
+        requests.addAll(requests(activations, false));
         RecordingBackend backend = new RecordingBackend();
-        Statistics ortSide = new StatisticsCollector(32).collect(backend, OnnxCodec.read(model),
+        Statistics ortSide = new StatisticsCollector(32, true).collect(backend, OnnxCodec.read(model),
                 SessionOptions.defaults().withThreads(1), requests, SAMPLES, IdxImages.inputs(images), null, null);
         assertSameStatistics(sessionPass(model, requests, IdxImages.inputs(images)), ortSide, requests);
         for (String tensor : activations) {
@@ -166,7 +183,7 @@ class InGraphReductionTest {
             requests.add(new StatisticRequest(activations.get(3), Reducer.MIN, Aggregator.MEAN, axis, 0, 0));
             requests.add(new StatisticRequest(activations.get(3), Reducer.MEAN, Aggregator.MEAN, axis, 0, 0));
         }
-        Statistics ortSide = new StatisticsCollector(16).collect(new OnnxRuntimeBackend(),
+        Statistics ortSide = new StatisticsCollector(16, true).collect(new OnnxRuntimeBackend(),
                 upgraded, SessionOptions.defaults().withThreads(1), requests, SAMPLES, IdxImages.inputs(images), null, null);
         assertSameStatistics(sessionPass(model, requests, IdxImages.inputs(images)), ortSide, requests);
     }
@@ -176,9 +193,9 @@ class InGraphReductionTest {
         Graph model = OnnxCodec.read(SharedFiles.model("cnn_relu.onnx"));
         List<String> activations = RealModels.activationInputsOfWeightedOps(SharedFiles.model("cnn_relu.onnx"));
         List<StatisticRequest> requests = requests(activations.subList(1, 2), true);
-        Statistics one = new StatisticsCollector(1).collect(new OnnxRuntimeBackend(), model,
+        Statistics one = new StatisticsCollector(1, true).collect(new OnnxRuntimeBackend(), model,
                 SessionOptions.defaults().withThreads(1), requests, 20, IdxImages.inputs(images), null, null);
-        Statistics batched = new StatisticsCollector(8).collect(new OnnxRuntimeBackend(), model,
+        Statistics batched = new StatisticsCollector(8, true).collect(new OnnxRuntimeBackend(), model,
                 SessionOptions.defaults().withThreads(1), requests, 20, IdxImages.inputs(images), null, null);
         assertSameStatistics(one, batched, requests);
     }

@@ -349,25 +349,46 @@ public class KafkaRequestServer {
         });
         ready.countDown();
         while (!stopping) {
-            drainFinished();
-            reviewHeld();
-            renewLeases();
-            commit(consumer);
-            Set<TopicPartition> assigned = consumer.assignment();
-            // a partition with a held request stays paused: later records must not pass it
-            Set<TopicPartition> blocked = new java.util.HashSet<>();
-            held.forEach(h -> blocked.add(h.partition()));
-            blocked.retainAll(assigned);
-            if (inFlight.get() >= settings.workers()) {
-                consumer.pause(assigned);
-            } else {
-                consumer.pause(blocked);
-                Set<TopicPartition> resumable = new java.util.HashSet<>(consumer.paused());
-                resumable.removeAll(blocked);
-                consumer.resume(resumable);
-            }
-            for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL)) {
-                handle(record);
+            try {
+                drainFinished();
+                reviewHeld();
+                renewLeases();
+                commit(consumer);
+                Set<TopicPartition> assigned = consumer.assignment();
+                // a partition with a held request stays paused: later records must not pass it
+                Set<TopicPartition> blocked = new java.util.HashSet<>();
+                held.forEach(h -> blocked.add(h.partition()));
+                blocked.retainAll(assigned);
+                if (inFlight.get() >= settings.workers()) {
+                    consumer.pause(assigned);
+                } else {
+                    consumer.pause(blocked);
+                    Set<TopicPartition> resumable = new java.util.HashSet<>(consumer.paused());
+                    resumable.removeAll(blocked);
+                    consumer.resume(resumable);
+                }
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL)) {
+                    try {
+                        handle(record);
+                    } catch (RuntimeException e) {
+                        // e.g. the DLQ or event could not be sent: read this record again, never drop it
+                        TopicPartition partition = new TopicPartition(record.topic(), record.partition());
+                        offsets.rewind(partition, record.offset());
+                        consumer.seek(partition, record.offset());
+                        report("request " + partition + "@" + record.offset() + " will be retried: " + e);
+                        sleep(1_000);
+                    }
+                }
+            } catch (WakeupException e) {
+                throw e;
+            } catch (org.apache.kafka.common.errors.RebalanceInProgressException
+                     | org.apache.kafka.clients.consumer.CommitFailedException e) {
+                // the group moved under this commit: the next poll rejoins, the uncommitted
+                // requests of partitions that left are held or re-run by their new owner
+                report("commit skipped during a rebalance: " + e.getMessage());
+            } catch (org.apache.kafka.common.KafkaException e) {
+                report("Kafka error, retrying: " + e);
+                sleep(1_000);
             }
         }
     }

@@ -26,6 +26,18 @@ public final class OffsetTracker<P> {
         }
     }
 
+    /**
+     * Undoes {@link #begin} for a record that will be read again (its handling failed and the
+     * consumer was sought back to it): the commit stays below it.
+     */
+    public synchronized void rewind(P partition, long offset) {
+        TreeSet<Long> offsets = open.get(partition);
+        if (offsets != null) {
+            offsets.remove(offset);
+        }
+        nextAfterSeen.computeIfPresent(partition, (p, next) -> Math.min(next, offset));
+    }
+
     /** The offset to commit for {@code partition} (the next record to read after a restart), or -1. */
     public synchronized long committable(P partition) {
         Long next = nextAfterSeen.get(partition);

@@ -53,4 +53,17 @@ class OffsetTrackerTest {
         tracker.finish("p0", 7);
         assertEquals(8, tracker.committable("p0"));
     }
+
+    @Test
+    void aRewoundRecordHoldsTheCommitBelowItUntilReadAgain() {
+        OffsetTracker<String> tracker = new OffsetTracker<>();
+        tracker.begin("p0", 4);
+        tracker.finish("p0", 4);
+        tracker.begin("p0", 5);
+        tracker.rewind("p0", 5);
+        assertEquals(5, tracker.committable("p0"), "5 failed and will be read again: not committed past");
+        tracker.begin("p0", 5);
+        tracker.finish("p0", 5);
+        assertEquals(6, tracker.committable("p0"));
+    }
 }

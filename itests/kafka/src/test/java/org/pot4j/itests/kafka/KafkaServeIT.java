@@ -398,6 +398,67 @@ class KafkaServeIT {
         }
     }
 
+    /**
+     * Acceptance 5 (second half): the bundle of an algorithm a running job uses is removed; the job
+     * ends FAILED (the orchestrator's PLUGIN_REMOVED) naming the bundle, and the next job runs.
+     */
+    @Test
+    void aBundleRemovedMidJobFailsThatJobNamingItAndTheNextJobRuns() throws Exception {
+        KafkaHarness.Topics topics = new KafkaHarness.Topics("f");
+        List<String> options = options(topics, "f");
+        KafkaHarness.ServerProcess server = kafka.startServer("f1", options);
+        server.awaitServing();
+        Path sample = Path.of(KafkaHarness.required("pot4j.itest.sample"));
+        try (KafkaHarness.Recorder recorder = kafka.new Recorder(List.of(topics.events()))) {
+            Path staged = Files.copy(sample, server.home.resolve("data").resolve("sample.jar"));
+            Path deployed = Files.move(staged, server.home.resolve("deploy").resolve("sample.jar"),
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            Map<String, Object> config = kafka.exampleConfig(300, true);
+            @SuppressWarnings("unchecked")
+            Map<String, Object> engine = (Map<String, Object>) config.get("engine");
+            @SuppressWarnings("unchecked")
+            Map<String, Object> dataset = (Map<String, Object>) engine.get("dataset");
+            dataset.put("images", kafka.shared.resolve("data/t10k-images-idx3-ubyte.gz").toString());
+            dataset.put("labels", kafka.shared.resolve("data/t10k-labels-idx1-ubyte.gz").toString());
+            @SuppressWarnings("unchecked")
+            List<Object> algorithms = (List<Object>) ((Map<String, Object>) config.get("compression")).get("algorithms");
+            algorithms.add(0, new LinkedHashMap<>(Map.of("name", "SampleNoOp", "params", Map.of())));
+            String job = null;
+            for (int attempt = 0; attempt < 60 && job == null; attempt++) {
+                String id = "f-long-" + attempt;
+                kafka.send(topics.requests(), id, KafkaHarness.json(Map.of("job_id", id, "config", config)));
+                KafkaHarness.waitUntil(id + " answered", JOB_TIMEOUT,
+                        () -> !recorder.events(topics.events(), id).isEmpty());
+                if ("ACCEPTED".equals(types(recorder.events(topics.events(), id)).get(0))) {
+                    job = id;
+                } else {
+                    Thread.sleep(500);
+                }
+            }
+            assertTrue(job != null, "SampleNoOp never became usable");
+            String running = job;
+            KafkaHarness.waitUntil(running + " started", JOB_TIMEOUT,
+                    () -> types(recorder.events(topics.events(), running)).contains("STARTED"));
+            Files.delete(deployed);
+            KafkaHarness.waitUntil(running + " ended", JOB_TIMEOUT,
+                    () -> ended(recorder.events(topics.events(), running)));
+            List<Map<String, Object>> events = recorder.events(topics.events(), running);
+            Map<String, Object> last = events.get(events.size() - 1);
+            assertEquals("FAILED", last.get("type"), summary(events));
+            assertTrue(String.valueOf(last.get("message")).contains("org.pot4j.itests.sample"), String.valueOf(last));
+            assertEquals("PLUGIN_REMOVED", last.get("code"), String.valueOf(last));
+            System.out.println("KafkaServeIT: removal mid-job -> FAILED: " + last.get("message"));
+
+            kafka.send(topics.requests(), "f-next", KafkaHarness.json(Map.of("job_id", "f-next", "config",
+                    kafka.exampleConfig(50, false))));
+            KafkaHarness.waitUntil("f-next ended", JOB_TIMEOUT, () -> ended(recorder.events(topics.events(), "f-next")));
+            List<String> next = types(recorder.events(topics.events(), "f-next"));
+            assertEquals("COMPLETED", next.get(next.size() - 1), next.toString());
+        } finally {
+            assertEquals(0, server.stop(), server.output());
+        }
+    }
+
     static String summary(List<Map<String, Object>> events) {
         return events.stream().map(e -> e.get("type") + "@" + e.get("server")).collect(Collectors.joining(", "));
     }

@@ -47,6 +47,15 @@ public class JobsCommand implements Command {
         return states;
     }
 
+    private static String seconds(Object instant) {
+        try {
+            return java.time.Instant.parse(String.valueOf(instant)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+                    .toString().replace('T', ' ').replace("Z", "");
+        } catch (RuntimeException e) {
+            return String.valueOf(instant);
+        }
+    }
+
     @Override
     public int execute(List<String> arguments, PrintStream out, PrintStream err) {
         return ClientContext.guard(err, () -> {
@@ -62,9 +71,9 @@ public class JobsCommand implements Command {
                 out.println("no jobs");
                 return 0;
             }
-            out.printf("%-40s %-10s %-26s %s%n", "JOB", "STATE", "UPDATED", "MESSAGE");
+            out.printf("%-40s %-10s %-20s %s%n", "JOB", "STATE", "UPDATED (UTC)", "MESSAGE");
             for (Map<String, Object> job : jobs) {
-                out.printf("%-40s %-10s %-26s %s%n", job.get("job_id"), job.get("state"), job.get("updated"),
+                out.printf("%-40s %-10s %-20s %s%n", job.get("job_id"), job.get("state"), seconds(job.get("updated")),
                         job.get("message") == null ? "" : job.get("message"));
             }
             return 0;

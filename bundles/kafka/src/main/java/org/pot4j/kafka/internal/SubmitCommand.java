@@ -158,6 +158,9 @@ public class SubmitCommand implements Command {
         String finalSha = null;
         String stage = "";
         boolean bar = false;
+        // a bar redrawn in place on a terminal; on a pipe only the stage lines, so logs stay readable
+        boolean terminalOut = System.console() != null;
+        long lastDraw = 0;
         while (true) {
             if (terminal != null && (finalModel != null || !"COMPLETED".equals(terminal.get("type"))
                     || Boolean.TRUE.equals(details(terminal).get("reannounced"))
@@ -198,8 +201,13 @@ public class SubmitCommand implements Command {
                     }
                     stage = String.valueOf(event.get("stage"));
                     err.println("[" + stage + "]");
-                } else if ("PROGRESS".equals(type) && !json && event.get("done") instanceof Number done
+                } else if ("PROGRESS".equals(type) && !json && terminalOut && event.get("done") instanceof Number done
                         && event.get("total") instanceof Number total && total.longValue() > 0) {
+                    long now = System.nanoTime();
+                    if (done.longValue() < total.longValue() && now - lastDraw < 100_000_000L) {
+                        continue;
+                    }
+                    lastDraw = now;
                     int filled = (int) (BAR * done.longValue() / total.longValue());
                     err.print("\r  [" + "#".repeat(filled) + " ".repeat(BAR - filled) + "] " + done + "/" + total);
                     err.flush();

@@ -349,6 +349,16 @@ final class KafkaHarness implements AutoCloseable {
         return config;
     }
 
+    /** The example job evaluated on the full 10k test set (shared data): runs long enough to kill or cancel. */
+    @SuppressWarnings("unchecked")
+    Map<String, Object> longConfig() throws IOException {
+        Map<String, Object> config = exampleConfig(300, true);
+        Map<String, Object> dataset = (Map<String, Object>) ((Map<String, Object>) config.get("engine")).get("dataset");
+        dataset.put("images", shared.resolve("data/t10k-images-idx3-ubyte.gz").toString());
+        dataset.put("labels", shared.resolve("data/t10k-labels-idx1-ubyte.gz").toString());
+        return config;
+    }
+
     static void waitUntil(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {

@@ -258,7 +258,7 @@ class KafkaServeIT {
         doomed.awaitServing();
         try (KafkaHarness.Recorder recorder = kafka.new Recorder(List.of(topics.events()))) {
             kafka.send(topics.requests(), "c-crash", KafkaHarness.json(Map.of("job_id", "c-crash", "config",
-                    kafka.exampleConfig(300, true))));
+                    kafka.longConfig())));
             KafkaHarness.waitUntil("c-crash started", JOB_TIMEOUT,
                     () -> types(recorder.events(topics.events(), "c-crash")).contains("STARTED"));
             doomed.kill();
@@ -367,14 +367,8 @@ class KafkaServeIT {
         server.awaitServing();
         try (KafkaHarness.Recorder recorder = kafka.new Recorder(List.of(topics.events()))) {
             // evaluation on the full 10k test set: long enough for a command to reach it
-            Map<String, Object> longConfig = kafka.exampleConfig(300, true);
-            @SuppressWarnings("unchecked")
-            Map<String, Object> dataset = (Map<String, Object>) ((Map<String, Object>) longConfig.get("engine"))
-                    .get("dataset");
-            dataset.put("images", kafka.shared.resolve("data/t10k-images-idx3-ubyte.gz").toString());
-            dataset.put("labels", kafka.shared.resolve("data/t10k-labels-idx1-ubyte.gz").toString());
             kafka.send(topics.requests(), "e-long", KafkaHarness.json(Map.of("job_id", "e-long", "config",
-                    longConfig)));
+                    kafka.longConfig())));
             KafkaHarness.waitUntil("e-long started", JOB_TIMEOUT,
                     () -> types(recorder.events(topics.events(), "e-long")).contains("STARTED"));
             KafkaHarness.Run cancel = kafka.pot(options, Duration.ofSeconds(60), "cancel", "e-long");
@@ -413,13 +407,7 @@ class KafkaServeIT {
             Path staged = Files.copy(sample, server.home.resolve("data").resolve("sample.jar"));
             Path deployed = Files.move(staged, server.home.resolve("deploy").resolve("sample.jar"),
                     java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            Map<String, Object> config = kafka.exampleConfig(300, true);
-            @SuppressWarnings("unchecked")
-            Map<String, Object> engine = (Map<String, Object>) config.get("engine");
-            @SuppressWarnings("unchecked")
-            Map<String, Object> dataset = (Map<String, Object>) engine.get("dataset");
-            dataset.put("images", kafka.shared.resolve("data/t10k-images-idx3-ubyte.gz").toString());
-            dataset.put("labels", kafka.shared.resolve("data/t10k-labels-idx1-ubyte.gz").toString());
+            Map<String, Object> config = kafka.longConfig();
             @SuppressWarnings("unchecked")
             List<Object> algorithms = (List<Object>) ((Map<String, Object>) config.get("compression")).get("algorithms");
             algorithms.add(0, new LinkedHashMap<>(Map.of("name", "SampleNoOp", "params", Map.of())));

@@ -154,6 +154,9 @@ public class SubmitCommand implements Command {
         Map<String, SnapshotChunks.Assembly> assemblies = new HashMap<>();
         Map<String, Object> terminal = null;
         long terminalAt = 0;
+        long sentAt = System.nanoTime();
+        boolean answered = false;
+        boolean hinted = false;
         byte[] finalModel = null;
         String finalSha = null;
         String stage = "";
@@ -171,10 +174,17 @@ public class SubmitCommand implements Command {
                 throw new Pot4jException("TIMEOUT", "job " + jobId + " did not end within " + timeoutSeconds
                         + " s (it may still be running: see `pot jobs`)");
             }
+            if (!answered && !hinted && !json && System.nanoTime() - sentAt > 30_000_000_000L) {
+                // the request waits in the topic until a server takes it; say so instead of looking stuck
+                err.println("no server has taken job " + jobId + " yet (all busy, or none running: `pot serve`); "
+                        + "still waiting");
+                hinted = true;
+            }
             for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
                 if (!jobId.equals(record.key())) {
                     continue;
                 }
+                answered = true;
                 if (record.topic().equals(settings.snapshotsTopic())) {
                     String snapshotId = Messages.header(record.headers(), Messages.HEADER_SNAPSHOT_ID);
                     int count = Integer.parseInt(Messages.header(record.headers(), Messages.HEADER_CHUNK_COUNT));

@@ -68,9 +68,11 @@ class KafkaServeIT {
 
     /** Acceptance 1 and 2, plus de-duplication of a completed job id and `pot jobs`. */
     @Test
+    @SuppressWarnings("unchecked")
     void submitFollowGetsAVerifiedModelWhileBadRequestsAreDeadLetteredOrRejected() throws Exception {
         KafkaHarness.Topics topics = new KafkaHarness.Topics("a");
-        List<String> options = options(topics, "a");
+        List<String> options = new ArrayList<>(options(topics, "a"));
+        options.add("-Dpot4j.kafka.max.request.bytes=16384");
         long serveStart = System.nanoTime();
         KafkaHarness.ServerProcess server = kafka.startServer("a1", options);
         server.awaitServing();
@@ -85,6 +87,12 @@ class KafkaServeIT {
                     .get("compression")).get("algorithms")).get(0);
             algorithm.put("name", "NoSuchQuantization");
             kafka.send(topics.requests(), "a-unknown", KafkaHarness.json(Map.of("job_id", "a-unknown", "config", unknown)));
+            // a path outside the allowed roots, and a request above max_request_bytes
+            Map<String, Object> outside = kafka.exampleConfig(50, false);
+            ((Map<String, Object>) outside.get("model")).put("model", "/etc/passwd");
+            kafka.send(topics.requests(), "a-outside", KafkaHarness.json(Map.of("job_id", "a-outside", "config", outside)));
+            kafka.send(topics.requests(), "a-huge", ("{\"config\": {\"pad\": \"" + "x".repeat(20_000) + "\"}}")
+                    .getBytes(StandardCharsets.UTF_8));
 
             Path out = kafka.work.resolve("a-client-out");
             long submitStart = System.nanoTime();
@@ -137,6 +145,14 @@ class KafkaServeIT {
             assertTrue(KafkaHarness.header(dead, "pot4j.error").contains("malformed JSON"));
             assertEquals("{\"config\": {\"model\": ", new String(dead.value(), StandardCharsets.UTF_8), "as received");
             assertEquals(List.of("REJECTED"), types(recorder.events(topics.events(), "a-malformed")));
+
+            List<Map<String, Object>> outsideEvents = recorder.events(topics.events(), "a-outside");
+            assertEquals(List.of("REJECTED"), types(outsideEvents));
+            assertEquals("PATH_NOT_ALLOWED", outsideEvents.get(0).get("code"));
+            assertTrue(String.valueOf(outsideEvents.get(0).get("message")).contains("/etc/passwd"));
+            KafkaHarness.waitUntil("DLQ record of the huge request", Duration.ofSeconds(30),
+                    () -> !recorder.of(topics.dlq(), "a-huge").isEmpty());
+            assertEquals("TOO_LARGE", KafkaHarness.header(recorder.of(topics.dlq(), "a-huge").get(0), "pot4j.reason"));
 
             // unknown algorithm: REJECTED naming what is available
             List<Map<String, Object>> rejected = recorder.events(topics.events(), "a-unknown");

@@ -29,8 +29,10 @@ import org.pot4j.stats.internal.GraphReductions;
  * Collects the statistics several consumers requested in one pass of the model over the samples.
  * <p>
  * Requests are normalized and de-duplicated; requests that differ only in the aggregator share
- * their per-sample values. The caller opens the session with {@link #tensors(List)} as extra
- * outputs. Samples run {@link #batchSize()} at a time; every sample of a batch is reduced on its
+ * their per-sample values. Two ways in: the one-call {@code collect(backend, graph, ...)} augments a copy
+ * of the model so ONNX Runtime itself reduces min / max / abs_max / mean and returns [B] or [B, C]
+ * values, and owns the session; the session-based {@code collect(session, ...)} takes a session the
+ * caller opened with {@link #tensors(List)} as extra outputs and reduces whole tensors in Java. Samples run {@link #batchSize()} at a time; every sample of a batch is reduced on its
  * own right after the run, so the pass keeps one float per request, channel and sample, and no
  * activation beyond the current batch. Results do not depend on the batch size.
  * <p>

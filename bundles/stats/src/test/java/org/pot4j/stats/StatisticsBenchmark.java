@@ -49,6 +49,12 @@ public final class StatisticsBenchmark {
             StatisticsCollector collector = new StatisticsCollector(batch);
             double[] bareTimes = new double[rounds], extraTimes = new double[rounds], collectTimes = new double[rounds];
             double[] oneCallTimes = new double[rounds], topKTimes = new double[rounds];
+            // what MinMaxQuantization's default (performance) estimators ask: per-tensor min, max, abs_max only
+            List<StatisticRequest> minMax = new ArrayList<>();
+            for (StatisticRequest request : requests) {
+                if (request.reducer() != Reducer.QUANTILE) minMax.add(request);
+            }
+            double[] minMaxJava = new double[rounds], minMaxOneCall = new double[rounds];
             org.pot4j.api.graph.Graph graph = org.pot4j.model.OnnxCodec.read(model);
             var backend = new org.pot4j.backend.onnxruntime.internal.OnnxRuntimeBackend();
             CollectedStatistics statistics = null;
@@ -68,7 +74,14 @@ public final class StatisticsBenchmark {
                 new StatisticsCollector(batch, true).collect(backend, graph, org.pot4j.api.backend.SessionOptions.defaults(),
                         requests, samples, inputs, null, null);
                 long afterTopK = System.nanoTime();
+                collector.collect(withOutputs, minMax, samples, inputs, null, null);
+                long afterMinMaxJava = System.nanoTime();
+                collector.collect(backend, graph, org.pot4j.api.backend.SessionOptions.defaults(), minMax, samples,
+                        inputs, null, null);
+                long afterMinMaxOneCall = System.nanoTime();
                 if (round >= 0) {
+                    minMaxJava[round] = (afterMinMaxJava - afterTopK) / 1e6;
+                    minMaxOneCall[round] = (afterMinMaxOneCall - afterMinMaxJava) / 1e6;
                     topKTimes[round] = (afterTopK - afterOneCall) / 1e6;
                     bareTimes[round] = (afterBare - start) / 1e6;
                     extraTimes[round] = (afterExtra - afterBare) / 1e6;
@@ -111,6 +124,11 @@ public final class StatisticsBenchmark {
                     min(topKTimes));
             System.out.printf("%-46s %10.2f %10.2f%n", "ratio one-call with TopK / bare inference",
                     median(topKTimes) / median(bareTimes), min(topKTimes) / min(bareTimes));
+            System.out.printf("min, max, abs_max only (%d requests):%n", minMax.size());
+            System.out.printf("%-46s %10.2f %10.2f%n", "  ratio whole tensors reduced in Java / bare",
+                    median(minMaxJava) / median(bareTimes), min(minMaxJava) / min(bareTimes));
+            System.out.printf("%-46s %10.2f %10.2f%n", "  ratio one-call, reduced inside ORT / bare",
+                    median(minMaxOneCall) / median(bareTimes), min(minMaxOneCall) / min(bareTimes));
             for (String tensor : activations) {
                 System.out.printf("  %-24s min %9.4f  max %9.4f  mean abs_max %9.4f  q1e-4 %9.4f  q(1-1e-4) %9.4f%n",
                         tensor,

@@ -4,11 +4,9 @@ import ai.onnx.proto.OnnxMl.ModelProto;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import org.pot4j.api.InvalidInputException;
 import org.pot4j.api.Pot4jException;
 import org.pot4j.api.graph.Graph;
@@ -97,21 +95,8 @@ public final class OnnxCodec {
         return ProtoCodec.writeModel(graph).toByteArray();
     }
 
-    /** Writes the graph to a file atomically (a temporary file in the same folder, then a move). */
+    /** Writes the graph to a file atomically (see {@link AtomicFiles}). */
     public static void write(Graph graph, Path file) throws IOException {
-        byte[] bytes = write(graph);
-        Path folder = file.toAbsolutePath().getParent();
-        Files.createDirectories(folder);
-        Path temporary = Files.createTempFile(folder, file.getFileName().toString(), ".tmp");
-        try {
-            Files.write(temporary, bytes);
-            try {
-                Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(temporary);
-        }
+        AtomicFiles.write(file, write(graph));
     }
 }

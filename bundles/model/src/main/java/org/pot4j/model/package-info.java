@@ -1,10 +1,11 @@
 /**
  * The shared model library: ONNX codec ({@link org.pot4j.model.OnnxCodec}), graph utilities
- * ({@link org.pot4j.model.Graphs}, {@link org.pot4j.model.GraphIndex}, {@link org.pot4j.model.UniqueNames})
- * and the QDQ writer ({@link org.pot4j.model.QdqWriter}).
+ * ({@link org.pot4j.model.Graphs}, {@link org.pot4j.model.GraphIndex}, {@link org.pot4j.model.UniqueNames}),
+ * weight and bias access of Conv/Gemm/MatMul layers ({@link org.pot4j.model.Layers}), the QDQ writer
+ * ({@link org.pot4j.model.QdqWriter}) and atomic file writes ({@link org.pot4j.model.AtomicFiles}).
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package org.pot4j.model;
 
 import org.osgi.annotation.bundle.Export;

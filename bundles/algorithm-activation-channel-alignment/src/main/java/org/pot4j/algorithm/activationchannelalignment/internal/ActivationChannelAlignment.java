@@ -20,6 +20,7 @@ import org.pot4j.api.statistics.StatisticRequest;
 import org.pot4j.api.statistics.Statistics;
 import org.pot4j.api.tensor.DataType;
 import org.pot4j.api.tensor.Tensor;
+import org.pot4j.model.Layers;
 
 /**
  * POT's ActivationChannelAlignment: for a layer followed (through an activation) by another
@@ -135,11 +136,11 @@ public final class ActivationChannelAlignment implements QuantizationAlgorithm {
     }
 
     private static void shiftFirst(Graph model, Pair pair, double[] shift) {
-        float[] bias = bias(model, pair.first(), pair.channels());
+        float[] bias = Layers.biasOrZeros(model, pair.first(), pair.channels());
         for (int c = 0; c < shift.length; c++) {
-            bias[c] = (float) (bias[c] - shift[c] / beta(pair.first()));
+            bias[c] = (float) (bias[c] - shift[c] / Layers.beta(pair.first()));
         }
-        setBias(model, pair.first(), bias);
+        Layers.replaceBias(model, pair.first(), bias, "_bias_aligned");
     }
 
     /** Adds W2 applied to the constant per-channel shift to the second layer's bias. */
@@ -164,25 +165,20 @@ public final class ActivationChannelAlignment implements QuantizationAlgorithm {
                 }
             }
         } else {
-            boolean transB = second.intAttribute("transB", 0) == 1;
             int columns = pair.channels() * pair.spatial();
-            double alpha = second.attribute("alpha") == null ? 1.0 : second.attribute("alpha").asFloat();
+            double alpha = Layers.alpha(second);
             for (int o = 0; o < out; o++) {
                 for (int col = 0; col < columns; col++) {
                     double s = shift[col / pair.spatial()];
-                    response[o] += alpha * w[transB ? o * columns + col : col * out + o] * s;
+                    response[o] += alpha * w[Layers.matrixIndex(second, shape, col, o)] * s;
                 }
             }
         }
-        float[] bias = bias(model, second, out);
+        float[] bias = Layers.biasOrZeros(model, second, out);
         for (int o = 0; o < out; o++) {
-            bias[o] = (float) (bias[o] + response[o] / beta(second));
+            bias[o] = (float) (bias[o] + response[o] / Layers.beta(second));
         }
-        setBias(model, second, bias);
-    }
-
-    private static double beta(Node node) {
-        return node.opType().equals("Gemm") && node.attribute("beta") != null ? node.attribute("beta").asFloat() : 1.0;
+        Layers.replaceBias(model, second, bias, "_bias_aligned");
     }
 
     static List<Pair> pairs(Graph model) {
@@ -246,11 +242,7 @@ public final class ActivationChannelAlignment implements QuantizationAlgorithm {
     }
 
     static boolean layer(Graph model, Node node) {
-        boolean conv = node.opType().equals("Conv") && node.domain().isEmpty();
-        boolean gemm = node.opType().equals("Gemm") && node.intAttribute("transA", 0) == 0;
-        Tensor weight = model.initializers().get(node.input(1));
-        return (conv || gemm) && weight != null && weight.type() == DataType.FLOAT
-                && model.consumers(node.input(1)).size() == 1;
+        return Layers.convOrGemmWeight(model, node) != null && model.consumers(node.input(1)).size() == 1;
     }
 
     /** A bias that only this node reads with one value per output channel, or none (one is added). */
@@ -314,39 +306,10 @@ public final class ActivationChannelAlignment implements QuantizationAlgorithm {
     }
 
     static int outputChannels(Graph model, Node node) {
-        Tensor weight = model.initializers().get(node.input(1));
-        if (node.opType().equals("Conv")) {
-            return (int) weight.dim(0);
-        }
-        return (int) (node.intAttribute("transB", 0) == 1 ? weight.dim(0) : weight.dim(1));
+        return Layers.outputChannels(node, model.initializers().get(node.input(1)));
     }
 
     static int inputChannels(Graph model, Node node) {
-        Tensor weight = model.initializers().get(node.input(1));
-        if (node.opType().equals("Conv")) {
-            return (int) (weight.dim(1) * node.intAttribute("group", 1));
-        }
-        return (int) (node.intAttribute("transB", 0) == 1 ? weight.dim(1) : weight.dim(0));
-    }
-
-    private static float[] bias(Graph model, Node node, int channels) {
-        String name = node.input(2);
-        return name.isEmpty() ? new float[channels] : model.initializers().get(name).toFloats();
-    }
-
-    private static void setBias(Graph model, Node node, float[] values) {
-        String name = node.input(2);
-        if (name.isEmpty()) {
-            name = (node.name().isEmpty() ? node.output(0) : node.name()) + "_bias_aligned";
-            while (model.isInitializer(name) || model.valueInfo(name).isPresent()) {
-                name = name + "_";
-            }
-            while (node.inputs().size() < 3) {
-                node.inputs().add("");
-            }
-            node.inputs().set(2, name);
-        }
-        long[] shape = model.isInitializer(name) ? model.initializers().get(name).shape() : new long[] {values.length};
-        model.initializers().put(name, Tensor.ofFloats(shape, values));
+        return Layers.inputChannels(node, model.initializers().get(node.input(1)));
     }
 }

@@ -17,8 +17,7 @@ import org.pot4j.api.statistics.Aggregator;
 import org.pot4j.api.statistics.Reducer;
 import org.pot4j.api.statistics.StatisticRequest;
 import org.pot4j.api.statistics.Statistics;
-import org.pot4j.api.tensor.DataType;
-import org.pot4j.api.tensor.Tensor;
+import org.pot4j.model.Layers;
 
 /**
  * POT's BiasCorrection ({@code use_fast_bias: false}): measured, not estimated. For every
@@ -61,10 +60,7 @@ public final class BiasCorrection implements QuantizationAlgorithm {
     }
 
     static boolean layer(Graph model, Node node) {
-        boolean conv = node.opType().equals("Conv") && node.domain().isEmpty();
-        boolean gemm = node.opType().equals("Gemm") && node.intAttribute("transA", 0) == 0;
-        Tensor weight = model.initializers().get(node.input(1));
-        return (conv || gemm) && weight != null && weight.type() == DataType.FLOAT;
+        return Layers.convOrGemmWeight(model, node) != null;
     }
 
     @Override
@@ -92,8 +88,7 @@ public final class BiasCorrection implements QuantizationAlgorithm {
         for (Node node : layers) {
             context.checkCancelled();
             context.progress(applied.size() + skipped.size(), layers.size());
-            String biasName = node.input(2);
-            boolean hasBias = !biasName.isEmpty() && model.isInitializer(biasName);
+            boolean hasBias = Layers.hasBias(model, node);
             if (!hasBias && !all) {
                 skipped.add(entry(node, "no bias (apply_for_all_nodes is false)"));
                 continue;
@@ -102,13 +97,12 @@ public final class BiasCorrection implements QuantizationAlgorithm {
             float[] fp32 = reference.get(request);
             float[] quantized = context.collect(model, plan, indices, List.of(request)).get(request);
             passes++;
-            float[] bias = hasBias ? model.initializers().get(biasName).toFloats() : new float[fp32.length];
+            float[] bias = Layers.biasOrZeros(model, node, fp32.length);
             if (bias.length != fp32.length || quantized.length != fp32.length) {
                 skipped.add(entry(node, "bias has " + bias.length + " values for " + fp32.length + " output channels"));
                 continue;
             }
-            double beta = node.opType().equals("Gemm") && node.attribute("beta") != null
-                    ? node.attribute("beta").asFloat() : 1.0;
+            double beta = Layers.beta(node);
             if (beta == 0) {
                 skipped.add(entry(node, "Gemm beta is 0: the bias has no effect"));
                 continue;
@@ -128,8 +122,7 @@ public final class BiasCorrection implements QuantizationAlgorithm {
                 skipped.add(e);
                 continue;
             }
-            long[] shape = hasBias ? model.initializers().get(biasName).shape() : new long[] {bias.length};
-            setBias(model, node, hasBias ? biasName : "", Tensor.ofFloats(shape, corrected));
+            Layers.replaceBias(model, node, corrected, "_bias_corrected");
             Map<String, Object> e = entry(node, null);
             e.put("max_abs_shift", maxShift);
             applied.add(e);
@@ -141,23 +134,6 @@ public final class BiasCorrection implements QuantizationAlgorithm {
         report.put("statistics_passes", passes);
         report.put("statistics_samples", indices.length);
         context.report("bias_correction", report);
-    }
-
-    private static void setBias(Graph model, Node node, String biasName, Tensor corrected) {
-        if (!biasName.isEmpty() && model.consumers(biasName).size() == 1) {
-            model.initializers().put(biasName, corrected);
-            return;
-        }
-        // no bias yet, or one shared with other nodes: give this node its own
-        String name = (node.name().isEmpty() ? node.output(0) : node.name()) + "_bias_corrected";
-        while (model.isInitializer(name) || model.valueInfo(name).isPresent()) {
-            name = name + "_";
-        }
-        model.initializers().put(name, corrected);
-        while (node.inputs().size() < 3) {
-            node.inputs().add("");
-        }
-        node.inputs().set(2, name);
     }
 
     private static Map<String, Object> entry(Node node, String reason) {

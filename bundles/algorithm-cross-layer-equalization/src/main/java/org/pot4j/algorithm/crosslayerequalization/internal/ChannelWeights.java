@@ -2,6 +2,7 @@ package org.pot4j.algorithm.crosslayerequalization.internal;
 
 import java.util.function.IntConsumer;
 import org.pot4j.api.graph.Node;
+import org.pot4j.model.Layers;
 
 /**
  * Element access to a Conv or Gemm weight by output channel and by input channel, on a working
@@ -18,7 +19,7 @@ final class ChannelWeights {
         this.values = values;
         this.shape = shape;
         this.conv = node.opType().equals("Conv");
-        this.transB = node.intAttribute("transB", 0) == 1;
+        this.transB = Layers.transB(node);
         this.group = (int) node.intAttribute("group", 1);
     }
 

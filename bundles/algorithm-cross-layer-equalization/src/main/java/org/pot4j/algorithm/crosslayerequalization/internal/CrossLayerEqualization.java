@@ -18,6 +18,7 @@ import org.pot4j.api.statistics.Reducer;
 import org.pot4j.api.statistics.StatisticRequest;
 import org.pot4j.api.statistics.Statistics;
 import org.pot4j.api.tensor.Tensor;
+import org.pot4j.model.Layers;
 
 /**
  * Cross-layer equalization (Nagel et al. 2019, "Data-Free Quantization", as in Qualcomm AIMET):
@@ -168,14 +169,11 @@ public final class CrossLayerEqualization implements QuantizationAlgorithm {
 
         for (Pair pair : usable) {
             for (Node node : List.of(pair.first(), pair.second())) {
-                String name = node.input(1);
-                Tensor old = model.initializers().get(name);
-                model.initializers().put(name, Tensor.ofFloats(old.shape(), weights.get(node.name()).values));
+                Layers.replaceFloats(model, node.input(1), weights.get(node.name()).values);
             }
             String bias = pair.first().input(2);
             if (!bias.isEmpty()) {
-                Tensor old = model.initializers().get(bias);
-                model.initializers().put(bias, Tensor.ofFloats(old.shape(), biases.get(pair.first().name())));
+                Layers.replaceFloats(model, bias, biases.get(pair.first().name()));
             }
         }
         context.setModel(model);

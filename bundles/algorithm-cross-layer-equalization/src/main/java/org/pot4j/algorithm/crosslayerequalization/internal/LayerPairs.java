@@ -7,6 +7,7 @@ import org.pot4j.api.graph.Graph;
 import org.pot4j.api.graph.Node;
 import org.pot4j.api.tensor.DataType;
 import org.pot4j.api.tensor.Tensor;
+import org.pot4j.model.Layers;
 
 /**
  * Finds pairs of consecutive linear layers (Conv or Gemm with FLOAT initializer weights) joined
@@ -42,7 +43,7 @@ final class LayerPairs {
         Set<String> outputs = new java.util.HashSet<>();
         model.outputs().forEach(o -> outputs.add(o.name()));
         for (Node first : model.nodes()) {
-            if (weight(model, first) == null) {
+            if (Layers.convOrGemmWeight(model, first) == null) {
                 continue;
             }
             String value = first.output(0);
@@ -60,7 +61,7 @@ final class LayerPairs {
                 Node next = readers.get(0);
                 if (!next.input(0).equals(value) || next.inputs().subList(1, next.inputs().size()).contains(value)) {
                     reason = next.name() + " reads " + value + " in another place than its data input";
-                } else if (weight(model, next) != null) {
+                } else if (Layers.convOrGemmWeight(model, next) != null) {
                     second = next;
                 } else if (flattened) {
                     reason = "Flatten is followed by " + next.opType() + ", not a Gemm";
@@ -105,35 +106,12 @@ final class LayerPairs {
         return new Search(pairs, skipped);
     }
 
-    /** The FLOAT initializer weight of a Conv or Gemm (transA = 0), else null. */
-    static Tensor weight(Graph model, Node node) {
-        boolean conv = node.opType().equals("Conv") && node.domain().isEmpty();
-        boolean gemm = node.opType().equals("Gemm") && node.intAttribute("transA", 0) == 0;
-        if (!conv && !gemm) {
-            return null;
-        }
-        Tensor weight = model.initializers().get(node.input(1));
-        return weight != null && weight.type() == DataType.FLOAT ? weight : null;
+    private static int outputChannels(Graph model, Node node) {
+        return Layers.outputChannels(node, Layers.convOrGemmWeight(model, node));
     }
 
-    static boolean transB(Node node) {
-        return node.intAttribute("transB", 0) == 1;
-    }
-
-    static int outputChannels(Graph model, Node node) {
-        Tensor weight = weight(model, node);
-        if (node.opType().equals("Conv")) {
-            return (int) weight.dim(0);
-        }
-        return (int) (transB(node) ? weight.dim(0) : weight.dim(1));
-    }
-
-    static int inputChannels(Graph model, Node node) {
-        Tensor weight = weight(model, node);
-        if (node.opType().equals("Conv")) {
-            return (int) (weight.dim(1) * node.intAttribute("group", 1));
-        }
-        return (int) (transB(node) ? weight.dim(1) : weight.dim(0));
+    private static int inputChannels(Graph model, Node node) {
+        return Layers.inputChannels(node, Layers.convOrGemmWeight(model, node));
     }
 
     private static boolean scalarPRelu(Graph model, Node node) {

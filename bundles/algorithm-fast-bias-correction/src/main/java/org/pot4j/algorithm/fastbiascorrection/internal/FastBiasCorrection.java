@@ -20,8 +20,8 @@ import org.pot4j.api.statistics.Aggregator;
 import org.pot4j.api.statistics.Reducer;
 import org.pot4j.api.statistics.StatisticRequest;
 import org.pot4j.api.statistics.Statistics;
-import org.pot4j.api.tensor.DataType;
 import org.pot4j.api.tensor.Tensor;
+import org.pot4j.model.Layers;
 
 /**
  * POT's FastBiasCorrection: weight quantization shifts the mean of each output channel by
@@ -106,13 +106,12 @@ public final class FastBiasCorrection implements QuantizationAlgorithm {
                 skipped.add(entry(node, "input means do not match the weight's input channels"));
                 continue;
             }
-            String biasName = node.input(2);
-            boolean hasBias = !biasName.isEmpty() && model.isInitializer(biasName);
+            boolean hasBias = Layers.hasBias(model, node);
             if (!hasBias && !all) {
                 skipped.add(entry(node, "no bias (apply_for_all_nodes is false)"));
                 continue;
             }
-            float[] bias = hasBias ? model.initializers().get(biasName).toFloats() : new float[shift.length];
+            float[] bias = Layers.biasOrZeros(model, node, shift.length);
             if (bias.length != shift.length) {
                 skipped.add(entry(node, "bias has " + bias.length + " values for " + shift.length + " channels"));
                 continue;
@@ -131,8 +130,7 @@ public final class FastBiasCorrection implements QuantizationAlgorithm {
                 corrected[c] = (float) (bias[c] + shift[c] * scale);
                 maxShift = Math.max(maxShift, Math.abs(shift[c] * scale));
             }
-            long[] shape = hasBias ? model.initializers().get(biasName).shape() : new long[] {bias.length};
-            setBias(model, node, hasBias ? biasName : "", Tensor.ofFloats(shape, corrected));
+            Layers.replaceBias(model, node, corrected, "_bias_corrected");
             Map<String, Object> e = entry(node, null);
             e.put("max_abs_shift", maxShift);
             e.put("relative_shift", magnitude);
@@ -147,15 +145,9 @@ public final class FastBiasCorrection implements QuantizationAlgorithm {
         context.report("fast_bias_correction", report);
     }
 
-    /** Conv or Gemm (transA=0) with a FLOAT initializer weight; null otherwise. */
+    /** Conv (any domain, unlike {@link Layers#isConv}) or Gemm (transA=0) with a FLOAT initializer weight, else null. */
     static Tensor layer(Graph model, Node node) {
-        boolean conv = node.opType().equals("Conv");
-        boolean gemm = node.opType().equals("Gemm") && node.intAttribute("transA", 0) == 0;
-        if (!conv && !gemm) {
-            return null;
-        }
-        Tensor weight = model.initializers().get(node.input(1));
-        return weight != null && weight.type() == DataType.FLOAT ? weight : null;
+        return node.opType().equals("Conv") || Layers.isGemm(node) ? Layers.floatWeight(model, node) : null;
     }
 
     private static Optional<Quantizer> weightQuantizer(QuantizationPlan plan, Node node) {
@@ -165,8 +157,8 @@ public final class FastBiasCorrection implements QuantizationAlgorithm {
 
     /** Gemm: Y = alpha·A·B' + beta·C, so C moves by alpha/beta times the product's shift. */
     private static double gemmScale(Node node) {
-        double alpha = node.attribute("alpha") == null ? 1.0 : node.attribute("alpha").asFloat();
-        double beta = node.attribute("beta") == null ? 1.0 : node.attribute("beta").asFloat();
+        double alpha = Layers.alpha(node);
+        double beta = Layers.beta(node);
         return beta == 0 ? 0 : alpha / beta;
     }
 
@@ -213,9 +205,9 @@ public final class FastBiasCorrection implements QuantizationAlgorithm {
             }
             return shift;
         }
-        boolean transB = node.intAttribute("transB", 0) == 1;
-        int n = (int) (transB ? shape[0] : shape[1]);
-        int k = (int) (transB ? shape[1] : shape[0]);
+        boolean transB = Layers.transB(node);
+        int n = Layers.outputChannels(node, weight);
+        int k = Layers.inputChannels(node, weight);
         if (k != mean.length) {
             return null;
         }
@@ -223,7 +215,7 @@ public final class FastBiasCorrection implements QuantizationAlgorithm {
         for (int j = 0; j < n; j++) {
             double sum = 0;
             for (int i = 0; i < k; i++) {
-                int index = transB ? j * k + i : i * n + j;
+                int index = Layers.matrixIndex(node, shape, i, j);
                 int channel = !quantizer.perChannel() ? 0 : quantizer.axis() == 0 ? (transB ? j : i) : (transB ? i : j);
                 float v = w[index];
                 sum += (v - fakeQuantize(v, scales[channel], zeros[channel], quantizer)) * mean[i];
@@ -238,23 +230,6 @@ public final class FastBiasCorrection implements QuantizationAlgorithm {
         double q = Math.rint(value / scale) + zeroPoint;
         q = Math.max(quantizer.levelLow(), Math.min(quantizer.levelHigh(), q));
         return (float) ((q - zeroPoint) * scale);
-    }
-
-    private static void setBias(Graph model, Node node, String biasName, Tensor corrected) {
-        if (!biasName.isEmpty() && model.consumers(biasName).size() == 1) {
-            model.initializers().put(biasName, corrected);
-            return;
-        }
-        // no bias yet, or one shared with other nodes: give this node its own
-        String name = (node.name().isEmpty() ? node.output(0) : node.name()) + "_bias_corrected";
-        while (model.isInitializer(name) || model.valueInfo(name).isPresent()) {
-            name = name + "_";
-        }
-        model.initializers().put(name, corrected);
-        while (node.inputs().size() < 3) {
-            node.inputs().add("");
-        }
-        node.inputs().set(2, name);
     }
 
     private static Map<String, Object> entry(Node node, String reason) {

@@ -25,6 +25,7 @@ import org.pot4j.api.statistics.StatisticRequest;
 import org.pot4j.api.statistics.Statistics;
 import org.pot4j.api.tensor.DataType;
 import org.pot4j.api.tensor.Tensor;
+import org.pot4j.model.Layers;
 
 /**
  * Decides, for one model, device and parameter set, which op inputs are quantized and how
@@ -130,7 +131,7 @@ final class MinMaxPlanner {
                         continue;
                     }
                     QuantizationSpace space = choose(op, op.weights(), symmetricWeights, weightsBlock, "weights");
-                    int axis = space.perChannel() ? channelAxis(node, weight) : -1;
+                    int axis = space.perChannel() ? Layers.outputChannelAxis(node, weight) : -1;
                     RangeEstimator estimator = RangeEstimator.forWeights(space.symmetric(),
                             weightsBlock.flatMap(b -> b.optionalObject("range_estimator")));
                     nodePoints.add(new PointSpec(new QuantizationPoint(node.name(), index, tensor, QuantizationPoint.Kind.WEIGHT),
@@ -287,16 +288,6 @@ final class MinMaxPlanner {
 
     private static Long level(Long fromSpace, Optional<Parameters> block, String key) {
         return block.filter(b -> b.has(key)).map(b -> b.integer(key)).orElse(fromSpace);
-    }
-
-    /** Output-channel axis of a weight: Conv 0, ConvTranspose 1, Gemm by transB, MatMul the last. */
-    static int channelAxis(Node node, Tensor weight) {
-        return switch (node.opType()) {
-            case "ConvTranspose" -> 1;
-            case "Gemm" -> node.intAttribute("transB", 0) == 1 ? 0 : 1;
-            case "MatMul" -> weight.rank() - 1;
-            default -> 0;
-        };
     }
 
     private boolean isConstant(String tensor) {

@@ -20,6 +20,7 @@ import org.pot4j.api.statistics.StatisticRequest;
 import org.pot4j.api.statistics.Statistics;
 import org.pot4j.api.tensor.DataType;
 import org.pot4j.api.tensor.Tensor;
+import org.pot4j.model.Layers;
 
 /**
  * SmoothQuant (Xiao et al. 2023, as in NNCF): activation outliers live in a few input channels
@@ -86,27 +87,12 @@ public final class SmoothQuant implements QuantizationAlgorithm {
     /** The FLOAT 2-D initializer weight of a MatMul or a Gemm (transA = 0), else null. */
     static Tensor weight(Graph model, Node node) {
         boolean matMul = node.opType().equals("MatMul") && node.domain().isEmpty();
-        boolean gemm = node.opType().equals("Gemm") && node.intAttribute("transA", 0) == 0;
-        if (!matMul && !gemm) {
-            return null;
-        }
-        Tensor weight = model.initializers().get(node.input(1));
-        return weight != null && weight.type() == DataType.FLOAT && weight.rank() == 2
-                && model.consumers(node.input(1)).size() == 1 ? weight : null;
-    }
-
-    private static boolean transB(Node node) {
-        return node.opType().equals("Gemm") && node.intAttribute("transB", 0) == 1;
+        Tensor weight = matMul || Layers.isGemm(node) ? Layers.floatWeight(model, node) : null;
+        return weight != null && weight.rank() == 2 && model.consumers(node.input(1)).size() == 1 ? weight : null;
     }
 
     static int inputRows(Graph model, Node node) {
-        Tensor w = weight(model, node);
-        return (int) (transB(node) ? w.dim(1) : w.dim(0));
-    }
-
-    /** Index of W[j, o] (row j = input channel) in the stored layout. */
-    private static int index(Node node, long[] shape, int j, int o) {
-        return transB(node) ? o * (int) shape[1] + j : j * (int) shape[1] + o;
+        return Layers.inputChannels(node, weight(model, node));
     }
 
     @Override
@@ -134,10 +120,10 @@ public final class SmoothQuant implements QuantizationAlgorithm {
                 Tensor w = model.initializers().get(layer.input(1));
                 float[] values = w.floats();
                 long[] shape = w.shape();
-                int outputs = (int) (transB(layer) ? shape[0] : shape[1]);
+                int outputs = Layers.outputChannels(layer, w);
                 for (int j = 0; j < wMax.length; j++) {
                     for (int o = 0; o < outputs; o++) {
-                        wMax[j] = Math.max(wMax[j], Math.abs(values[index(layer, shape, j, o)]));
+                        wMax[j] = Math.max(wMax[j], Math.abs(values[Layers.matrixIndex(layer, shape, j, o)]));
                     }
                 }
             }
@@ -150,16 +136,15 @@ public final class SmoothQuant implements QuantizationAlgorithm {
             }
             for (Node layer : group.layers()) {
                 Tensor w = model.initializers().get(layer.input(1));
-                float[] values = w.floats().clone();
-                long[] shape = w.shape();
-                int outputs = (int) (transB(layer) ? shape[0] : shape[1]);
+                float[] values = Layers.floatsCopy(model, layer.input(1));
+                int outputs = Layers.outputChannels(layer, w);
                 for (int j = 0; j < s.length; j++) {
                     for (int o = 0; o < outputs; o++) {
-                        int i = index(layer, shape, j, o);
+                        int i = Layers.matrixIndex(layer, w.shape(), j, o);
                         values[i] = (float) (values[i] * s[j]);
                     }
                 }
-                model.initializers().put(layer.input(1), Tensor.ofFloats(shape, values));
+                Layers.replaceFloats(model, layer.input(1), values);
             }
             String foldedInto = fold(model, group, s).orElseGet(() -> insertMul(model, group, s));
             Map<String, Object> entry = new LinkedHashMap<>();
@@ -197,20 +182,19 @@ public final class SmoothQuant implements QuantizationAlgorithm {
         }
         if (weight(model, producer) != null && model.consumers(producer.input(1)).size() == 1) {
             Tensor w = model.initializers().get(producer.input(1));
-            long[] shape = w.shape();
-            int outputs = (int) (transB(producer) ? shape[0] : shape[1]);
+            int outputs = Layers.outputChannels(producer, w);
             if (outputs != s.length || (!producer.input(2).isEmpty() && !divisible(model, producer.input(2), s.length))) {
                 return Optional.empty();
             }
-            float[] values = w.floats().clone();
-            int rows = (int) (transB(producer) ? shape[1] : shape[0]);
+            float[] values = Layers.floatsCopy(model, producer.input(1));
+            int rows = Layers.inputChannels(producer, w);
             for (int r = 0; r < rows; r++) {
                 for (int o = 0; o < outputs; o++) {
-                    int i = index(producer, shape, r, o);
+                    int i = Layers.matrixIndex(producer, w.shape(), r, o);
                     values[i] = (float) (values[i] / s[o]);
                 }
             }
-            model.initializers().put(producer.input(1), Tensor.ofFloats(shape, values));
+            Layers.replaceFloats(model, producer.input(1), values);
             if (!producer.input(2).isEmpty()) {
                 divide(model, producer.input(2), s);
             }
@@ -229,12 +213,11 @@ public final class SmoothQuant implements QuantizationAlgorithm {
     }
 
     private static void divide(Graph model, String name, double[] s) {
-        Tensor t = model.initializers().get(name);
-        float[] values = t.floats().clone();
+        float[] values = Layers.floatsCopy(model, name);
         for (int j = 0; j < values.length; j++) {
             values[j] = (float) (values[j] / s[j]);
         }
-        model.initializers().put(name, Tensor.ofFloats(t.shape(), values));
+        Layers.replaceFloats(model, name, values);
     }
 
     /** X · (1/s) in a new Mul node read by the group's layers only. */

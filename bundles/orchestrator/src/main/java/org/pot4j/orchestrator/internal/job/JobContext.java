@@ -21,6 +21,7 @@ import org.pot4j.api.params.Parameters;
 import org.pot4j.api.plan.QuantizationPlan;
 import org.pot4j.api.statistics.StatisticRequest;
 import org.pot4j.api.statistics.Statistics;
+import org.pot4j.model.AtomicFiles;
 import org.pot4j.model.OnnxCodec;
 import org.pot4j.model.QdqWriter;
 import org.pot4j.stats.StatisticsCollector;

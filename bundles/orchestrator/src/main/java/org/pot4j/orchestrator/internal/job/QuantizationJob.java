@@ -22,6 +22,7 @@ import org.pot4j.api.plan.QuantizationPlan;
 import org.pot4j.api.plan.QuantizationPoint;
 import org.pot4j.api.plan.Quantizer;
 import org.pot4j.api.registry.PluginRegistry;
+import org.pot4j.model.AtomicFiles;
 import org.pot4j.model.OnnxCodec;
 import org.pot4j.model.QdqWriter;
 

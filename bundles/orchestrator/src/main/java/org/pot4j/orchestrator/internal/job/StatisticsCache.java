@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.pot4j.api.statistics.StatisticRequest;
 import org.pot4j.api.statistics.Statistics;
+import org.pot4j.model.AtomicFiles;
 import org.pot4j.stats.CollectedStatistics;
 
 /**

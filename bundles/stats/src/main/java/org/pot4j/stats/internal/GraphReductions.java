@@ -212,10 +212,6 @@ public final class GraphReductions {
         long[] reduceAxes;
         String flatView = null; // [B, n] or [B, C, n]: what TopK runs on (its last axis)
         int rank = rank(tensor);
-        if (rank == 4 && channelAxis <= 1 && !quantiles) {
-            pooled(outputs, tensor, base, channelAxis, min, max, mean);
-            return outputs;
-        }
         if (rank > Math.max(channelAxis, 0) && !quantiles) {
             // the rank is known: reduce the activation itself over every axis but 0 and the channel axis
             reduceView = tensor;
@@ -295,31 +291,6 @@ public final class GraphReductions {
         if (min && outputs.minFrom == null) outputs.min = reduce("ReduceMin", base + "/min", reduceView, reduceAxes);
         if (max && outputs.maxFrom == null) outputs.max = reduce("ReduceMax", base + "/max", reduceView, reduceAxes);
         return outputs;
-    }
-
-    /**
-     * Min / max / mean of a rank-4 [B, C, H, W] activation through GlobalMaxPool / GlobalAveragePool, which
-     * ONNX Runtime runs in its blocked NCHWc layout at level ALL: ReduceMin/Max/Mean there would first cost a
-     * reorder (a full copy) of the activation back to NCHW (measured: 4 such copies added ~20 % to a cnn_relu
-     * pass). Min is -GlobalMaxPool(-x). The [B, C, 1, 1] results are then reduced to [B, C] or [B].
-     */
-    private void pooled(Outputs outputs, String tensor, String base, int channelAxis, boolean min, boolean max,
-                        boolean mean) {
-        long[] axes = channelAxis == 1 ? new long[] {2, 3} : new long[] {1, 2, 3};
-        if (mean) {
-            String channelMeans = node("GlobalAveragePool", base + "/channel_mean", List.of(tensor), Map.of());
-            outputs.mean = reduce("ReduceMean", base + "/mean", channelMeans, axes);
-        }
-        if (max) {
-            String channelMax = node("GlobalMaxPool", base + "/channel_max", List.of(tensor), Map.of());
-            outputs.max = reduce("ReduceMax", base + "/max", channelMax, axes);
-        }
-        if (min) {
-            String negated = node("Neg", base + "/negated", List.of(tensor), Map.of());
-            String channelMin = node("Neg", base + "/channel_min", List.of(node("GlobalMaxPool",
-                    base + "/negated_max", List.of(negated), Map.of())), Map.of());
-            outputs.min = reduce("ReduceMin", base + "/min", channelMin, axes);
-        }
     }
 
     /**

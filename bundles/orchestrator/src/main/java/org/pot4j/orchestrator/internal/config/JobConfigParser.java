@@ -25,7 +25,7 @@ public final class JobConfigParser {
     static final Set<String> TOP_KEYS = Set.of("model", "engine", "compression", "optimizer");
     static final Set<String> MODEL_KEYS = Set.of("model_name", "model", "weights");
     static final Set<String> ENGINE_KEYS = Set.of("type", "dataset", "calibration_dataset", "metrics", "data_source",
-            "layout", "preprocessing", "stat_requests_number", "eval_requests_number", "batch_size");
+            "layout", "color", "preprocessing", "stat_requests_number", "eval_requests_number", "batch_size");
     static final Set<String> COMPRESSION_KEYS = Set.of("target_device", "model_type", "inplace_statistics",
             "dump_intermediate_model", "algorithms");
     static final List<String> ENGINE_TYPES = List.of("accuracy_checker", "simplified", "data_free");
@@ -99,8 +99,11 @@ public final class JobConfigParser {
                 }
                 Map<String, Object> images = new LinkedHashMap<>();
                 images.put("data_source", engine.string("data_source"));
-                if (engine.has("layout")) {
-                    images.put("layout", engine.string("layout"));
+                // beyond POT: color (RGB, BGR, GRAYSCALE) for models that do not take 3-channel images
+                for (String key : List.of("layout", "color")) {
+                    if (engine.has(key)) {
+                        images.put(key, engine.string(key));
+                    }
                 }
                 if (engine.has("preprocessing")) {
                     images.put("preprocessing", engine.list("preprocessing"));

@@ -28,8 +28,12 @@ final class ConsoleProgress implements JobEventSink {
     @Override
     public synchronized void onEvent(JobEvent event) {
         if (event.type() == JobEventType.STAGE) {
+            String next = event.stage() == null ? "" : event.stage();
+            if (next.equals(stage)) {
+                return; // a stage announced again (e.g. with cache details) is not a new line
+            }
             endLine();
-            stage = event.stage() == null ? "" : event.stage();
+            stage = next;
             if (!terminal) {
                 err.println("[" + stage + "]");
             }

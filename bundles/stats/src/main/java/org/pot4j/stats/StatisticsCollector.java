@@ -8,6 +8,10 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntFunction;
 import org.pot4j.api.InvalidInputException;
@@ -46,6 +50,7 @@ public final class StatisticsCollector {
 
     private final int batchSize;
     private final boolean quantilesInGraph;
+    private final boolean pipelined;
 
     public StatisticsCollector() {
         this(DEFAULT_BATCH_SIZE);
@@ -62,11 +67,20 @@ public final class StatisticsCollector {
      *                         passes plus their shape arithmetic (see README)
      */
     public StatisticsCollector(int batchSize, boolean quantilesInGraph) {
+        this(batchSize, quantilesInGraph, true);
+    }
+
+    /**
+     * @param pipelined whether a second thread reduces each batch while ONNX Runtime runs the next one (the
+     *                  default); false reduces on the calling thread between runs (same results, for tests)
+     */
+    StatisticsCollector(int batchSize, boolean quantilesInGraph, boolean pipelined) {
         if (batchSize < 1) {
             throw new InvalidInputException("statistics.batch_size", batchSize, "a positive number of samples per run");
         }
         this.batchSize = batchSize;
         this.quantilesInGraph = quantilesInGraph;
+        this.pipelined = pipelined;
     }
 
     public int batchSize() {
@@ -137,7 +151,8 @@ public final class StatisticsCollector {
         if (sampleCount < 1) {
             throw new InvalidInputException("statistics.samples", sampleCount, "at least 1 sample");
         }
-        return run(session, new Pass(merged, sampleCount, Map.of()), samples, progress, cancelled);
+        // sequential: the caller's session, and a cancel stops before any further run (see run)
+        return run(session, new Pass(merged, sampleCount, Map.of()), samples, progress, cancelled, false);
     }
 
     /**
@@ -188,7 +203,7 @@ public final class StatisticsCollector {
         SessionOptions effective = (options == null ? SessionOptions.defaults() : options)
                 .withExtraOutputs(new LinkedHashSet<>(pass.outputs));
         try (InferenceSession session = backend.open(inGraph.isEmpty() ? model : augmented, effective)) {
-            return run(session, pass, samples, progress, cancelled);
+            return run(session, pass, samples, progress, cancelled, pipelined);
         }
     }
 
@@ -225,47 +240,117 @@ public final class StatisticsCollector {
         return outputs;
     }
 
+    /**
+     * The batch loop. {@code pipeline}: a second thread reduces batch k while this one runs batch k + 1;
+     * progress is still reported in sample order (on this thread, once a batch is reduced) and cancellation
+     * checked between reported samples, but a cancel can come after the next batch's run has started.
+     */
     private CollectedStatistics run(InferenceSession session, Pass pass, IntFunction<Map<String, Tensor>> samples,
-                                    ProgressListener progress, BooleanSupplier cancelled) {
+                                    ProgressListener progress, BooleanSupplier cancelled, boolean pipeline) {
         int sampleCount = pass.sampleCount;
         ProgressListener listener = progress == null ? ProgressListener.NONE : progress;
         BooleanSupplier stop = cancelled == null ? () -> false : cancelled;
-
-        int effectiveBatch = batchSize;
-        int done = 0;
-        while (done < sampleCount) {
-            checkCancelled(stop, done, sampleCount);
-            int count = Math.min(effectiveBatch, sampleCount - done);
-            List<Map<String, Tensor>> batchInputs = new ArrayList<>(count);
-            for (int i = 0; i < count; i++) {
-                batchInputs.add(samples.apply(done + i));
-            }
-            Map<String, Tensor> outputs = null;
-            if (count == 1) {
-                outputs = session.run(batchInputs.get(0), pass.outputs);
-            } else {
-                try {
-                    outputs = session.run(concatenate(batchInputs), pass.outputs);
-                } catch (RuntimeException batchRejected) {
-                    if (done > 0) {
-                        throw batchRejected; // batches worked before: a real failure
+        // a single sample has nothing to overlap
+        ExecutorService reducer = pipeline && sampleCount > 1 ? Executors.newSingleThreadExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "pot4j-statistics-reducer");
+            thread.setDaemon(true);
+            return thread;
+        }) : null;
+        try {
+            int effectiveBatch = batchSize;
+            int done = 0;
+            // the batch handed to the reducer and not yet reported: at most one, so memory holds two batches
+            // of activations (one being reduced, one being produced)
+            Future<?> pending = null;
+            int pendingFrom = 0, pendingCount = 0;
+            while (done < sampleCount) {
+                checkCancelled(stop, pendingFrom, sampleCount);
+                int count = Math.min(effectiveBatch, sampleCount - done);
+                List<Map<String, Tensor>> batchInputs = new ArrayList<>(count);
+                for (int i = 0; i < count; i++) {
+                    batchInputs.add(samples.apply(done + i));
+                }
+                Map<String, Tensor> outputs = null;
+                if (count == 1) {
+                    outputs = session.run(batchInputs.get(0), pass.outputs);
+                } else {
+                    try {
+                        outputs = session.run(concatenate(batchInputs), pass.outputs);
+                    } catch (RuntimeException batchRejected) {
+                        if (done > 0) {
+                            throw batchRejected; // batches worked before: a real failure
+                        }
+                    }
+                    if (outputs == null || !pass.splittable(outputs, count)) {
+                        effectiveBatch = 1;
+                        continue; // redo these samples one by one
                     }
                 }
-                if (outputs == null || !pass.splittable(outputs, count)) {
-                    effectiveBatch = 1;
-                    continue; // redo these samples one by one
+                if (pending != null) {
+                    await(pending);
+                    report(listener, stop, pendingFrom, pendingCount, sampleCount);
+                    pending = null;
+                    checkCancelled(stop, pendingFrom + pendingCount, sampleCount);
                 }
+                int from = done;
+                Map<String, Tensor> returned = outputs;
+                if (reducer == null) {
+                    for (int i = 0; i < count; i++) {
+                        if (i > 0) {
+                            checkCancelled(stop, from + i, sampleCount);
+                        }
+                        pass.reduce(returned, count, i, from + i);
+                        listener.progress(from + i + 1, sampleCount);
+                    }
+                } else {
+                    pending = reducer.submit(() -> {
+                        for (int i = 0; i < count; i++) {
+                            pass.reduce(returned, count, i, from + i);
+                        }
+                    });
+                    pendingFrom = from;
+                    pendingCount = count;
+                }
+                done += count;
             }
-            for (int i = 0; i < count; i++) {
-                if (i > 0) {
-                    checkCancelled(stop, done, sampleCount);
-                }
-                pass.reduce(outputs, count, i, done);
-                done++;
-                listener.progress(done, sampleCount);
+            if (pending != null) {
+                await(pending);
+                report(listener, stop, pendingFrom, pendingCount, sampleCount);
+            }
+            return pass.aggregate();
+        } finally {
+            if (reducer != null) {
+                reducer.shutdownNow();
             }
         }
-        return pass.aggregate();
+    }
+
+    private static void report(ProgressListener listener, BooleanSupplier stop, int from, int count, int total) {
+        for (int i = 1; i <= count; i++) {
+            if (i > 1) {
+                checkCancelled(stop, from + i - 1, total);
+            }
+            listener.progress(from + i, total);
+        }
+    }
+
+    /** Waits for the reducer's batch; its failure is rethrown here, on the calling thread. */
+    private static void await(Future<?> reduction) {
+        try {
+            reduction.get();
+        } catch (ExecutionException failed) {
+            Throwable cause = failed.getCause();
+            if (cause instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            if (cause instanceof Error error) {
+                throw error;
+            }
+            throw new Pot4jException("INTERNAL_ERROR", "statistics reduction failed: " + cause, cause);
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            throw new Pot4jException("CANCELLED", "statistics collection interrupted");
+        }
     }
 
     private static void checkIndices(Dataset dataset, int[] indices) {

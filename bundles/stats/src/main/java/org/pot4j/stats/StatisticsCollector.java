@@ -550,28 +550,14 @@ public final class StatisticsCollector {
         return output;
     }
 
-    /** Per-sample values of a group's reducers: values()[slot][sample * width + channel]. */
-    private interface Values {
-        float[][] values();
-
-        int width();
-    }
-
     /**
-     * The reductions ONNX Runtime computed for one tensor and channel axis: each sample's values are
-     * read from [B] / [B, C] outputs (quantiles: interpolated between TopK values as FusedReduction does).
+     * The reducers of one tensor, each in a slot, and their per-sample values:
+     * values()[slot][sample * width + channel].
      */
-    private static final class InGraphGroup implements Values {
-        final String tensor;
-        final GraphReductions.Outputs outputs;
+    private abstract static class Values {
         final List<FusedReduction.Spec> specs = new ArrayList<>();
         float[][] values;
         int width = -1;
-
-        InGraphGroup(String tensor, GraphReductions.Outputs outputs) {
-            this.tensor = tensor;
-            this.outputs = outputs;
-        }
 
         int slot(FusedReduction.Spec spec) {
             int index = specs.indexOf(spec);
@@ -586,14 +572,26 @@ public final class StatisticsCollector {
             values = new float[specs.size()][];
         }
 
-        @Override
-        public float[][] values() {
+        final float[][] values() {
             return values;
         }
 
-        @Override
-        public int width() {
+        final int width() {
             return width;
+        }
+    }
+
+    /**
+     * The reductions ONNX Runtime computed for one tensor and channel axis: each sample's values are
+     * read from [B] / [B, C] outputs (quantiles: interpolated between TopK values as FusedReduction does).
+     */
+    private static final class InGraphGroup extends Values {
+        final String tensor;
+        final GraphReductions.Outputs outputs;
+
+        InGraphGroup(String tensor, GraphReductions.Outputs outputs) {
+            this.tensor = tensor;
+            this.outputs = outputs;
         }
 
         void reduce(Map<String, Tensor> returned, int count, int indexInBatch, int sampleIndex, int sampleCount) {
@@ -694,13 +692,10 @@ public final class StatisticsCollector {
     }
 
     /** The reductions of one tensor with one channel axis, computed together. */
-    private static final class Group implements Values {
+    private static final class Group extends Values {
         final String tensor;
         final int channelAxis;
-        final List<FusedReduction.Spec> specs = new ArrayList<>();
         FusedReduction fused;
-        float[][] values;
-        int width = -1;
 
         Group(String tensor, int channelAxis) {
             this.tensor = tensor;
@@ -708,28 +703,13 @@ public final class StatisticsCollector {
         }
 
         int slot(StatisticRequest request) {
-            FusedReduction.Spec spec = new FusedReduction.Spec(request.reducer(), request.quantile());
-            int index = specs.indexOf(spec);
-            if (index < 0) {
-                specs.add(spec);
-                index = specs.size() - 1;
-            }
-            return index;
+            return slot(new FusedReduction.Spec(request.reducer(), request.quantile()));
         }
 
+        @Override
         void prepare() {
+            super.prepare();
             fused = new FusedReduction(specs);
-            values = new float[specs.size()][];
-        }
-
-        @Override
-        public float[][] values() {
-            return values;
-        }
-
-        @Override
-        public int width() {
-            return width;
         }
 
         void reduce(float[] data, int offset, long[] sampleShape, int sampleIndex, int sampleCount) {

@@ -43,6 +43,8 @@ class CpuDeviceTest {
         HardwareConfig without = new CpuDevice("false").hardwareConfig();
         assertEquals("false", without.properties().get("vnni"));
         assertEquals("first_layer", without.properties().get("saturation_fix"));
+        assertEquals("true", with.properties().get("float_stem"));
+        assertEquals("true", without.properties().get("float_stem"));
         String detected = new CpuDevice("auto").hardwareConfig().properties().get("vnni");
         assertTrue(detected.equals("true") || detected.equals("false"));
         assertEquals("onnxruntime", new CpuDevice("auto").backend());

@@ -152,7 +152,7 @@ public final class StatisticsCollector {
             throw new InvalidInputException("statistics.samples", sampleCount, "at least 1 sample");
         }
         // sequential: the caller's session, and a cancel stops before any further run (see run)
-        return run(session, new Pass(merged, sampleCount, Map.of()), samples, progress, cancelled, false);
+        return run(session, new Pass(merged, sampleCount, Augmented.NONE), samples, progress, cancelled, false);
     }
 
     /**
@@ -198,11 +198,11 @@ public final class StatisticsCollector {
             throw new InvalidInputException("statistics.samples", sampleCount, "at least 1 sample");
         }
         Graph augmented = model.copy();
-        Map<List<Object>, GraphReductions.Outputs> inGraph = augment(augmented, merged);
+        Augmented inGraph = augment(augmented, merged);
         Pass pass = new Pass(merged, sampleCount, inGraph);
         SessionOptions effective = (options == null ? SessionOptions.defaults() : options)
-                .withExtraOutputs(new LinkedHashSet<>(pass.outputs));
-        try (InferenceSession session = backend.open(inGraph.isEmpty() ? model : augmented, effective)) {
+                .withExtraOutputs(new LinkedHashSet<>(pass.sessionOutputs()));
+        try (InferenceSession session = backend.open(inGraph.outputs().isEmpty() ? model : augmented, effective)) {
             return run(session, pass, samples, progress, cancelled, pipelined);
         }
     }
@@ -211,7 +211,7 @@ public final class StatisticsCollector {
      * Adds in-graph reductions for every request ORT can reduce, grouped by (tensor, channel axis);
      * returns the groups' outputs.
      */
-    private Map<List<Object>, GraphReductions.Outputs> augment(Graph graph, List<StatisticRequest> requests) {
+    private Augmented augment(Graph graph, List<StatisticRequest> requests) {
         // a tensor that must come back whole for one request is reduced in Java for all of them: Java's fused
         // pass computes min, max, mean and quantiles together, so ORT reducing it too would only add work
         Set<String> whole = new LinkedHashSet<>();
@@ -222,11 +222,29 @@ public final class StatisticsCollector {
                 whole.add(request.tensor());
             }
         }
+        GraphReductions reductions = new GraphReductions(graph);
+        // per-tensor min / max / mean of an NCHW activation come from its per-channel values (max, min or mean of
+        // the channels, in Java): one set of NCHWc-friendly pooling nodes serves both granularities
+        Set<String> servedPerChannel = new LinkedHashSet<>();
+        for (StatisticRequest request : requests) {
+            if (!whole.contains(request.tensor()) && request.channelAxis() < 0
+                    && reductions.rank(request.tensor()) == 4) {
+                servedPerChannel.add(request.tensor());
+            }
+        }
+        for (StatisticRequest request : requests) {
+            boolean quantile = request.reducer() == Reducer.QUANTILE || request.reducer() == Reducer.ABS_QUANTILE;
+            if (quantile) {
+                servedPerChannel.remove(request.tensor());
+            }
+        }
         Map<List<Object>, List<FusedReduction.Spec>> specs = new LinkedHashMap<>();
         for (StatisticRequest request : requests) {
             if (!whole.contains(request.tensor())) {
                 FusedReduction.Spec spec = new FusedReduction.Spec(request.reducer(), request.quantile());
-                List<FusedReduction.Spec> list = specs.computeIfAbsent(List.of(request.tensor(), request.channelAxis()),
+                int axis = request.channelAxis() < 0 && servedPerChannel.contains(request.tensor()) ? 1
+                        : request.channelAxis();
+                List<FusedReduction.Spec> list = specs.computeIfAbsent(List.of(request.tensor(), axis),
                         key -> new ArrayList<>());
                 if (!list.contains(spec)) {
                     list.add(spec);
@@ -234,10 +252,22 @@ public final class StatisticsCollector {
             }
         }
         Map<List<Object>, GraphReductions.Outputs> outputs = new LinkedHashMap<>();
-        GraphReductions reductions = new GraphReductions(graph);
         specs.forEach((key, list) -> outputs.put(key, reductions.add((String) key.get(0), (Integer) key.get(1), list)));
+        for (String tensor : servedPerChannel) {
+            outputs.put(List.of(tensor, -1), outputs.get(List.of(tensor, 1)));
+        }
         reductions.finish();
-        return outputs;
+        Set<String> parts = new LinkedHashSet<>();
+        for (GraphReductions.Outputs reduced : outputs.values()) {
+            parts.addAll(reduced.batched());
+        }
+        String gathered = parts.isEmpty() ? null : reductions.gather(List.copyOf(parts));
+        return new Augmented(outputs, gathered, List.copyOf(parts));
+    }
+
+    /** The in-graph reductions by (tensor, channel axis), and their batched outputs joined into {@code gathered}. */
+    private record Augmented(Map<List<Object>, GraphReductions.Outputs> outputs, String gathered, List<String> parts) {
+        static final Augmented NONE = new Augmented(Map.of(), null, List.of());
     }
 
     /**
@@ -272,10 +302,10 @@ public final class StatisticsCollector {
                 }
                 Map<String, Tensor> outputs = null;
                 if (count == 1) {
-                    outputs = session.run(batchInputs.get(0), pass.outputs);
+                    outputs = pass.split(session.run(batchInputs.get(0), pass.runOutputs()), count);
                 } else {
                     try {
-                        outputs = session.run(concatenate(batchInputs), pass.outputs);
+                        outputs = pass.split(session.run(concatenate(batchInputs), pass.runOutputs()), count);
                     } catch (RuntimeException batchRejected) {
                         if (done > 0) {
                             throw batchRejected; // batches worked before: a real failure
@@ -455,6 +485,12 @@ public final class StatisticsCollector {
         private final int sampleCount;
         /** What the session must return: whole tensors reduced in Java, then the in-graph reductions. */
         private final List<String> outputs;
+        /** The in-graph outputs joined into one (null: none), and the outputs it joins, in order. */
+        private final String gathered;
+        private final List<String> parts;
+        /** Per part, its per-sample shape (batch axis removed), learnt from the first run; null until then. */
+        private Map<String, long[]> partShapes;
+        private int gatheredWidth;
         private final List<String> batchedOutputs = new ArrayList<>();
         private final Map<String, List<Group>> groupsByTensor = new LinkedHashMap<>();
         private final List<InGraphGroup> inGraphGroups = new ArrayList<>();
@@ -462,9 +498,12 @@ public final class StatisticsCollector {
         private final Map<StatisticRequest, Integer> slotOf = new LinkedHashMap<>();
 
         /** {@code inGraph}: outputs of the reductions the session computes, by (tensor, channel axis). */
-        Pass(List<StatisticRequest> requests, int sampleCount, Map<List<Object>, GraphReductions.Outputs> inGraph) {
+        Pass(List<StatisticRequest> requests, int sampleCount, Augmented augmented) {
             this.requests = requests;
             this.sampleCount = sampleCount;
+            this.gathered = augmented.gathered();
+            this.parts = augmented.parts();
+            Map<List<Object>, GraphReductions.Outputs> inGraph = augmented.outputs();
             Map<List<Object>, Group> groups = new LinkedHashMap<>();
             Map<List<Object>, InGraphGroup> reducedGroups = new LinkedHashMap<>();
             for (StatisticRequest request : requests) {
@@ -472,8 +511,8 @@ public final class StatisticsCollector {
                 FusedReduction.Spec spec = new FusedReduction.Spec(request.reducer(), request.quantile());
                 GraphReductions.Outputs reduced = inGraph.get(key);
                 if (reduced != null && reduced.covers(spec)) {
-                    InGraphGroup group = reducedGroups.computeIfAbsent(key,
-                            k -> new InGraphGroup(request.tensor(), reduced));
+                    InGraphGroup group = reducedGroups.computeIfAbsent(key, k -> new InGraphGroup(request.tensor(),
+                            reduced, request.channelAxis() < 0 && reduced.channelAxis >= 0));
                     groupOf.put(request, group);
                     slotOf.put(request, group.slot(spec));
                     continue;
@@ -494,10 +533,81 @@ public final class StatisticsCollector {
             for (InGraphGroup group : reducedGroups.values()) {
                 group.prepare();
                 inGraphGroups.add(group);
-                names.addAll(group.outputs.names());
-                batchedOutputs.addAll(group.outputs.batched());
+                for (String name : group.outputs.names()) {
+                    if (!names.contains(name)) names.add(name);
+                }
+                for (String name : group.outputs.batched()) {
+                    if (!batchedOutputs.contains(name)) batchedOutputs.add(name);
+                }
             }
             this.outputs = List.copyOf(names);
+        }
+
+        /** Every output the session is opened with: the per-run ones and the gathered one. */
+        List<String> sessionOutputs() {
+            List<String> all = new ArrayList<>(outputs);
+            if (gathered != null) all.add(gathered);
+            return all;
+        }
+
+        /** The first run fetches every output (learning the parts' shapes), later runs the gathered one instead. */
+        List<String> runOutputs() {
+            if (gathered == null || partShapes == null) {
+                return outputs;
+            }
+            List<String> names = new ArrayList<>(outputs);
+            names.removeAll(parts);
+            names.add(gathered);
+            return names;
+        }
+
+        /**
+         * The outputs by name as the reducers read them: after the first run, the parts are cut out of the
+         * gathered [B, K] output; the first run's outputs teach the parts' shapes.
+         */
+        Map<String, Tensor> split(Map<String, Tensor> returned, int count) {
+            if (gathered == null) {
+                return returned;
+            }
+            if (partShapes == null) {
+                Map<String, long[]> shapes = new LinkedHashMap<>();
+                int width = 0;
+                for (String part : parts) {
+                    Tensor tensor = returned.get(part);
+                    if (tensor == null || tensor.rank() == 0 || tensor.dim(0) != count) {
+                        return returned; // not split by batch: the caller falls back to one sample per run
+                    }
+                    shapes.put(part, Arrays.copyOfRange(tensor.shape(), 1, tensor.rank()));
+                    width = Math.addExact(width, Math.toIntExact(tensor.size() / count));
+                }
+                partShapes = shapes;
+                gatheredWidth = width;
+                return returned;
+            }
+            Tensor all = returned(returned, gathered);
+            float[] data = all.type() == DataType.FLOAT ? all.floats() : all.toFloats();
+            if (data.length != (long) count * gatheredWidth) {
+                throw new Pot4jException("BACKEND_ERROR", "the gathered statistics output " + gathered + " has "
+                        + data.length + " values for " + count + " samples; expected " + gatheredWidth + " per sample");
+            }
+            Map<String, Tensor> split = new LinkedHashMap<>(returned);
+            split.remove(gathered);
+            int offset = 0;
+            for (Map.Entry<String, long[]> part : partShapes.entrySet()) {
+                long[] sampleShape = part.getValue();
+                int width = 1;
+                for (long dim : sampleShape) width = Math.multiplyExact(width, Math.toIntExact(dim));
+                float[] values = new float[count * width];
+                for (int b = 0; b < count; b++) {
+                    System.arraycopy(data, b * gatheredWidth + offset, values, b * width, width);
+                }
+                long[] shape = new long[sampleShape.length + 1];
+                shape[0] = count;
+                System.arraycopy(sampleShape, 0, shape, 1, sampleShape.length);
+                split.put(part.getKey(), new Tensor(DataType.FLOAT, shape, values));
+                offset += width;
+            }
+            return split;
         }
 
         /** Whether every requested per-sample output has the batch as its first dimension. */
@@ -589,12 +699,20 @@ public final class StatisticsCollector {
         final String tensor;
         final GraphReductions.Outputs outputs;
 
-        InGraphGroup(String tensor, GraphReductions.Outputs outputs) {
+        /** Per-tensor values from per-channel outputs: min / max / mean over the channels. */
+        final boolean collapse;
+
+        InGraphGroup(String tensor, GraphReductions.Outputs outputs, boolean collapse) {
             this.tensor = tensor;
             this.outputs = outputs;
+            this.collapse = collapse;
         }
 
         void reduce(Map<String, Tensor> returned, int count, int indexInBatch, int sampleIndex, int sampleCount) {
+            if (collapse) {
+                reduceChannels(returned, count, indexInBatch, sampleIndex, sampleCount);
+                return;
+            }
             float[] mean = floats(returned, outputs.mean);
             int n = outputs.elementCount == null ? 0
                     : Math.toIntExact(returned(returned, outputs.elementCount).toLongs()[0]);
@@ -655,6 +773,45 @@ public final class StatisticsCollector {
                 if (nan) {
                     for (float[] row : values) row[out + c] = Float.NaN;
                 }
+            }
+        }
+
+        /**
+         * One value per sample from the channels' min / max / mean (every channel holds the same number of
+         * elements, so the mean of the channel means is the tensor's mean); a NaN in any channel makes the
+         * sample's statistics NaN, as the per-tensor Java reducer does.
+         */
+        private void reduceChannels(Map<String, Tensor> returned, int count, int indexInBatch, int sampleIndex,
+                                    int sampleCount) {
+            int channels = sampleWidth(returned, count);
+            if (width < 0) {
+                width = 1;
+                for (int k = 0; k < values.length; k++) {
+                    values[k] = new float[sampleCount];
+                }
+            }
+            int at = indexInBatch * channels;
+            float[] mins = floats(returned, outputs.min);
+            float[] maxs = floats(returned, outputs.max);
+            float[] means = floats(returned, outputs.mean);
+            float min = Float.POSITIVE_INFINITY, max = Float.NEGATIVE_INFINITY;
+            double sum = 0;
+            boolean nan = false;
+            for (int c = at; c < at + channels; c++) {
+                if (mins != null) { min = Math.min(min, mins[c]); nan |= Float.isNaN(mins[c]); }
+                if (maxs != null) { max = Math.max(max, maxs[c]); nan |= Float.isNaN(maxs[c]); }
+                if (means != null) { sum += means[c]; nan |= Float.isNaN(means[c]); }
+            }
+            float mean = (float) (sum / channels);
+            for (int k = 0; k < specs.size(); k++) {
+                values[k][sampleIndex] = nan ? Float.NaN : switch (specs.get(k).reducer()) {
+                    case MIN -> min;
+                    case MAX -> max;
+                    case MEAN -> mean;
+                    case ABS_MAX -> Math.max(Math.abs(min), Math.abs(max));
+                    case QUANTILE, ABS_QUANTILE -> throw new IllegalStateException(
+                            "quantiles of " + tensor + " are not served per channel");
+                };
             }
         }
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -170,6 +171,52 @@ class InGraphReductionTest {
         Statistics ortSide = new StatisticsCollector(32).collect(new OnnxRuntimeBackend(), OnnxCodec.read(model),
                 SessionOptions.defaults().withThreads(1), requests, SAMPLES, IdxImages.inputs(images), null, null);
         assertSameStatistics(sessionPass(model, requests, IdxImages.inputs(images)), ortSide, requests);
+    }
+
+    /**
+     * DefaultQuantization's requests on mobilenet_v2_tiny (per-tensor min and abs_max, per-channel mean): per-tensor
+     * values come from per-channel pools and equal the Java reduction; after the first run (which teaches the
+     * parts' shapes) every run fetches one gathered output instead of one per reduction.
+     */
+    @Test
+    void perTensorFromChannelsAndOneGatheredOutputPerRun() throws Exception {
+        Path model = SharedFiles.model("mobilenet_v2_tiny.onnx");
+        List<String> activations = RealModels.activationInputsOfWeightedOps(model);
+        List<StatisticRequest> requests = new ArrayList<>();
+        for (String tensor : activations) {
+            requests.add(new StatisticRequest(tensor, Reducer.MIN, Aggregator.MIN, -1, 0, 0));
+            requests.add(new StatisticRequest(tensor, Reducer.ABS_MAX, Aggregator.MEAN, -1, 0, 0));
+            requests.add(new StatisticRequest(tensor, Reducer.MAX, Aggregator.MEDIAN, -1, 0, 0));
+            requests.add(new StatisticRequest(tensor, Reducer.MEAN, Aggregator.MEAN, -1, 0, 0));
+            requests.add(new StatisticRequest(tensor, Reducer.MEAN, Aggregator.MEAN, 1, 0, 0));
+        }
+        List<Collection<String>> fetched = new CopyOnWriteArrayList<>();
+        InferenceBackend ort = new OnnxRuntimeBackend();
+        InferenceBackend recording = new InferenceBackend() {
+            @Override
+            public InferenceSession open(byte[] onnxModel, SessionOptions sessionOptions) {
+                throw new UnsupportedOperationException("the collector opens graphs");
+            }
+
+            @Override
+            public InferenceSession open(Graph graph, SessionOptions sessionOptions) {
+                return new RealModels.CountingSession(ort.open(graph, sessionOptions)) {
+                    @Override
+                    public Map<String, Tensor> run(Map<String, Tensor> inputs, Collection<String> outputs) {
+                        fetched.add(List.copyOf(outputs));
+                        return super.run(inputs, outputs);
+                    }
+                };
+            }
+        };
+        Statistics ortSide = new StatisticsCollector(8).collect(recording, OnnxCodec.read(model),
+                SessionOptions.defaults().withThreads(1), requests, SAMPLES, IdxImages.inputs(images), null, null);
+        assertSameStatistics(sessionPass(model, requests, IdxImages.inputs(images)), ortSide, requests);
+        assertEquals((SAMPLES + 7) / 8, fetched.size());
+        assertTrue(fetched.get(0).size() > activations.size(), "the first run fetches every reduction: " + fetched.get(0));
+        for (Collection<String> later : fetched.subList(1, fetched.size())) {
+            assertEquals(List.of("pot4j_stats/all"), later);
+        }
     }
 
     @Test

@@ -48,9 +48,11 @@ final class MinMaxPlanner {
     private final Map<String, String> ignored = new LinkedHashMap<>();
     private final List<PointSpec> points = new ArrayList<>();
     private final List<Set<String>> unifiedGroups = new ArrayList<>();
+    private final NonNegativeValues nonNegative;
 
     MinMaxPlanner(Graph graph, HardwareConfig hardware, Parameters validatedParams, QuantizationPlan previous) {
         this.graph = graph;
+        this.nonNegative = new NonNegativeValues(graph);
         this.hardware = hardware;
         this.params = validatedParams;
         this.preset = params.string("preset", "performance");
@@ -96,11 +98,26 @@ final class MinMaxPlanner {
         Set<StatisticRequest> requests = new LinkedHashSet<>();
         for (PointSpec spec : points) {
             if (!spec.point().isWeight()) {
-                requests.add(spec.estimator().min().request(spec.point().tensor(), false));
-                requests.add(spec.estimator().max().request(spec.point().tensor(), true));
+                String tensor = spec.point().tensor();
+                if (nonNegative.reason(tensor).isEmpty()) {
+                    requests.add(spec.estimator().min().request(tensor, false));
+                }
+                requests.add(highEnd(spec).request(tensor, true));
             }
         }
         return List.copyOf(requests);
+    }
+
+    /**
+     * The high end's estimator; on a non-negative tensor abs_max is max (the same value, and ONNX Runtime then
+     * computes it without the minimum).
+     */
+    private RangeEstimator.End highEnd(PointSpec spec) {
+        RangeEstimator.End max = spec.estimator().max();
+        if (max.type() == Reducer.ABS_MAX && nonNegative.reason(spec.point().tensor()).isPresent()) {
+            return new RangeEstimator.End(Reducer.MAX, max.aggregator(), max.outlierProb(), max.clippingValue());
+        }
+        return max;
     }
 
     private void plan() {
@@ -338,11 +355,13 @@ final class MinMaxPlanner {
     }
 
     /** [low end, high end] as estimated; for symmetric specs the high end is a magnitude. */
-    private static float[] activationRange(PointSpec spec, Statistics statistics) {
+    private float[] activationRange(PointSpec spec, Statistics statistics) {
         String tensor = spec.point().tensor();
         RangeEstimator.End min = spec.estimator().min();
-        RangeEstimator.End max = spec.estimator().max();
-        float lo = min.clip(statistics.get(min.request(tensor, false))[0], false);
+        RangeEstimator.End max = highEnd(spec);
+        // a non-negative tensor's low end estimate is >= 0, and the quantizer's range starts at min(low, 0) = 0
+        float lo = nonNegative.reason(tensor).isPresent() ? min.clip(0f, false)
+                : min.clip(statistics.get(min.request(tensor, false))[0], false);
         float hi = max.clip(statistics.get(max.request(tensor, true))[0], true);
         if (spec.symmetric()) {
             hi = Math.abs(hi);
@@ -350,11 +369,13 @@ final class MinMaxPlanner {
         return new float[] {lo, hi};
     }
 
-    private static Quantizer activationQuantizer(PointSpec spec, float[] range, int samples, boolean unified) {
+    private Quantizer activationQuantizer(PointSpec spec, float[] range, int samples, boolean unified) {
         float lo = range[0];
         float hi = range[1];
-        String source = "min: " + spec.estimator().min().describe(samples) + "; max: "
-                + spec.estimator().max().describe(samples) + (unified ? "; unified scale group" : "");
+        String tensor = spec.point().tensor();
+        String source = "min: " + nonNegative.reason(tensor).map(why -> "0, non-negative by construction (" + why + ")")
+                .orElseGet(() -> spec.estimator().min().describe(samples)) + "; max: "
+                + highEnd(spec).describe(samples) + (unified ? "; unified scale group" : "");
         if (spec.symmetric()) {
             boolean signed = lo < 0;
             long[] levels = Quantizer.levels(spec.bits(), signed, true);

@@ -81,7 +81,11 @@ final class EvaluatingContext implements AlgorithmContext {
     /** Runs AccuracyAware with {@code params} (validated as the orchestrator does) on this context. */
     void runAccuracyAware(Map<String, ?> params) throws Exception {
         AccuracyAwareQuantization algorithm = new AccuracyAwareQuantization();
-        parameters = RealContext.params(params).validate(algorithm.parameters());
+        // the tests count and rank all six layers of cnn_relu(_outlier): on CPU its 1-channel first Conv would
+        // otherwise stay float (MinMax's float stem, tested in algorithm-minmax)
+        Map<String, Object> withAllLayers = new java.util.LinkedHashMap<>(params);
+        withAllLayers.putIfAbsent("float_stem", false);
+        parameters = RealContext.params(withAllLayers).validate(algorithm.parameters());
         algorithm.apply(this, null);
         if (quiet) {
             return;

@@ -37,7 +37,7 @@ public final class DefaultQuantization implements QuantizationAlgorithm {
 
     static final List<String> SHARED = List.of("stat_subset_size", "stat_batch_size", "shuffle_data", "seed");
     static final List<String> MIN_MAX_KEYS = List.of("preset", "stat_subset_size", "stat_batch_size", "shuffle_data",
-            "seed", "weights", "activations", "ignored", "ignored_scope", "saturation_fix", "model_type",
+            "seed", "weights", "activations", "ignored", "ignored_scope", "saturation_fix", "float_stem", "model_type",
             "inplace_statistics");
     static final List<String> BIAS_KEYS = List.of("apply_for_all_nodes", "stat_subset_size", "stat_batch_size",
             "shuffle_data", "seed");
@@ -61,6 +61,8 @@ public final class DefaultQuantization implements QuantizationAlgorithm {
                     "scope, operations, types, patterns, subgraphs, validate"),
             ParameterDescriptor.choice("saturation_fix", "first_layer", List.of("no", "first_layer", "all"),
                     "7-bit weights where the CPU lacks VNNI"),
+            ParameterDescriptor.optional("float_stem", ParameterType.BOOLEAN, true,
+                    "on devices that ask for it (CPU): the leading Convs ONNX Runtime runs slower in int8 stay float"),
             ParameterDescriptor.optional("model_type", ParameterType.STRING, null,
                     "null or transformer (SmoothQuant runs first)"),
             ParameterDescriptor.bounded("smooth_quant_alpha", ParameterType.NUMBER, 0.5, 0.0, 1.0,

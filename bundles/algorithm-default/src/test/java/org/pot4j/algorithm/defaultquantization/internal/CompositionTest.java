@@ -70,7 +70,8 @@ class CompositionTest {
                 .register("BiasCorrection", new BiasCorrection())
                 .register("DefaultQuantization", new DefaultQuantization());
         Graph fp32 = context.model();
-        context.run("DefaultQuantization", RealContext.params(Map.of("preset", "performance", "use_fast_bias", false)));
+        context.run("DefaultQuantization", RealContext.params(Map.of("preset", "performance", "use_fast_bias", false,
+                "float_stem", false)));
         assertEquals(1 + 6, context.statisticsPasses(), "one shared FP32 pass, then one QDQ pass per layer");
         @SuppressWarnings("unchecked")
         Map<String, Object> report = (Map<String, Object>) context.reports().get("bias_correction");

@@ -48,7 +48,8 @@ class DefaultQuantizationTest {
     void quantizesEveryConvAndGemmOfCnnReluInOneStatisticsPass() throws Exception {
         RealContext context = context("cnn_relu", true);
         Graph fp32 = context.model();
-        context.run("DefaultQuantization", RealContext.params(Map.of("preset", "performance")));
+        // float_stem false: the 1-channel first Conv too (on CPU it stays float by default, see below)
+        context.run("DefaultQuantization", RealContext.params(Map.of("preset", "performance", "float_stem", false)));
         assertEquals(1, context.statisticsPasses(), "MinMax and FastBiasCorrection share one pass");
         List<String> layers = fp32.nodes().stream().filter(n -> Set.of("Conv", "Gemm").contains(n.opType()))
                 .map(Node::name).toList();
@@ -143,7 +144,7 @@ class DefaultQuantizationTest {
 
     /**
      * What ONNX Runtime makes of the QDQ model (EXTENDED optimization). mobilenet_v2_tiny with the
-     * mixed preset (u8 activations) runs every Conv as QLinearConv and every residual Add as
+     * mixed preset (u8 activations) runs every Conv after its float stem as QLinearConv and every residual Add as
      * QLinearAdd. Known gaps, outside the plan: in cnn_relu the last Conv stays float (ORT does not
      * move the Q after Flatten up through Flatten/MaxPool/Relu) and so does the final Gemm (float
      * logits output, float bias); with the performance preset, signed int8 tensors read by both a
@@ -155,9 +156,10 @@ class DefaultQuantizationTest {
         assertTrue(cnn.getOrDefault("QLinearConv", 0L) >= 3, cnn.toString());
         assertTrue(cnn.getOrDefault("QGemm", 0L) >= 1, cnn.toString());
         Map<String, Long> mobilenet = optimizedOps(dir, "mobilenet_v2_tiny", "mixed");
-        assertEquals(52L, mobilenet.getOrDefault("QLinearConv", 0L), mobilenet.toString());
+        // the float stem (1→16 Conv, 16-channel depthwise, 16→8 projection) stays float on CPU: ORT's int8 is slower there
+        assertEquals(52L - 3, mobilenet.getOrDefault("QLinearConv", 0L), mobilenet.toString());
+        assertEquals(3L, mobilenet.getOrDefault("Conv", 0L) + mobilenet.getOrDefault("FusedConv", 0L), mobilenet.toString());
         assertEquals(10L, mobilenet.getOrDefault("QLinearAdd", 0L), mobilenet.toString());
-        assertFalse(mobilenet.containsKey("Conv"), mobilenet.toString());
     }
 
     private static Map<String, Long> optimizedOps(java.nio.file.Path dir, String name, String preset) throws Exception {

@@ -37,6 +37,8 @@ final class MinMaxParameters {
                         "scope, operations, types, patterns (regex), subgraphs [{inputs, outputs}], validate"),
                 ParameterDescriptor.choice("saturation_fix", "first_layer", SATURATION_FIX,
                         "7-bit weights where the CPU lacks VNNI: first quantized layer, all, or never"),
+                ParameterDescriptor.optional("float_stem", ParameterType.BOOLEAN, true,
+                        "on devices that ask for it (CPU): the leading Convs ONNX Runtime runs slower in int8 stay float"),
                 ParameterDescriptor.optional("model_type", ParameterType.STRING, null, "null or transformer"),
                 ParameterDescriptor.optional("inplace_statistics", ParameterType.BOOLEAN, true,
                         "accepted for POT compatibility; statistics are always reduced while streaming"));

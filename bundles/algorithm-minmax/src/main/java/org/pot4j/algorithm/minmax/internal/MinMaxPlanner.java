@@ -25,6 +25,7 @@ import org.pot4j.api.statistics.StatisticRequest;
 import org.pot4j.api.statistics.Statistics;
 import org.pot4j.api.tensor.DataType;
 import org.pot4j.api.tensor.Tensor;
+import org.pot4j.model.FloatStem;
 import org.pot4j.model.Layers;
 
 /**
@@ -70,6 +71,15 @@ final class MinMaxPlanner {
         params.optionalObject("ignored").ifPresent(scopes::add);
         params.optionalObject("ignored_scope").ifPresent(scopes::add);
         IgnoredScope.resolve(graph, scopes).forEach(ignored::putIfAbsent);
+        // before ranges: the layers after a float stem are calibrated on its float output
+        if (params.bool("float_stem", true) && "true".equals(hardware.properties().get("float_stem"))) {
+            Map<String, String> stem = FloatStem.find(graph);
+            stem.forEach((node, why) -> ignored.putIfAbsent(node, "float stem: " + why));
+            if (!stem.isEmpty()) {
+                notes.add("float stem on " + hardware.device() + ": " + String.join(", ", stem.keySet())
+                        + " stay in float (ONNX Runtime's int8 kernels run them slower; float_stem: false quantizes them)");
+            }
+        }
         plan();
     }
 

@@ -63,7 +63,7 @@ class RealModelMinMaxTest {
 
     @Test
     void cnnReluQuantizesConvAndGemmOnlyWithRangesFromTheCollector() throws Exception {
-        RealContext context = run("cnn_relu", Map.of("stat_subset_size", 100,
+        RealContext context = run("cnn_relu", Map.of("stat_subset_size", 100, "float_stem", false,
                 "activations", Map.of("range_estimator", Map.of("preset", "quantile"))));
         Graph model = context.model();
         QuantizationPlan plan = context.plan();
@@ -100,7 +100,8 @@ class RealModelMinMaxTest {
 
     @Test
     void mobilenetQuantizesResidualAddsAndPoolingButNotClip() throws Exception {
-        RealContext context = run("mobilenet_v2_tiny", Map.of("preset", "mixed", "stat_subset_size", 50));
+        RealContext context = run("mobilenet_v2_tiny", Map.of("preset", "mixed", "stat_subset_size", 50,
+                "float_stem", false));
         Graph model = context.model();
         QuantizationPlan plan = context.plan();
         for (Node node : model.nodes()) {
@@ -124,27 +125,39 @@ class RealModelMinMaxTest {
 
     /**
      * What ONNX Runtime (EXTENDED) makes of MinMax's performance plan, written by the QDQ writer: every Conv and Gemm
-     * runs as an integer kernel. cnn_relu: the last Conv (→ Relu → MaxPool → Flatten → Gemm) fuses because the
-     * writer repeats the Gemm's quantizer up through Flatten and MaxPool, the last Gemm because its logits get an
-     * output point. mobilenet_v2_tiny: signed tensors read by a Conv and an Add fuse as uint8 + 128.
+     * of the plan runs as an integer kernel. cnn_relu: the last Conv (→ Relu → MaxPool → Flatten → Gemm) fuses because
+     * the writer repeats the Gemm's quantizer up through Flatten and MaxPool, the last Gemm because its logits get an
+     * output point. mobilenet_v2_tiny: signed tensors read by a Conv and an Add fuse as uint8 + 128. On CPU the float
+     * stem (cnn_relu's 1-channel first Conv; mobilenet's 1→16 Conv, 16-channel depthwise and 16→8 projection) stays
+     * float, is reported as ignored with the reason, and the first QuantizeLinear sits after it.
      */
     @Test
     void onnxRuntimeRunsEveryQuantizedLayerWithIntegerKernels(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
             throws Exception {
         for (String model : List.of("cnn_relu", "mobilenet_v2_tiny")) {
-            RealContext context = run(model, Map.of("preset", "performance"));
-            long layers = context.model().nodes().stream().filter(n -> Set.of("Conv", "Gemm").contains(n.opType())).count();
-            java.nio.file.Path optimized = dir.resolve(model + "-optimized.onnx");
-            try (InferenceSession session = context.openSession(context.model(), context.plan(), SessionOptions.defaults()
-                    .withThreads(1).withOptimization(SessionOptions.OptimizationLevel.EXTENDED, optimized))) {
-                session.inputNames();
+            for (boolean floatStem : new boolean[] {false, true}) {
+                RealContext context = run(model, Map.of("preset", "performance", "float_stem", floatStem));
+                long layers = context.model().nodes().stream().filter(n -> Set.of("Conv", "Gemm").contains(n.opType()))
+                        .count();
+                long stem = context.plan().ignoredNodes().values().stream().filter(why -> why.startsWith("float stem"))
+                        .count();
+                assertEquals(!floatStem ? 0 : model.equals("cnn_relu") ? 1 : 3, stem, context.plan().ignoredNodes()
+                        .toString());
+                java.nio.file.Path optimized = dir.resolve(model + floatStem + "-optimized.onnx");
+                try (InferenceSession session = context.openSession(context.model(), context.plan(), SessionOptions
+                        .defaults().withThreads(1).withOptimization(SessionOptions.OptimizationLevel.EXTENDED, optimized))) {
+                    session.inputNames();
+                }
+                Map<String, Long> ops = OnnxCodec.read(optimized).nodes().stream().collect(java.util.stream.Collectors
+                        .groupingBy(Node::opType, java.util.TreeMap::new, java.util.stream.Collectors.counting()));
+                System.out.println(model + " performance, float_stem " + floatStem + ", ORT EXTENDED: " + ops);
+                assertEquals(layers - stem, ops.getOrDefault("QLinearConv", 0L) + ops.getOrDefault("QGemm", 0L),
+                        ops.toString());
+                long floatConvs = ops.getOrDefault("Conv", 0L) + ops.getOrDefault("FusedConv", 0L);
+                assertEquals(stem, floatConvs, "only the stem stays float: " + ops);
+                assertFalse(ops.containsKey("Gemm"), ops.toString());
+                assertEquals(1L, ops.getOrDefault("QuantizeLinear", 0L), "one float-to-int8 boundary: " + ops);
             }
-            Map<String, Long> ops = OnnxCodec.read(optimized).nodes().stream().collect(java.util.stream.Collectors
-                    .groupingBy(Node::opType, java.util.TreeMap::new, java.util.stream.Collectors.counting()));
-            System.out.println(model + " performance, ORT EXTENDED: " + ops);
-            assertEquals(layers, ops.getOrDefault("QLinearConv", 0L) + ops.getOrDefault("QGemm", 0L), ops.toString());
-            assertFalse(ops.containsKey("Conv") || ops.containsKey("FusedConv") || ops.containsKey("Gemm"), ops.toString());
-            assertEquals(1L, ops.getOrDefault("QuantizeLinear", 0L), "only the model input is quantized in float: " + ops);
         }
     }
 }

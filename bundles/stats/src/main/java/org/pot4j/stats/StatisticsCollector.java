@@ -261,13 +261,20 @@ public final class StatisticsCollector {
         for (GraphReductions.Outputs reduced : outputs.values()) {
             parts.addAll(reduced.batched());
         }
-        String gathered = parts.isEmpty() ? null : reductions.gather(List.copyOf(parts));
-        return new Augmented(outputs, gathered, List.copyOf(parts));
+        if (parts.isEmpty()) {
+            return new Augmented(outputs, null, List.of(), null);
+        }
+        GraphReductions.Gathered gathered = reductions.gather(List.copyOf(parts));
+        return new Augmented(outputs, gathered.output(), gathered.layout(), gathered.widths());
     }
 
-    /** The in-graph reductions by (tensor, channel axis), and their batched outputs joined into {@code gathered}. */
-    private record Augmented(Map<List<Object>, GraphReductions.Outputs> outputs, String gathered, List<String> parts) {
-        static final Augmented NONE = new Augmented(Map.of(), null, List.of());
+    /**
+     * The in-graph reductions by (tensor, channel axis), and their batched outputs joined into {@code gathered} in
+     * the order of {@code parts}, with each part's values per sample when known before running (else null).
+     */
+    private record Augmented(Map<List<Object>, GraphReductions.Outputs> outputs, String gathered, List<String> parts,
+                             Map<String, Long> widths) {
+        static final Augmented NONE = new Augmented(Map.of(), null, List.of(), null);
     }
 
     /**
@@ -503,6 +510,12 @@ public final class StatisticsCollector {
             this.sampleCount = sampleCount;
             this.gathered = augmented.gathered();
             this.parts = augmented.parts();
+            if (augmented.widths() != null) {
+                // every part's size is known: no run needs the parts themselves
+                partShapes = new LinkedHashMap<>();
+                augmented.widths().forEach((part, width) -> partShapes.put(part, new long[] {width}));
+                gatheredWidth = Math.toIntExact(augmented.widths().values().stream().mapToLong(Long::longValue).sum());
+            }
             Map<List<Object>, GraphReductions.Outputs> inGraph = augmented.outputs();
             Map<List<Object>, Group> groups = new LinkedHashMap<>();
             Map<List<Object>, InGraphGroup> reducedGroups = new LinkedHashMap<>();
@@ -546,7 +559,10 @@ public final class StatisticsCollector {
         /** Every output the session is opened with: the per-run ones and the gathered one. */
         List<String> sessionOutputs() {
             List<String> all = new ArrayList<>(outputs);
-            if (gathered != null) all.add(gathered);
+            if (gathered != null) {
+                if (partShapes != null) all.removeAll(parts); // graph outputs would cost ORT a reorder each
+                all.add(gathered);
+            }
             return all;
         }
 

@@ -87,6 +87,9 @@ public final class GraphReductions {
     private final Map<String, Node> producers = new HashMap<>();
     /** The reduction nodes of each tensor, placed right after its producer by {@link #finish()}. */
     private final Map<String, List<Node>> added = new LinkedHashMap<>();
+    /** GlobalMax/AveragePool outputs ([B, C, 1, 1]), and the values per sample of outputs whose count is known. */
+    private final Set<String> pooled = new HashSet<>();
+    private final Map<String, Long> widths = new HashMap<>();
     private List<Node> current;
 
     /** Works on {@code graph} itself: pass a copy. */
@@ -257,9 +260,25 @@ public final class GraphReductions {
         if (rank == 4 && channelAxis == 1 && !quantiles) {
             // NCHW per channel: ORT runs GlobalMax/AveragePool on its blocked NCHWc layout, with no reorder of the
             // activation (ReduceMax / ReduceMean would need one); there is no NCHWc op for the minimum
-            if (mean) outputs.mean = node("GlobalAveragePool", base + "/mean", List.of(tensor), Map.of());
-            if (max) outputs.max = node("GlobalMaxPool", base + "/max", List.of(tensor), Map.of());
-            if (min) outputs.min = reduce("ReduceMin", base + "/min", reduceView, reduceAxes);
+            long channels = channels(tensor);
+            if (mean) outputs.mean = pooled(node("GlobalAveragePool", base + "/mean", List.of(tensor), Map.of()), channels);
+            if (max) outputs.max = pooled(node("GlobalMaxPool", base + "/max", List.of(tensor), Map.of()), channels);
+            if (min) outputs.min = sized(reduce("ReduceMin", base + "/min", reduceView, reduceAxes), channels);
+            return outputs;
+        }
+        if (channelAxis < 0 && !quantiles) {
+            // [B]: one value per sample
+            if (mean) outputs.mean = sized(reduce("ReduceMean", base + "/mean", reduceView, reduceAxes), 1);
+            if (min) outputs.min = sized(reduce("ReduceMin", base + "/min", reduceView, reduceAxes), 1);
+            if (max) outputs.max = sized(reduce("ReduceMax", base + "/max", reduceView, reduceAxes), 1);
+            return outputs;
+        }
+        if (rank == 2 && channelAxis == 1 && !quantiles) {
+            // [B, K] per channel: the values themselves (Identity), K known from a Gemm reading it
+            long features = gemmFeatures(tensor);
+            if (mean) outputs.mean = sized(reduce("ReduceMean", base + "/mean", reduceView, reduceAxes), features);
+            if (min) outputs.min = sized(reduce("ReduceMin", base + "/min", reduceView, reduceAxes), features);
+            if (max) outputs.max = sized(reduce("ReduceMax", base + "/max", reduceView, reduceAxes), features);
             return outputs;
         }
         if (mean) outputs.mean = reduce("ReduceMean", base + "/mean", reduceView, reduceAxes);
@@ -327,23 +346,94 @@ public final class GraphReductions {
     }
 
     /**
-     * Appends nodes joining {@code parts} (outputs with the batch first) into one [B, K] float output, in the given
-     * order, each part flattened to [B, k]; returns its name. Called after {@link #finish()}. Fetching one output
-     * instead of one per reduction saves the per-output cost of every run (measured: ~2 µs each, 159 outputs on
-     * mobilenet_v2_tiny).
+     * Appends nodes joining {@code parts} (outputs with the batch first) into one [B, K] float output; called after
+     * {@link #finish()}. Fetching one output instead of one per reduction saves the per-output cost of every run
+     * (measured: ~2 µs each, 147 outputs on mobilenet_v2_tiny for DefaultQuantization). GlobalMax/AveragePool
+     * outputs whose channel count is a multiple of 16 (ORT's widest NCHWc block) are joined first while still
+     * [B, C, 1, 1] and without a Cast in between: ORT then concatenates them in its blocked layout and reorders once,
+     * instead of once per pooled value (it must reorder every value that is itself a graph output, so parts are
+     * graph outputs only when some width is unknown: see {@link Gathered#widths()}).
      */
-    public String gather(List<String> parts) {
+    public Gathered gather(List<String> parts) {
         current = new ArrayList<>();
+        List<String> layout = new ArrayList<>();
         List<String> flat = new ArrayList<>();
+        List<String> blocked = parts.stream().filter(part -> pooled.contains(part) && widths.get(part) % 16 == 0).toList();
+        if (blocked.size() > 1) {
+            flat.add(flatFloat(node("Concat", "pot4j_stats/channels", blocked, Map.of("axis", Attribute.ofInt(1)))));
+            layout.addAll(blocked);
+        }
         for (String part : parts) {
-            // ORT drops a cast to the type a value already has
-            String asFloat = node("Cast", part + "/float", List.of(part), Map.of("to", Attribute.ofInt(ONNX_FLOAT)));
-            flat.add(node("Flatten", part + "/flat", List.of(asFloat), Map.of("axis", Attribute.ofInt(1))));
+            if (!layout.contains(part)) {
+                flat.add(flatFloat(part));
+                layout.add(part);
+            }
         }
         String all = node("Concat", "pot4j_stats/all", flat, Map.of("axis", Attribute.ofInt(1)));
         graph.nodes().addAll(current);
         current = null;
-        return all;
+        Map<String, Long> known = new LinkedHashMap<>();
+        for (String part : layout) {
+            if (!widths.containsKey(part)) {
+                known = null;
+                break;
+            }
+            known.put(part, widths.get(part));
+        }
+        return new Gathered(all, List.copyOf(layout), known);
+    }
+
+    /**
+     * The joined output, the parts in the order it holds them, and each part's values per sample when the graph
+     * tells them all (Conv weights give an activation's channels), else null: the first run then fetches the
+     * parts themselves to learn their shapes.
+     */
+    public record Gathered(String output, List<String> layout, Map<String, Long> widths) {
+    }
+
+    private String flatFloat(String value) {
+        // ORT drops a cast to the type a value already has
+        String asFloat = node("Cast", value + "/float", List.of(value), Map.of("to", Attribute.ofInt(ONNX_FLOAT)));
+        return node("Flatten", value + "/flat", List.of(asFloat), Map.of("axis", Attribute.ofInt(1)));
+    }
+
+    private String pooled(String output, long channels) {
+        pooled.add(output);
+        return sized(output, channels);
+    }
+
+    private String sized(String output, long valuesPerSample) {
+        if (valuesPerSample > 0) {
+            widths.put(output, valuesPerSample);
+        }
+        return output;
+    }
+
+    /** K of a [B, K] value read as A by a Gemm (transA 0) with an initializer B, else 0 (unknown). */
+    private long gemmFeatures(String value) {
+        for (Node consumer : graph.nodes()) {
+            if (consumer.opType().equals("Gemm") && consumer.inputs().size() > 1 && consumer.input(0).equals(value)
+                    && consumer.intAttribute("transA", 0) == 0) {
+                Tensor b = graph.initializers().get(consumer.input(1));
+                if (b != null && b.rank() == 2) {
+                    return b.shape()[consumer.intAttribute("transB", 0) == 0 ? 0 : 1];
+                }
+            }
+        }
+        return 0;
+    }
+
+    /** C of an NCHW value read by a Conv with an initializer weight [M, C / group, kh, kw], else 0 (unknown). */
+    private long channels(String value) {
+        for (Node consumer : graph.nodes()) {
+            if (consumer.opType().equals("Conv") && consumer.inputs().size() > 1 && consumer.input(0).equals(value)) {
+                Tensor weight = graph.initializers().get(consumer.input(1));
+                if (weight != null && weight.rank() == 4) {
+                    return weight.shape()[1] * consumer.intAttribute("group", 1);
+                }
+            }
+        }
+        return 0;
     }
 
     /** Whether a quantile level reads the largest values (descending) rather than the smallest. */

@@ -38,7 +38,8 @@ class BiasCorrectionTest {
         RealContext context = new RealContext(fp32, new CpuDevice("true").hardwareConfig(), IdxDataset.calibration(), test)
                 .register("MinMaxQuantization", new MinMaxQuantization())
                 .register("BiasCorrection", new BiasCorrection());
-        context.run("MinMaxQuantization", RealContext.params(Map.of("weights", Map.of("granularity", "pertensor"))));
+        context.run("MinMaxQuantization", RealContext.params(Map.of("weights", Map.of("granularity", "pertensor"),
+                "float_stem", false)));  // every layer quantized, so every layer is corrected
         Graph before = context.model();
         context.run("BiasCorrection", RealContext.params(Map.of()));
         Graph after = context.model();

@@ -44,7 +44,8 @@ class RealModelFastBiasCorrectionTest {
         RealContext context = new RealContext(fp32, new CpuDevice("true").hardwareConfig(), calibration, null)
                 .register("MinMaxQuantization", new MinMaxQuantization())
                 .register("FastBiasCorrection", new FastBiasCorrection());
-        context.run("MinMaxQuantization", RealContext.params(Map.of("weights", Map.of("granularity", "pertensor"))));
+        context.run("MinMaxQuantization", RealContext.params(Map.of("weights", Map.of("granularity", "pertensor"),
+                "float_stem", false)));  // all six layers quantized, so all six can be corrected
         Graph before = context.model();
         context.run("FastBiasCorrection", RealContext.params(Map.of("apply_for_all_nodes", true)));
         Graph after = context.model();

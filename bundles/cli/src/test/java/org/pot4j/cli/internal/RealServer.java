@@ -61,7 +61,7 @@ final class RealServer {
 
             @Override
             public int batch_size() {
-                return 32;
+                return 8;
             }
 
             @Override

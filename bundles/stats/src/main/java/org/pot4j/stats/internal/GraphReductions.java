@@ -358,7 +358,8 @@ public final class GraphReductions {
         current = new ArrayList<>();
         List<String> layout = new ArrayList<>();
         List<String> flat = new ArrayList<>();
-        List<String> blocked = parts.stream().filter(part -> pooled.contains(part) && widths.get(part) % 16 == 0).toList();
+        List<String> blocked = parts.stream().filter(part -> pooled.contains(part) && widths.getOrDefault(part, 0L) > 0
+                && widths.get(part) % 16 == 0).toList();
         if (blocked.size() > 1) {
             flat.add(flatFloat(node("Concat", "pot4j_stats/channels", blocked, Map.of("axis", Attribute.ofInt(1)))));
             layout.addAll(blocked);
@@ -423,8 +424,30 @@ public final class GraphReductions {
         return 0;
     }
 
-    /** C of an NCHW value read by a Conv with an initializer weight [M, C / group, kh, kw], else 0 (unknown). */
+    /**
+     * C of an NCHW value: from the initializer weight [M, C / group, kh, kw] of a Conv reading it, or [C, ...] of
+     * the Conv producing it (through element-wise producers such as Relu, Clip, Add); else 0 (unknown).
+     */
     private long channels(String value) {
+        return channels(value, 0);
+    }
+
+    private long channels(String value, int depth) {
+        Node producer = producers.get(value);
+        if (producer != null && depth < 8) {
+            if (producer.opType().equals("Conv") && producer.inputs().size() > 1) {
+                Tensor weight = graph.initializers().get(producer.input(1));
+                if (weight != null && weight.rank() == 4) {
+                    return weight.shape()[0];
+                }
+            } else if (Set.of("Relu", "Clip", "Add", "Sigmoid", "Mul", "BatchNormalization", "LeakyRelu", "HardSwish")
+                    .contains(producer.opType())) {
+                long channels = channels(producer.input(0), depth + 1);
+                if (channels > 0) {
+                    return channels;
+                }
+            }
+        }
         for (Node consumer : graph.nodes()) {
             if (consumer.opType().equals("Conv") && consumer.inputs().size() > 1 && consumer.input(0).equals(value)) {
                 Tensor weight = graph.initializers().get(consumer.input(1));

@@ -93,7 +93,9 @@ public class QuantizeCommand implements Command {
         }
         Object points = result.summary().get("quantized_layers");
         if (points != null) {
-            out.println("quantized layers: " + points);
+            Object ignored = result.summary().get("ignored_nodes");
+            out.println("quantized layers: " + points + (ignored instanceof Number n && n.intValue() > 0
+                    ? " (" + n + " left in float: report.json ignored_nodes says why)" : ""));
         }
         Object seconds = result.summary().get("seconds");
         if (seconds != null) {

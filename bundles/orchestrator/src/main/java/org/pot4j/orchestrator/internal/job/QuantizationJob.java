@@ -134,6 +134,7 @@ final class QuantizationJob {
                 summary.put("int8_metrics", int8);
             }
             summary.put("quantized_layers", workspace.plan.quantizedNodes().size());
+            summary.put("ignored_nodes", workspace.plan.ignoredNodes().size());
             summary.put("seconds", Math.round((System.nanoTime() - start) / 1e6) / 1000.0);
             return new JobResult(jobId, JobState.COMPLETED, modelFile, reportFile, summary, null,
                     "quantized " + modelName + " (" + workspace.plan.quantizedNodes().size() + " layers)");

@@ -20,6 +20,7 @@ import org.pot4j.api.backend.InferenceBackend;
 import org.pot4j.api.backend.InferenceSession;
 import org.pot4j.api.backend.SessionOptions;
 import org.pot4j.api.backend.SessionOptions.OptimizationLevel;
+import org.pot4j.api.device.HardwareConfig;
 import org.pot4j.api.graph.Graph;
 import org.pot4j.api.graph.Node;
 import org.pot4j.api.statistics.Aggregator;
@@ -56,6 +57,8 @@ public final class QuantizationBenchmarks {
     private final int rounds;
     private final int accuracySamples;
     private final InferenceBackend backend;
+    /** Built once, as the server does when the device component activates (it reads the CPU flags). */
+    private final HardwareConfig cpu = new CpuDevice("auto").hardwareConfig();
     private final IdxDataset calibration;
     private final IdxDataset test;
 
@@ -105,7 +108,7 @@ public final class QuantizationBenchmarks {
     }
 
     private RealContext context(Graph model) {
-        return new RealContext(model, new CpuDevice("auto").hardwareConfig(), calibration, test)
+        return new RealContext(model, cpu, calibration, test)
                 .register("MinMaxQuantization", new MinMaxQuantization())
                 .register("FastBiasCorrection", new FastBiasCorrection())
                 .register("DefaultQuantization", new DefaultQuantization());

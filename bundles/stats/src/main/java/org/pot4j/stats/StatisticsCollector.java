@@ -722,6 +722,9 @@ public final class StatisticsCollector {
 
         /** Per-tensor values from per-channel outputs: min / max / mean over the channels. */
         final boolean collapse;
+        /** The output whose dimension 1 is the width (looked up once: this runs per sample and group). */
+        private String widthSource;
+        private boolean widthFromExtremes;
 
         InGraphGroup(String tensor, GraphReductions.Outputs outputs, boolean collapse) {
             this.tensor = tensor;
@@ -748,21 +751,35 @@ public final class StatisticsCollector {
                         + " channels in sample " + sampleIndex + " but " + width + " before");
             }
             int at = indexInBatch * width, out = sampleIndex * width;
-            // this sample's minima and maxima, from index 0 on
-            float[] min = outputs.minFrom != null ? firstOfExtremes(returned, outputs.minFrom, at, width)
-                    : slice(floats(returned, outputs.min), at, width);
-            float[] max = outputs.maxFrom != null ? firstOfExtremes(returned, outputs.maxFrom, at, width)
-                    : slice(floats(returned, outputs.max), at, width);
+            // this sample's minima and maxima: read in place at minAt / maxAt (no copy: this runs per sample and group)
+            float[] min;
+            int minAt;
+            if (outputs.minFrom != null) {
+                min = firstOfExtremes(returned, outputs.minFrom, at, width);
+                minAt = 0;
+            } else {
+                min = floats(returned, outputs.min);
+                minAt = at;
+            }
+            float[] max;
+            int maxAt;
+            if (outputs.maxFrom != null) {
+                max = firstOfExtremes(returned, outputs.maxFrom, at, width);
+                maxAt = 0;
+            } else {
+                max = floats(returned, outputs.max);
+                maxAt = at;
+            }
             for (int k = 0; k < specs.size(); k++) {
                 FusedReduction.Spec spec = specs.get(k);
                 float[] target = values[k];
                 switch (spec.reducer()) {
-                    case MIN -> System.arraycopy(min, 0, target, out, width);
-                    case MAX -> System.arraycopy(max, 0, target, out, width);
+                    case MIN -> System.arraycopy(min, minAt, target, out, width);
+                    case MAX -> System.arraycopy(max, maxAt, target, out, width);
                     case MEAN -> System.arraycopy(mean, at, target, out, width);
                     case ABS_MAX -> {
                         for (int c = 0; c < width; c++) {
-                            target[out + c] = Math.max(Math.abs(min[c]), Math.abs(max[c]));
+                            target[out + c] = Math.max(Math.abs(min[minAt + c]), Math.abs(max[maxAt + c]));
                         }
                     }
                     case QUANTILE, ABS_QUANTILE -> {
@@ -837,13 +854,17 @@ public final class StatisticsCollector {
         }
 
         private int sampleWidth(Map<String, Tensor> returned, int count) {
-            for (String name : outputs.batched()) {
-                Tensor output = returned(returned, name);
-                boolean extremes = outputs.extremes.containsValue(name);
-                int rank = output.rank() - (extremes ? 1 : 0); // TopK values have their K axis last
-                return rank >= 2 ? Math.toIntExact(output.dim(1)) : 1;
+            if (widthSource == null) {
+                List<String> batched = outputs.batched();
+                if (batched.isEmpty()) {
+                    throw new IllegalStateException("an in-graph group without outputs: " + tensor);
+                }
+                widthSource = batched.get(0);
+                widthFromExtremes = outputs.extremes.containsValue(widthSource);
             }
-            throw new IllegalStateException("an in-graph group without outputs: " + tensor);
+            Tensor output = returned(returned, widthSource);
+            int rank = output.rank() - (widthFromExtremes ? 1 : 0); // TopK values have their K axis last
+            return rank >= 2 ? Math.toIntExact(output.dim(1)) : 1;
         }
 
         /** Element 0 of TopK rows at .. at + width - 1: the minimum (ascending) or maximum (descending). */
@@ -856,9 +877,6 @@ public final class StatisticsCollector {
             return first;
         }
 
-        private static float[] slice(float[] values, int at, int width) {
-            return values == null ? null : Arrays.copyOfRange(values, at, at + width);
-        }
 
         private static float[] floats(Map<String, Tensor> returned, String name) {
             if (name == null) {

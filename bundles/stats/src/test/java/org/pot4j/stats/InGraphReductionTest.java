@@ -248,6 +248,63 @@ class InGraphReductionTest {
         }
     }
 
+    /**
+     * A broadcast attention map (Mul of a [B, 1, H, W] gate and a [B, 16, H, W] activation) read by an Add, not a
+     * Conv: its channel count is not taken from either input (a wrong count would break the joined output), the
+     * first run learns it, and every value equals the Java reduction.
+     */
+    @Test
+    void broadcastProducersLeaveTheChannelCountUnknownAndStillReduceCorrectly() throws Exception {
+        Graph graph = new Graph();
+        graph.setName("attention");
+        graph.opsets().put("", 13L);
+        graph.setIrVersion(8);
+        graph.inputs().add(new org.pot4j.api.graph.ValueInfo("x", org.pot4j.api.tensor.DataType.FLOAT, List.of(
+                org.pot4j.api.graph.ValueInfo.Dim.symbolic("N"), org.pot4j.api.graph.ValueInfo.Dim.of(16),
+                org.pot4j.api.graph.ValueInfo.Dim.of(6), org.pot4j.api.graph.ValueInfo.Dim.of(6))));
+        graph.outputs().add(new org.pot4j.api.graph.ValueInfo("y", org.pot4j.api.tensor.DataType.FLOAT, null));
+        java.util.Random random = new java.util.Random(3);
+        graph.initializers().put("Wa", weights(random, 16, 16, 1, 1));
+        graph.initializers().put("Wg", weights(random, 1, 16, 1, 1));
+        graph.initializers().put("Wc", weights(random, 16, 16, 1, 1));
+        graph.nodes().add(new org.pot4j.api.graph.Node("a", "Conv", List.of("x", "Wa"), List.of("a_out")));
+        graph.nodes().add(new org.pot4j.api.graph.Node("g", "Conv", List.of("a_out", "Wg"), List.of("g_out")));
+        graph.nodes().add(new org.pot4j.api.graph.Node("gate", "Sigmoid", List.of("g_out"), List.of("gate_out")));
+        graph.nodes().add(new org.pot4j.api.graph.Node("attend", "Mul", List.of("gate_out", "a_out"), List.of("t")));
+        graph.nodes().add(new org.pot4j.api.graph.Node("skip", "Add", List.of("t", "a_out"), List.of("u")));
+        graph.nodes().add(new org.pot4j.api.graph.Node("c", "Conv", List.of("u", "Wc"), List.of("y")));
+        List<StatisticRequest> requests = List.of(
+                new StatisticRequest("t", Reducer.MAX, Aggregator.MEAN, -1, 0, 0),
+                new StatisticRequest("t", Reducer.MEAN, Aggregator.MEAN, 1, 0, 0),
+                new StatisticRequest("u", Reducer.MIN, Aggregator.MIN, -1, 0, 0),
+                new StatisticRequest("u", Reducer.MEAN, Aggregator.MEAN, 1, 0, 0));
+        int samples = 12;
+        IntFunction<Map<String, Tensor>> inputs = i -> {
+            float[] data = new float[16 * 36];
+            java.util.Random values = new java.util.Random(100 + i);
+            for (int k = 0; k < data.length; k++) data[k] = (float) values.nextGaussian();
+            return Map.of("x", Tensor.ofFloats(new long[] {1, 16, 6, 6}, data));
+        };
+        List<Collection<String>> fetched = new CopyOnWriteArrayList<>();
+        Statistics ortSide = new StatisticsCollector(4).collect(recording(fetched), graph,
+                SessionOptions.defaults().withThreads(1), requests, samples, inputs, null, null);
+        Statistics javaSide;
+        try (InferenceSession session = new OnnxRuntimeBackend().open(graph, SessionOptions.defaults().withThreads(1)
+                .withExtraOutputs(StatisticsCollector.tensors(requests)))) {
+            javaSide = new StatisticsCollector(4).collect(session, requests, samples, inputs, null, null);
+        }
+        assertSameStatistics(javaSide, ortSide, requests);
+        assertEquals(16, ortSide.get(requests.get(1)).length, "t has 16 channels");
+        assertFalse(fetched.get(0).contains("pot4j_stats/all"), "t's size is learnt from the first run: " + fetched.get(0));
+        assertEquals(List.of("pot4j_stats/all"), fetched.get(1));
+    }
+
+    private static Tensor weights(java.util.Random random, long... shape) {
+        float[] data = new float[(int) Tensor.elementCount(shape)];
+        for (int i = 0; i < data.length; i++) data[i] = (float) random.nextGaussian() * 0.3f;
+        return Tensor.ofFloats(shape, data);
+    }
+
     @Test
     void opset18ModelsTakeReduceAxesAsAnInput() throws Exception {
         Path model = SharedFiles.model("cnn_relu.onnx");

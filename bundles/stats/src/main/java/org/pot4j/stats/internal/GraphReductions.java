@@ -442,29 +442,13 @@ public final class GraphReductions {
     }
 
     /**
-     * C of an NCHW value: from the initializer weight [M, C / group, kh, kw] of a Conv reading it, or [C, ...] of
-     * the Conv producing it (through element-wise producers such as Relu, Clip, Add); else 0 (unknown).
+     * C of an NCHW value, 0 when the graph does not tell it for sure: a Conv reading it says C = weight [M, C / group,
+     * kh, kw]; else the Conv producing it (weight [C, ...]), also through channel-preserving unary producers (Relu,
+     * Clip, ...) and through Add / Mul / Sum whose inputs all have that C (a broadcast input, such as a [B, 1, H, W]
+     * attention map, makes it unknown). A wrong C would fail the pass, so when in doubt: unknown (the first run then
+     * learns the sizes).
      */
     private long channels(String value) {
-        return channels(value, 0);
-    }
-
-    private long channels(String value, int depth) {
-        Node producer = producers.get(value);
-        if (producer != null && depth < 8) {
-            if (producer.opType().equals("Conv") && producer.inputs().size() > 1) {
-                Tensor weight = graph.initializers().get(producer.input(1));
-                if (weight != null && weight.rank() == 4) {
-                    return weight.shape()[0];
-                }
-            } else if (Set.of("Relu", "Clip", "Add", "Sigmoid", "Mul", "BatchNormalization", "LeakyRelu", "HardSwish")
-                    .contains(producer.opType())) {
-                long channels = channels(producer.input(0), depth + 1);
-                if (channels > 0) {
-                    return channels;
-                }
-            }
-        }
         for (Node consumer : graph.nodes()) {
             if (consumer.opType().equals("Conv") && consumer.inputs().size() > 1 && consumer.input(0).equals(value)) {
                 Tensor weight = graph.initializers().get(consumer.input(1));
@@ -472,6 +456,37 @@ public final class GraphReductions {
                     return weight.shape()[1] * consumer.intAttribute("group", 1);
                 }
             }
+        }
+        return producedChannels(value, 0);
+    }
+
+    private static final Set<String> CHANNEL_PRESERVING = Set.of("Relu", "Clip", "Sigmoid", "BatchNormalization",
+            "LeakyRelu", "HardSwish", "HardSigmoid", "Tanh", "Identity");
+    private static final Set<String> ELEMENT_WISE = Set.of("Add", "Mul", "Sum");
+
+    private long producedChannels(String value, int depth) {
+        Node producer = producers.get(value);
+        if (producer == null || depth > 8 || !(producer.domain().isEmpty() || producer.domain().equals("ai.onnx"))) {
+            return 0;
+        }
+        String op = producer.opType();
+        if (op.equals("Conv") && producer.inputs().size() > 1) {
+            Tensor weight = graph.initializers().get(producer.input(1));
+            return weight != null && weight.rank() == 4 ? weight.shape()[0] : 0;
+        }
+        if (CHANNEL_PRESERVING.contains(op)) {
+            return producedChannels(producer.input(0), depth + 1);
+        }
+        if (ELEMENT_WISE.contains(op)) {
+            long channels = 0;
+            for (String input : producer.inputs()) {
+                long inputChannels = input.isEmpty() ? 0 : producedChannels(input, depth + 1);
+                if (inputChannels == 0 || (channels != 0 && inputChannels != channels)) {
+                    return 0;
+                }
+                channels = inputChannels;
+            }
+            return channels;
         }
         return 0;
     }

@@ -1,6 +1,5 @@
 package org.pot4j.model;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -9,7 +8,6 @@ import java.util.Set;
 import org.pot4j.api.graph.Graph;
 import org.pot4j.api.graph.Node;
 import org.pot4j.api.graph.ValueInfo;
-import org.pot4j.api.plan.QuantizationPlan;
 import org.pot4j.api.tensor.Tensor;
 
 /**
@@ -72,23 +70,6 @@ public final class FloatStem {
             }
         }
         return stem;
-    }
-
-    /**
-     * Leaves the stem in float: reverts the stem's nodes in the plan, with the reason (so a report lists them among
-     * the ignored nodes). Call it while building the plan, before ranges and bias corrections are computed, so later
-     * layers are calibrated on the float stem. Returns the reverted node names.
-     */
-    public static List<String> revert(Graph model, QuantizationPlan plan) {
-        List<String> reverted = new ArrayList<>();
-        Map<String, String> stem = find(model);
-        for (Map.Entry<String, String> entry : stem.entrySet()) {
-            if (plan.quantizedNodes().contains(entry.getKey())) {
-                plan.revert(entry.getKey(), "float stem: " + entry.getValue());
-                reverted.add(entry.getKey());
-            }
-        }
-        return reverted;
     }
 
     /** Why ONNX Runtime's int8 kernel for this 2-D Conv is slower than its float one; empty when it is not known to be. */

@@ -751,25 +751,11 @@ public final class StatisticsCollector {
                         + " channels in sample " + sampleIndex + " but " + width + " before");
             }
             int at = indexInBatch * width, out = sampleIndex * width;
-            // this sample's minima and maxima: read in place at minAt / maxAt (no copy: this runs per sample and group)
-            float[] min;
-            int minAt;
-            if (outputs.minFrom != null) {
-                min = firstOfExtremes(returned, outputs.minFrom, at, width);
-                minAt = 0;
-            } else {
-                min = floats(returned, outputs.min);
-                minAt = at;
-            }
-            float[] max;
-            int maxAt;
-            if (outputs.maxFrom != null) {
-                max = firstOfExtremes(returned, outputs.maxFrom, at, width);
-                maxAt = 0;
-            } else {
-                max = floats(returned, outputs.max);
-                maxAt = at;
-            }
+            // this sample's minima and maxima, read in place (no copy: this runs per sample and group)
+            Located minima = extreme(returned, outputs.minFrom, outputs.min, at, width);
+            Located maxima = extreme(returned, outputs.maxFrom, outputs.max, at, width);
+            float[] min = minima.values(), max = maxima.values();
+            int minAt = minima.at(), maxAt = maxima.at();
             for (int k = 0; k < specs.size(); k++) {
                 FusedReduction.Spec spec = specs.get(k);
                 float[] target = values[k];
@@ -865,6 +851,16 @@ public final class StatisticsCollector {
             Tensor output = returned(returned, widthSource);
             int rank = output.rank() - (widthFromExtremes ? 1 : 0); // TopK values have their K axis last
             return rank >= 2 ? Math.toIntExact(output.dim(1)) : 1;
+        }
+
+        /** Values and where this sample's first channel is among them. */
+        private record Located(float[] values, int at) {
+        }
+
+        /** A sample's minima or maxima: element 0 of a quantile's TopK rows when {@code from} is set, else the reduction. */
+        private Located extreme(Map<String, Tensor> returned, FusedReduction.Spec from, String reduced, int at, int width) {
+            return from != null ? new Located(firstOfExtremes(returned, from, at, width), 0)
+                    : new Located(floats(returned, reduced), at);
         }
 
         /** Element 0 of TopK rows at .. at + width - 1: the minimum (ascending) or maximum (descending). */

@@ -34,4 +34,12 @@ public interface JobService {
 
     /** Requests cancellation; false when the job is unknown or already ended. */
     boolean cancel(String jobId);
+
+    /**
+     * How many jobs run at the same time; more are queued. An entry point that takes work from a queue (Kafka)
+     * takes this many at once unless configured otherwise.
+     */
+    default int concurrency() {
+        return 1;
+    }
 }

@@ -37,8 +37,9 @@ public @interface KafkaConfig {
     @AttributeDefinition(description = "Consumer group of the servers that share the requests")
     String group_id() default "pot4j";
 
-    @AttributeDefinition(description = "Jobs this server runs at once (keep equal to the job service's workers)")
-    int workers() default 1;
+    @AttributeDefinition(description = "Jobs this server takes from Kafka at once; 0: as many as the job service runs"
+            + " at the same time (its workers)")
+    int workers() default 0;
 
     @AttributeDefinition(description = "Largest request accepted, in bytes; larger ones go to the DLQ")
     int max_request_bytes() default 1_048_576;

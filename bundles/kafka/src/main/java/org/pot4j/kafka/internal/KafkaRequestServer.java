@@ -56,6 +56,8 @@ public class KafkaRequestServer {
 
     private final KafkaSettings settings;
     private final JobService jobs;
+    /** Requests in flight at most: the configured workers, or the job service's concurrency. */
+    private final int workers;
     private final KafkaEventPublisher publisher;
     private final PrintStream log;
     private final Path home;
@@ -98,6 +100,8 @@ public class KafkaRequestServer {
                               Path home) {
         this.settings = settings;
         this.jobs = jobs;
+        // 0: the job service's own concurrency, so that no request waits in its queue while Kafka counts it as running
+        this.workers = settings.workers() > 0 ? settings.workers() : Math.max(1, jobs.concurrency());
         this.publisher = publisher;
         this.log = log;
         this.home = home.toAbsolutePath().normalize();
@@ -117,6 +121,11 @@ public class KafkaRequestServer {
         return settings;
     }
 
+    /** How many requests this server runs at once. */
+    public int workers() {
+        return workers;
+    }
+
     /** Waits until the topics exist and the request consumer runs; false on timeout. */
     public boolean awaitReady(long millis) throws InterruptedException {
         return ready.await(millis, TimeUnit.MILLISECONDS);
@@ -129,7 +138,7 @@ public class KafkaRequestServer {
 
     public String describe() {
         return "bootstrap " + settings.bootstrapServers() + ", requests on " + settings.requestsTopic() + " (group "
-                + settings.groupId() + ", " + settings.workers() + " worker(s)), events on " + settings.eventsTopic()
+                + settings.groupId() + ", " + workers + " worker(s)), events on " + settings.eventsTopic()
                 + ", snapshots on " + settings.snapshotsTopic() + ", server " + server;
     }
 
@@ -333,7 +342,7 @@ public class KafkaRequestServer {
 
             @Override
             public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-                if (inFlight.get() >= settings.workers()) {
+                if (inFlight.get() >= workers) {
                     consumer.pause(partitions);
                 }
                 if (!partitions.isEmpty()) {
@@ -359,7 +368,7 @@ public class KafkaRequestServer {
                 Set<TopicPartition> blocked = new java.util.HashSet<>();
                 held.forEach(h -> blocked.add(h.partition()));
                 blocked.retainAll(assigned);
-                if (inFlight.get() >= settings.workers()) {
+                if (inFlight.get() >= workers) {
                     consumer.pause(assigned);
                 } else {
                     consumer.pause(blocked);
@@ -534,7 +543,7 @@ public class KafkaRequestServer {
                 // the run this request was waiting for has ended: its events already went out
                 it.remove();
                 finished.add(new Finished(h.partition(), h.offset(), jobId, null));
-            } else if (inFlight.get() < settings.workers()) {
+            } else if (inFlight.get() < workers) {
                 it.remove();
                 run(h.partition(), h.offset(), h.request());
             }

@@ -48,7 +48,7 @@ public record KafkaSettings(String bootstrapServers, boolean enabled, String req
                 r.string("jobs_topic"),
                 r.string("dlq_topic"),
                 r.string("group_id"),
-                Math.max(1, r.integer("workers")),
+                Math.max(0, r.integer("workers")),
                 Math.max(1024, r.integer("max_request_bytes")),
                 Math.max(1024, r.integer("snapshot_chunk_bytes")),
                 roots,

@@ -119,6 +119,11 @@ public class JobServiceImpl implements JobService {
         });
     }
 
+    @Override
+    public int concurrency() {
+        return Math.max(1, config.workers());
+    }
+
     private static Path cacheDirectory(Config config, String home) {
         if (!config.statistics_cache_directory().isBlank()) {
             return Path.of(config.statistics_cache_directory());

@@ -82,4 +82,24 @@ class AggregatorsTest {
                     Arrays.toString(Aggregators.aggregate(aggregator, flat, 37, 3, 0)));
         }
     }
+
+    /** Mean, max and min read the samples row by row: bit for bit what the one-channel aggregation gives. */
+    @Test
+    void rowByRowMeanMaxMinEqualTheChannelByChannelValuesExactly() {
+        int samples = 300, width = 37;
+        List<float[]> rows = perSample(samples, width, 3);
+        rows.get(120)[5] = Float.NaN;
+        float[] flat = new float[samples * width];
+        for (int s = 0; s < samples; s++) System.arraycopy(rows.get(s), 0, flat, s * width, width);
+        for (Aggregator aggregator : List.of(Aggregator.MEAN, Aggregator.MAX, Aggregator.MIN)) {
+            float[] result = Aggregators.aggregate(aggregator, flat, samples, width, 0);
+            for (int c = 0; c < width; c++) {
+                double[] column = new double[samples];
+                for (int s = 0; s < samples; s++) column[s] = flat[s * width + c];
+                assertEquals((float) Aggregators.aggregate(aggregator, column, 0), result[c], 0f,
+                        aggregator + " channel " + c);
+            }
+            assertEquals(Float.NaN, result[5], aggregator + ": a NaN sample makes the channel NaN");
+        }
+    }
 }

@@ -39,7 +39,9 @@ public final class RealContext implements AlgorithmContext {
     private final IdxDataset validation;
     private final Map<String, QuantizationAlgorithm> algorithms = new LinkedHashMap<>();
     private final Map<String, Object> reports = new LinkedHashMap<>();
-    private final InferenceBackend backend = new OnnxRuntimeBackend(1, SessionOptions.OptimizationLevel.ALL);
+    private final InferenceBackend backend = new OnnxRuntimeBackend(0, SessionOptions.OptimizationLevel.ALL);
+    /** ONNX Runtime intra-op threads of every session this context opens; 0: ONNX Runtime's choice. */
+    private int threads = 1;
     private final StatisticsCollector collector = new StatisticsCollector();
     private Graph model;
     private QuantizationPlan plan = new QuantizationPlan();
@@ -52,6 +54,12 @@ public final class RealContext implements AlgorithmContext {
         this.hardware = hardware;
         this.calibration = calibration;
         this.validation = validation;
+    }
+
+    /** Intra-op threads of the sessions this context opens (1 unless set; 0: ONNX Runtime's choice, as the server). */
+    public RealContext withThreads(int intraOpThreads) {
+        this.threads = intraOpThreads;
+        return this;
     }
 
     public RealContext register(String name, QuantizationAlgorithm algorithm) {
@@ -116,11 +124,15 @@ public final class RealContext implements AlgorithmContext {
         long start = System.nanoTime();
         Graph runnable = quantization == null ? graph : QdqWriter.apply(graph, quantization);
         try {
-            return collector.collect(backend, runnable, SessionOptions.defaults().withThreads(1), requests, calibration,
+            return collector.collect(backend, runnable, sessionOptions(), requests, calibration,
                     graph.inputs().get(0).name(), sampleIndices, null, null);
         } finally {
             collectNanos += System.nanoTime() - start;
         }
+    }
+
+    private SessionOptions sessionOptions() {
+        return SessionOptions.defaults().withThreads(threads); // 0: the backend's default, ONNX Runtime's choice
     }
 
     @Override
@@ -134,7 +146,7 @@ public final class RealContext implements AlgorithmContext {
         Graph runnable = quantization == null ? graph : QdqWriter.apply(graph, quantization);
         int correct = 0;
         int batch = 100;
-        try (InferenceSession session = backend.open(runnable, SessionOptions.defaults().withThreads(1))) {
+        try (InferenceSession session = backend.open(runnable, sessionOptions())) {
             String input = graph.inputs().get(0).name();
             String output = graph.outputs().get(0).name();
             for (int from = 0; from < n; from += batch) {

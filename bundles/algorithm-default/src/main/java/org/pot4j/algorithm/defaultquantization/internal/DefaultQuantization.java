@@ -1,6 +1,7 @@
 package org.pot4j.algorithm.defaultquantization.internal;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -118,7 +119,16 @@ public final class DefaultQuantization implements QuantizationAlgorithm {
     private static List<StatisticRequest> sharedRequests(AlgorithmContext context, Parameters params,
                                                          QuantizationAlgorithm minMax, QuantizationAlgorithm biasCorrection) {
         Set<StatisticRequest> requests = new LinkedHashSet<>(minMax.statistics(sub(context, minMax, params, MIN_MAX_KEYS)));
-        requests.addAll(biasCorrection.statistics(sub(context, biasCorrection, params, biasKeys(params))));
+        List<StatisticRequest> bias = biasCorrection.statistics(sub(context, biasCorrection, params, biasKeys(params)));
+        if (params.bool("use_fast_bias", true)) {
+            // FastBiasCorrection corrects only layers MinMax quantizes, and MinMax reads the input of each: an input
+            // MinMax leaves alone (float stem, ignored scope, an op the device keeps float) feeds no corrected layer,
+            // so its channel means are not read (should a layer still need one, FastBiasCorrection collects it)
+            Set<String> quantizedInputs = new HashSet<>();
+            requests.forEach(request -> quantizedInputs.add(request.tensor()));
+            bias = bias.stream().filter(request -> quantizedInputs.contains(request.tensor())).toList();
+        }
+        requests.addAll(bias);
         return new ArrayList<>(requests);
     }
 

@@ -78,6 +78,38 @@ class DefaultQuantizationTest {
         assertTrue(input.signed(), "normalized pixels go below zero");
     }
 
+    /**
+     * The float stem's inputs feed no quantized layer: neither MinMax nor FastBiasCorrection reads them (their
+     * channel means were the largest activations the pass read), and every layer FastBiasCorrection corrects still
+     * gets its means from the one shared pass.
+     */
+    @Test
+    void floatStemInputsAreNotReadAndTheBiasCorrectionStillSharesThePass() throws Exception {
+        RealContext context = context("mobilenet_v2_tiny", true);
+        Graph fp32 = context.model();
+        DefaultQuantization defaultQuantization = new DefaultQuantization();
+        context.setParameters(RealContext.params(Map.of("preset", "performance"))
+                .validate(defaultQuantization.parameters()));
+        Set<String> read = new java.util.HashSet<>();
+        defaultQuantization.statistics(context).forEach(request -> read.add(request.tensor()));
+        context.run("DefaultQuantization", RealContext.params(Map.of("preset", "performance")));
+        assertEquals(1, context.statisticsPasses(), "MinMax and FastBiasCorrection share one pass");
+        List<Node> stem = fp32.nodes().stream().filter(n -> n.opType().equals("Conv")
+                && !context.plan().quantizedNodes().contains(n.name())).toList();
+        assertEquals(3, stem.size(), "mobilenet_v2_tiny's float stem: " + stem);
+        for (Node layer : stem) {
+            assertFalse(read.contains(layer.input(0)), layer.name() + " is float: its input is not read");
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> fbc = (Map<String, Object>) context.reports().get("fast_bias_correction");
+        assertEquals(50, ((List<?>) fbc.get("applied")).size() + ((List<?>) fbc.get("skipped")).size(),
+                "the 50 quantized layers of 53");
+        for (Object entry : (List<?>) fbc.get("applied")) {
+            Node layer = fp32.node((String) ((Map<?, ?>) entry).get("node")).orElseThrow();
+            assertTrue(read.contains(layer.input(0)), layer.name());
+        }
+    }
+
     @Test
     void cnnReluPerformanceKeepsAccuracy() throws Exception {
         RealContext context = context("cnn_relu", true);

@@ -59,6 +59,8 @@ public final class QuantizationBenchmarks {
     private final int warmup;
     private final int accuracySamples;
     private final InferenceBackend backend;
+    /** Sessions with ONNX Runtime's own intra-op thread count (all physical cores). */
+    private final InferenceBackend ortDefaultThreads = new OnnxRuntimeBackend(0, OptimizationLevel.ALL);
     /** Built once, as the server does when the device component activates (it reads the CPU flags). */
     private final HardwareConfig cpu = new CpuDevice("auto").hardwareConfig();
     private final IdxDataset calibration;
@@ -190,6 +192,7 @@ public final class QuantizationBenchmarks {
         System.out.printf("DefaultQuantization (performance, MinMax + FastBiasCorrection, 300 samples): %.1f ms (statistics"
                 + " pass %.1f ms); 300 bare FP32 inferences (batch 1, session open to close): %.1f ms; ratio %.2f (goal <= 1.3;"
                 + " median of %d rounds after %d warm-up rounds)%n", q, median(statisticsMs), bare, q / bare, rounds, warmup);
+        parallelRequests(fp32, bare);
 
         // (c) statistics pass for every Conv/MatMul/Gemm activation input against bare inference
         statisticsRatio(fp32);
@@ -200,7 +203,42 @@ public final class QuantizationBenchmarks {
         return SessionOptions.defaults().withThreads(threads).withOptimization(level, save);
     }
 
+    /**
+     * POT's engine {@code stat_requests_number} set to the core count: DefaultQuantization's statistics pass on that
+     * many sessions of 1 thread each, against 300 bare inferences given the same cores (ONNX Runtime's default
+     * intra-op threads), and against the 1-thread bare time above.
+     */
+    private void parallelRequests(Graph fp32, double bareOneThread) throws Exception {
+        int cores = Runtime.getRuntime().availableProcessors();
+        if (cores < 2) {
+            return;
+        }
+        double[] quantizeMs = new double[rounds];
+        double[] bareMs = new double[rounds];
+        for (int round = -warmup; round < rounds; round++) {
+            long start = System.nanoTime();
+            bareInferences(ortDefaultThreads, fp32, 300, 0);
+            long afterBare = System.nanoTime();
+            context(fp32).withThreads(1).withStatisticsRequests(cores)
+                    .run("DefaultQuantization", RealContext.params(Map.of("preset", "performance")));
+            long afterQuantize = System.nanoTime();
+            if (round >= 0) {
+                bareMs[round] = (afterBare - start) / 1e6;
+                quantizeMs[round] = (afterQuantize - afterBare) / 1e6;
+            }
+        }
+        double q = median(quantizeMs);
+        double bare = median(bareMs);
+        System.out.printf("  with stat_requests_number %d (sessions of 1 thread): %.1f ms; 300 bare inferences with ONNX"
+                + " Runtime's default threads on the same %d cores: %.1f ms; ratio %.2f (against 1-thread bare: %.2f)%n",
+                cores, q, cores, bare, q / bare, q / bareOneThread);
+    }
+
     private void bareInferences(Graph model, int samples) {
+        bareInferences(backend, model, samples, threads);
+    }
+
+    private void bareInferences(InferenceBackend backend, Graph model, int samples, int threads) {
         String input = model.inputs().get(0).name();
         List<String> output = List.of(model.outputs().get(0).name());
         try (InferenceSession session = backend.open(model, SessionOptions.defaults().withThreads(threads))) {

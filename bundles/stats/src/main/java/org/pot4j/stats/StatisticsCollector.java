@@ -56,6 +56,7 @@ public final class StatisticsCollector {
     private final int batchSize;
     private final boolean quantilesInGraph;
     private final boolean pipelined;
+    private final int parallelRequests;
 
     public StatisticsCollector() {
         this(DEFAULT_BATCH_SIZE);
@@ -63,6 +64,16 @@ public final class StatisticsCollector {
 
     public StatisticsCollector(int batchSize) {
         this(batchSize, false);
+    }
+
+    /**
+     * @param requests parallel inference requests of the one-call pass, as POT's engine {@code stat_requests_number}:
+     *                 that many sessions on the augmented model, opened together, each running every
+     *                 {@code requests}-th batch on its own thread (each session holds its own copy of the
+     *                 weights). Batches stay the same, so the statistics are identical to one request's.
+     */
+    public StatisticsCollector(int batchSize, int requests) {
+        this(batchSize, false, true, requests);
     }
 
     /**
@@ -80,16 +91,30 @@ public final class StatisticsCollector {
      *                  default); false reduces on the calling thread between runs (same results, for tests)
      */
     StatisticsCollector(int batchSize, boolean quantilesInGraph, boolean pipelined) {
+        this(batchSize, quantilesInGraph, pipelined, 1);
+    }
+
+    private StatisticsCollector(int batchSize, boolean quantilesInGraph, boolean pipelined, int requests) {
         if (batchSize < 1) {
             throw new InvalidInputException("statistics.batch_size", batchSize, "a positive number of samples per run");
+        }
+        if (requests < 1) {
+            throw new InvalidInputException("engine.stat_requests_number", requests,
+                    "a positive number of parallel inference requests");
         }
         this.batchSize = batchSize;
         this.quantilesInGraph = quantilesInGraph;
         this.pipelined = pipelined;
+        this.parallelRequests = requests;
     }
 
     public int batchSize() {
         return batchSize;
+    }
+
+    /** Parallel inference requests (sessions) of the one-call pass. */
+    public int requests() {
+        return parallelRequests;
     }
 
     /** The tensors to open the session with as extra outputs (model inputs and outputs may be among them). */
@@ -207,8 +232,207 @@ public final class StatisticsCollector {
         Pass pass = new Pass(merged, sampleCount, inGraph);
         SessionOptions effective = (options == null ? SessionOptions.defaults() : options)
                 .withExtraOutputs(new LinkedHashSet<>(pass.sessionOutputs()));
-        try (InferenceSession session = backend.open(inGraph.outputs().isEmpty() ? model : augmented, effective)) {
+        Graph runnable = inGraph.outputs().isEmpty() ? model : augmented;
+        int sessions = (int) Math.min(parallelRequests, (sampleCount + (long) batchSize - 1) / batchSize);
+        if (sessions > 1) {
+            return new ParallelPass(backend, runnable, effective, pass, samples, progress, cancelled, sessions).run();
+        }
+        try (InferenceSession session = backend.open(runnable, effective)) {
             return run(session, pass, samples, progress, cancelled, pipelined);
+        }
+    }
+
+    /**
+     * {@link #requests()} sessions over one pass: the first session runs the first batch alone (it learns the
+     * joined output's layout, or finds the model cannot run batches: then that session finishes the pass as
+     * {@link #run} does) while the others open; then session i runs batches i, i + n, i + 2n, ... on its own
+     * thread. Reductions are serialized on the pass (they are small next to a run), samples are built one at a
+     * time (a dataset need not be thread-safe), progress counts completed samples, the first failure or a
+     * cancel stops every request before its next batch and is rethrown here, after all sessions are closed.
+     */
+    private final class ParallelPass {
+        private final InferenceBackend backend;
+        private final Graph graph;
+        private final SessionOptions options;
+        private final Pass pass;
+        private final IntFunction<Map<String, Tensor>> samples;
+        private final ProgressListener listener;
+        private final BooleanSupplier stop;
+        private final int sessions;
+        private final java.util.concurrent.CountDownLatch firstBatch = new java.util.concurrent.CountDownLatch(1);
+        private final java.util.concurrent.atomic.AtomicReference<RuntimeException> failure =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        private volatile boolean abandoned;
+        private int reported;
+
+        ParallelPass(InferenceBackend backend, Graph graph, SessionOptions options, Pass pass,
+                     IntFunction<Map<String, Tensor>> samples, ProgressListener progress, BooleanSupplier cancelled,
+                     int sessions) {
+            this.backend = backend;
+            this.graph = graph;
+            this.options = options;
+            this.pass = pass;
+            this.samples = samples;
+            this.listener = progress == null ? ProgressListener.NONE : progress;
+            this.stop = cancelled == null ? () -> false : cancelled;
+            this.sessions = sessions;
+        }
+
+        CollectedStatistics run() {
+            ExecutorService others = Executors.newFixedThreadPool(sessions - 1, runnable -> {
+                Thread thread = new Thread(runnable, "pot4j-statistics-request");
+                thread.setDaemon(true);
+                return thread;
+            });
+            List<Future<?>> running = new ArrayList<>();
+            try {
+                for (int request = 1; request < sessions; request++) {
+                    int first = request;
+                    running.add(others.submit(() -> request(first)));
+                }
+                try (InferenceSession session = backend.open(graph, options)) {
+                    boolean batched;
+                    try {
+                        batched = firstBatch(session);
+                    } finally {
+                        firstBatch.countDown();
+                    }
+                    if (!batched) {
+                        // ONNX Runtime rejected the batch: one session, one sample per run, as the sequential pass
+                        return StatisticsCollector.this.run(session, pass, samples, listener, stop, false);
+                    }
+                    batches(session, 0);
+                } catch (RuntimeException failed) {
+                    fail(failed);
+                    abandoned = true;
+                    firstBatch.countDown(); // the other requests may still wait for batch 0
+                }
+                for (Future<?> other : running) {
+                    awaitQuietly(other);
+                }
+                RuntimeException failed = failure.get();
+                if (failed != null) {
+                    throw failed;
+                }
+                return pass.aggregate();
+            } finally {
+                abandoned = true;
+                firstBatch.countDown();
+                for (Future<?> other : running) {
+                    awaitQuietly(other); // every session is closed before the pass returns or throws
+                }
+                others.shutdownNow();
+            }
+        }
+
+        /** Batch 0 on the first session; false when the model does not run it as a batch. */
+        private boolean firstBatch(InferenceSession session) {
+            checkCancelled(stop, 0, pass.sampleCount);
+            int count = Math.min(batchSize, pass.sampleCount);
+            Map<String, Tensor> outputs;
+            if (count == 1) {
+                reduce(pass.split(session.run(input(0, 1), pass.runOutputs()), 1), 0, 1);
+                return true;
+            }
+            try {
+                outputs = pass.split(session.run(input(0, count), pass.runOutputs()), count);
+            } catch (RuntimeException batchRejected) {
+                abandoned = true;
+                return false;
+            }
+            if (!pass.splittable(outputs, count)) {
+                abandoned = true;
+                return false;
+            }
+            reduce(outputs, 0, count);
+            return true;
+        }
+
+        /** Request {@code request} (> 0): opens its session now, runs its batches once batch 0 is reduced. */
+        private void request(int request) {
+            try (InferenceSession session = backend.open(graph, options)) {
+                firstBatch.await();
+                if (!abandoned) {
+                    batches(session, request);
+                }
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException failed) {
+                fail(failed);
+            }
+        }
+
+        /** Batches request, request + sessions, ... (batch 0 excluded: the first session ran it). */
+        private void batches(InferenceSession session, int request) {
+            int batches = (pass.sampleCount + batchSize - 1) / batchSize;
+            for (int batch = request == 0 ? sessions : request; batch < batches; batch += sessions) {
+                if (failure.get() != null || abandoned && request > 0) {
+                    return;
+                }
+                int from = batch * batchSize;
+                int count = Math.min(batchSize, pass.sampleCount - from);
+                runSamples(session, from, count);
+            }
+        }
+
+        private void runSamples(InferenceSession session, int from, int count) {
+            synchronized (this) {
+                checkCancelled(stop, reported, pass.sampleCount);
+            }
+            Map<String, Tensor> outputs = pass.split(session.run(input(from, count), pass.runOutputs()), count);
+            if (count > 1 && !pass.splittable(outputs, count)) {
+                for (int i = 0; i < count; i++) {
+                    runSamples(session, from + i, 1);
+                }
+                return;
+            }
+            reduce(outputs, from, count);
+        }
+
+        private Map<String, Tensor> input(int from, int count) {
+            List<Map<String, Tensor>> perSample = new ArrayList<>(count);
+            synchronized (samples) {
+                for (int i = 0; i < count; i++) {
+                    perSample.add(samples.apply(from + i));
+                }
+            }
+            return count == 1 ? perSample.get(0) : concatenate(perSample);
+        }
+
+        private void reduce(Map<String, Tensor> outputs, int from, int count) {
+            synchronized (pass) {
+                for (int i = 0; i < count; i++) {
+                    pass.reduce(outputs, count, i, from + i);
+                }
+            }
+            synchronized (this) {
+                for (int i = 0; i < count; i++) {
+                    listener.progress(++reported, pass.sampleCount);
+                }
+            }
+        }
+
+        private void fail(RuntimeException failed) {
+            if (!failure.compareAndSet(null, failed) && failure.get() != failed) {
+                failure.get().addSuppressed(failed);
+            }
+        }
+    }
+
+    private static void awaitQuietly(Future<?> future) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                future.get();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            } catch (ExecutionException | java.util.concurrent.CancellationException e) {
+                break; // a request's own failure is recorded by fail()
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -42,7 +42,7 @@ public final class RealContext implements AlgorithmContext {
     private final InferenceBackend backend = new OnnxRuntimeBackend(0, SessionOptions.OptimizationLevel.ALL);
     /** ONNX Runtime intra-op threads of every session this context opens; 0: ONNX Runtime's choice. */
     private int threads = 1;
-    private final StatisticsCollector collector = new StatisticsCollector();
+    private StatisticsCollector collector = new StatisticsCollector();
     private Graph model;
     private QuantizationPlan plan = new QuantizationPlan();
     private Parameters parameters = Parameters.empty("params");
@@ -59,6 +59,12 @@ public final class RealContext implements AlgorithmContext {
     /** Intra-op threads of the sessions this context opens (1 unless set; 0: ONNX Runtime's choice, as the server). */
     public RealContext withThreads(int intraOpThreads) {
         this.threads = intraOpThreads;
+        return this;
+    }
+
+    /** Parallel inference requests of the statistics pass (POT's engine stat_requests_number; 1 unless set). */
+    public RealContext withStatisticsRequests(int requests) {
+        this.collector = new StatisticsCollector(StatisticsCollector.DEFAULT_BATCH_SIZE, requests);
         return this;
     }
 

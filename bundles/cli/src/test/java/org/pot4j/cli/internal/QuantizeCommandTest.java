@@ -87,6 +87,26 @@ class QuantizeCommandTest {
                 Files.readAllBytes(second.resolve("cnn_relu/optimized/cnn_relu.onnx")));
     }
 
+    /** POT's engine stat_requests_number: two sessions run the statistics pass, the model is the same. */
+    @Test
+    void parallelStatisticsRequestsGiveTheSameModel() throws Exception {
+        Path one = temp.resolve("one");
+        Path two = temp.resolve("two");
+        assertEquals(0, RealServer.run(quantize, "-c", exampleConfig(null, null).toString(), "-o", one.toString())
+                .exitCode());
+        Path parallel = exampleConfig("\"type\": \"accuracy_checker\",",
+                "\"type\": \"accuracy_checker\", \"stat_requests_number\": 2,");
+        RealServer.Run run = RealServer.run(quantize, "-c", parallel.toString(), "-o", two.toString());
+        assertEquals(0, run.exitCode(), run.err());
+        Graph first = OnnxCodec.read(one.resolve("cnn_relu/optimized/cnn_relu.onnx"));
+        Graph second = OnnxCodec.read(two.resolve("cnn_relu/optimized/cnn_relu.onnx"));
+        assertFalse(first.metadata().get("pot4j.config").contains("stat_requests_number"));
+        assertTrue(second.metadata().get("pot4j.config").contains("stat_requests_number"), "the job config differs");
+        first.metadata().remove("pot4j.config");
+        second.metadata().remove("pot4j.config");
+        assertArrayEquals(OnnxCodec.write(first), OnnxCodec.write(second), "same weights, scales and graph");
+    }
+
     private void assertRejectedAndNothingWritten(Path config, String... fragments) throws Exception {
         Path out = temp.resolve("rejected-" + System.nanoTime());
         RealServer.Run run = RealServer.run(quantize, "-c", config.toString(), "-o", out.toString());

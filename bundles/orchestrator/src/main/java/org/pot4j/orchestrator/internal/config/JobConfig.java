@@ -6,12 +6,14 @@ import java.util.Map;
 import org.pot4j.api.params.Parameters;
 
 /**
- * A parsed, structurally validated POT-style job configuration. Plugin names are checked later,
+ * A parsed, structurally validated POT-style job configuration ({@code statisticsRequests}: POT's engine
+ * {@code stat_requests_number}, parallel inference requests of a statistics pass, 1 unless set). Plugin names are checked later,
  * against the services that are live when the job is assembled.
  */
 public record JobConfig(String modelName, Path modelPath, String engineType, DatasetConfig dataset,
                         DatasetConfig calibrationDataset, List<NamedBlock> metrics, String targetDevice,
-                        String modelType, List<NamedBlock> algorithms, Map<String, Object> raw) {
+                        String modelType, List<NamedBlock> algorithms, int statisticsRequests,
+                        Map<String, Object> raw) {
 
     /** A dataset block: the loader's name and the rest of the block as its parameters. */
     public record DatasetConfig(String loader, Parameters parameters, String path) {

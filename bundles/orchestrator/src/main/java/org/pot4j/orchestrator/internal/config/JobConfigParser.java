@@ -86,6 +86,16 @@ public final class JobConfigParser {
             throw new InvalidInputException(engine.pathOf("type"), engineType, "allowed: " + String.join(", ", ENGINE_TYPES)
                     + Parameters.nearest(engineType, ENGINE_TYPES).map(s -> " (did you mean '" + s + "'?)").orElse(""));
         }
+        int statisticsRequests = 1;
+        if (engine.has("stat_requests_number")) {
+            Object value = engine.raw("stat_requests_number");
+            if (!(value instanceof Number number) || number.doubleValue() != Math.rint(number.doubleValue())
+                    || number.doubleValue() < 1 || number.doubleValue() > 64) {
+                throw new InvalidInputException(engine.pathOf("stat_requests_number"), value,
+                        "an integer from 1 to 64: parallel inference requests (sessions) of a statistics pass");
+            }
+            statisticsRequests = number.intValue();
+        }
         JobConfig.DatasetConfig dataset = null;
         JobConfig.DatasetConfig calibration = null;
         List<JobConfig.NamedBlock> metrics = new ArrayList<>();
@@ -139,7 +149,7 @@ public final class JobConfigParser {
                     "no optimizer is available in this version of pot4j (TPE tuning is planned); remove the optimizer section");
         }
         return new JobConfig(modelName, modelPath, engineType, dataset, calibration, List.copyOf(metrics), device,
-                modelType, List.copyOf(algorithms), raw);
+                modelType, List.copyOf(algorithms), statisticsRequests, raw);
     }
 
     private static JobConfig.DatasetConfig datasetBlock(Parameters engine, String key) {

@@ -144,7 +144,9 @@ final class JobContext implements AlgorithmContext {
         // the collector augments a copy of the graph so ORT reduces the activations itself, and owns the session
         Graph graph = plan == null ? model : QdqWriter.apply(model, plan);
         SessionOptions options = SessionOptions.defaults().withThreads(workspace.settings.inferenceThreads());
-        return new StatisticsCollector(workspace.settings.batchSize()).collect(workspace.pipeline.backend(), graph,
+        // POT's stat_requests_number: that many sessions run the pass's batches in parallel (same statistics)
+        int parallel = workspace.pipeline.config() == null ? 1 : workspace.pipeline.config().statisticsRequests();
+        return new StatisticsCollector(workspace.settings.batchSize(), parallel).collect(workspace.pipeline.backend(), graph,
                 options, requests, workspace.calibration, null, sampleIndices,
                 (done, total) -> workspace.events.progress(done, total), workspace.cancelled);
     }

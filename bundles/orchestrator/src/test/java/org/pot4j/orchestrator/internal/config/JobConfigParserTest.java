@@ -57,6 +57,19 @@ class JobConfigParserTest {
     }
 
     @Test
+    void statRequestsNumberIsPotsParallelStatisticsRequests() {
+        assertEquals(1, parse("{\"model\": {\"model\": \"a.onnx\"}}").statisticsRequests(), "one unless set");
+        assertEquals(2, parse("{\"model\": {\"model\": \"a.onnx\"}, \"engine\": {\"type\": \"data_free\","
+                + " \"stat_requests_number\": 2}}").statisticsRequests());
+        for (String bad : new String[] {"0", "2.5", "\"two\"", "65"}) {
+            InvalidInputException e = assertThrows(InvalidInputException.class, () -> parse("{\"model\": {\"model\":"
+                    + " \"a.onnx\"}, \"engine\": {\"type\": \"data_free\", \"stat_requests_number\": " + bad + "}}"));
+            assertEquals("engine.stat_requests_number", e.field(), bad);
+            assertTrue(e.getMessage().contains("parallel inference requests"), e.getMessage());
+        }
+    }
+
+    @Test
     void unknownKeySuggestsTheNearestName() {
         InvalidInputException e = assertThrows(InvalidInputException.class,
                 () -> parse("{\"model\": {\"model\": \"a.onnx\"}, \"enigne\": {}}"));

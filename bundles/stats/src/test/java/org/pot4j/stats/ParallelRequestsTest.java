@@ -21,6 +21,7 @@ import org.pot4j.api.backend.InferenceBackend;
 import org.pot4j.api.backend.InferenceSession;
 import org.pot4j.api.backend.SessionOptions;
 import org.pot4j.api.graph.Graph;
+import org.pot4j.api.graph.ValueInfo;
 import org.pot4j.api.statistics.Aggregator;
 import org.pot4j.api.statistics.Reducer;
 import org.pot4j.api.statistics.StatisticRequest;
@@ -78,6 +79,26 @@ class ParallelRequestsTest {
                 assertEquals(expected, done, "progress counts every sample once, in increasing order");
             }
         }
+    }
+
+    /** A model with batch dimension 1 rejects batch 0: the first session finishes the pass alone, one sample per run. */
+    @Test
+    void aModelThatCannotRunBatchesFallsBackToOneSessionOneSamplePerRun() {
+        Graph graph = OnnxCodec.read(SharedFiles.model("cnn_relu.onnx"));
+        ValueInfo input = graph.inputs().get(0);
+        graph.inputs().set(0, new ValueInfo(input.name(), input.type(), List.of(ValueInfo.Dim.of(1), ValueInfo.Dim.of(1),
+                ValueInfo.Dim.of(28), ValueInfo.Dim.of(28))));
+        List<StatisticRequest> requests = requests("cnn_relu.onnx");
+        SessionOptions options = SessionOptions.defaults().withThreads(1);
+        Statistics oneByOne = new StatisticsCollector(1, 1).collect(new OnnxRuntimeBackend(), graph, options, requests,
+                SAMPLES, IdxImages.inputs(images), null, null);
+        RecordingBackend backend = new RecordingBackend();
+        List<Integer> done = new CopyOnWriteArrayList<>();
+        Statistics parallel = new StatisticsCollector(8, 2).collect(backend, graph, options, requests, SAMPLES,
+                IdxImages.inputs(images), (d, total) -> done.add(d), null);
+        assertEquals(oneByOne, parallel);
+        assertEquals(SAMPLES, done.size(), "every sample reported once");
+        assertEquals(backend.opened.get(), backend.closed.get(), "every session closed");
     }
 
     @Test

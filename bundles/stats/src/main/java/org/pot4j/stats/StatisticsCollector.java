@@ -264,6 +264,8 @@ public final class StatisticsCollector {
                 new java.util.concurrent.atomic.AtomicReference<>();
         private volatile boolean abandoned;
         private int reported;
+        /** Held while building samples: a dataset need not be thread-safe. */
+        private final Object sampling = new Object();
 
         ParallelPass(InferenceBackend backend, Graph graph, SessionOptions options, Pass pass,
                      IntFunction<Map<String, Tensor>> samples, ProgressListener progress, BooleanSupplier cancelled,
@@ -391,7 +393,7 @@ public final class StatisticsCollector {
 
         private Map<String, Tensor> input(int from, int count) {
             List<Map<String, Tensor>> perSample = new ArrayList<>(count);
-            synchronized (samples) {
+            synchronized (sampling) {
                 for (int i = 0; i < count; i++) {
                     perSample.add(samples.apply(from + i));
                 }

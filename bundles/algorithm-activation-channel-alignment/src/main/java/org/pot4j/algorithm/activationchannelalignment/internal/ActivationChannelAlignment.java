@@ -128,7 +128,9 @@ public final class ActivationChannelAlignment implements QuantizationAlgorithm {
             entry.put("channels_shifted", moved);
             aligned.add(entry);
         }
-        context.setModel(model);
+        if (!aligned.isEmpty()) {
+            context.setModel(model); // else the model stays the same instance: statistics taken on it still hold
+        }
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("aligned", aligned);
         report.put("candidate_pairs", pairs.size());

@@ -12,6 +12,8 @@ import org.osgi.service.component.annotations.Component;
 import org.pot4j.api.Pot4jException;
 import org.pot4j.api.algorithm.AlgorithmContext;
 import org.pot4j.api.algorithm.QuantizationAlgorithm;
+import org.pot4j.api.graph.Graph;
+import org.pot4j.api.graph.Node;
 import org.pot4j.api.params.ParameterDescriptor;
 import org.pot4j.api.params.ParameterType;
 import org.pot4j.api.params.Parameters;
@@ -37,6 +39,8 @@ public final class DefaultQuantization implements QuantizationAlgorithm {
     static final String SMOOTH_QUANT = "SmoothQuant";
 
     static final List<String> SHARED = List.of("stat_subset_size", "stat_batch_size", "shuffle_data", "seed");
+    /** Activations through which ActivationChannelAlignment moves a channel only when the data allow it. */
+    static final Set<String> ACTIVATIONS = Set.of("Relu", "LeakyRelu", "Clip");
     static final List<String> MIN_MAX_KEYS = List.of("preset", "stat_subset_size", "stat_batch_size", "shuffle_data",
             "seed", "weights", "activations", "ignored", "ignored_scope", "saturation_fix", "float_stem", "model_type",
             "inplace_statistics");
@@ -83,16 +87,50 @@ public final class DefaultQuantization implements QuantizationAlgorithm {
         return PARAMETERS;
     }
 
-    /** MinMax's and the bias correction's statistics in one pass, when the model is final before MinMax. */
+    /**
+     * MinMax's and the bias correction's statistics in one pass, when the model is final before MinMax; with
+     * ActivationChannelAlignment's too when the alignment will likely leave the model as it is (see
+     * {@link #alignmentLikelyMovesChannels}): if it then moves nothing, one pass serves all three.
+     */
     @Override
     public List<StatisticRequest> statistics(AlgorithmContext context) {
         Parameters params = context.parameters().validate(PARAMETERS);
         Optional<QuantizationAlgorithm> minMax = context.algorithm(MIN_MAX);
         Optional<QuantizationAlgorithm> biasCorrection = context.algorithm(biasName(params));
-        if (minMax.isEmpty() || biasCorrection.isEmpty() || changesModelBeforeMinMax(context, params)) {
+        if (minMax.isEmpty() || biasCorrection.isEmpty() || params.bool("cross_layer_equalization", false)
+                || transformer(context, params)) {
             return List.of();
         }
-        return sharedRequests(context, params, minMax.get(), biasCorrection.get());
+        List<StatisticRequest> alignment = alignmentRequests(context, params);
+        if (alignmentLikelyMovesChannels(context.model(), alignment)) {
+            return List.of();
+        }
+        Set<StatisticRequest> requests = new LinkedHashSet<>(alignment);
+        requests.addAll(sharedRequests(context, params, minMax.get(), biasCorrection.get()));
+        return new ArrayList<>(requests);
+    }
+
+    private static List<StatisticRequest> alignmentRequests(AlgorithmContext context, Parameters params) {
+        Optional<QuantizationAlgorithm> alignment = context.algorithm(CHANNEL_ALIGNMENT);
+        return alignment.isEmpty() ? List.of() : alignment.get().statistics(sub(context, alignment.get(), params, SHARED));
+    }
+
+    /**
+     * Whether ActivationChannelAlignment will move some channel, judged from the graph before any data: a layer
+     * output it reads that reaches the next layer other than through Relu / LeakyRelu / Clip is a linear pair,
+     * whose channels it always centres; through those activations it moves a channel only if the channel never
+     * reaches the activation's lower bound on the calibration data, which is rare. A wrong guess costs time only:
+     * when the alignment moves channels, MinMax and the bias correction collect again on the aligned model.
+     */
+    static boolean alignmentLikelyMovesChannels(Graph model, List<StatisticRequest> alignment) {
+        for (StatisticRequest request : alignment) {
+            for (Node consumer : model.consumers(request.tensor())) {
+                if (!ACTIVATIONS.contains(consumer.opType())) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private static String biasName(Parameters params) {
@@ -105,15 +143,6 @@ public final class DefaultQuantization implements QuantizationAlgorithm {
 
     private static boolean transformer(AlgorithmContext context, Parameters params) {
         return "transformer".equals(context.modelType()) || "transformer".equals(params.string("model_type", null));
-    }
-
-    /** Whether a step before MinMax may edit the weights (then MinMax must see the edited model's statistics). */
-    private static boolean changesModelBeforeMinMax(AlgorithmContext context, Parameters params) {
-        if (params.bool("cross_layer_equalization", false) || transformer(context, params)) {
-            return true;
-        }
-        Optional<QuantizationAlgorithm> alignment = context.algorithm(CHANNEL_ALIGNMENT);
-        return alignment.isPresent() && !alignment.get().statistics(sub(context, alignment.get(), params, SHARED)).isEmpty();
     }
 
     private static List<StatisticRequest> sharedRequests(AlgorithmContext context, Parameters params,
@@ -154,15 +183,25 @@ public final class DefaultQuantization implements QuantizationAlgorithm {
             context.run(EQUALIZATION, subset(params, SHARED));
             steps.add(EQUALIZATION);
         }
-        if (context.algorithm(CHANNEL_ALIGNMENT).isPresent()) {
+        // the declared pass holds statistics of the model as it was before any step: valid while it stays the same
+        Graph declaredOn = steps.isEmpty() ? context.model() : null;
+        Optional<QuantizationAlgorithm> alignment = context.algorithm(CHANNEL_ALIGNMENT);
+        if (alignment.isPresent()) {
             context.stage(CHANNEL_ALIGNMENT);
-            context.run(CHANNEL_ALIGNMENT, subset(params, SHARED));
+            AlgorithmContext alignmentContext = sub(context, alignment.get(), params, SHARED);
+            List<StatisticRequest> ranges = alignment.get().statistics(alignmentContext);
+            if (declaredOn != null && statistics != null && !ranges.isEmpty() && ranges.stream().allMatch(statistics::contains)) {
+                alignment.get().apply(alignmentContext, statistics); // its ranges came with the declared pass
+            } else {
+                context.run(CHANNEL_ALIGNMENT, subset(params, SHARED));
+            }
             steps.add(CHANNEL_ALIGNMENT);
         }
         context.checkCancelled();
         AlgorithmContext minMaxContext = sub(context, minMax, params, MIN_MAX_KEYS);
         List<StatisticRequest> needed = sharedRequests(context, params, minMax, biasCorrection);
-        boolean declaredPass = statistics != null && needed.stream().allMatch(statistics::contains);
+        boolean declaredPass = declaredOn != null && context.model() == declaredOn && statistics != null
+                && needed.stream().allMatch(statistics::contains);
         Statistics shared = statistics;
         if (!declaredPass) {
             context.stage(MIN_MAX + " + " + biasName(params) + ": statistics");

@@ -1,5 +1,6 @@
 package org.pot4j.algorithm.defaultquantization.internal;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -18,6 +19,7 @@ import org.pot4j.algorithm.testkit.SharedFiles;
 import org.pot4j.api.graph.Graph;
 import org.pot4j.device.cpu.internal.CpuDevice;
 import org.pot4j.model.OnnxCodec;
+import org.pot4j.model.QdqWriter;
 
 /** DefaultQuantization with every sub-algorithm deployed: CLE, channel alignment, BiasCorrection. */
 class CompositionTest {
@@ -81,6 +83,36 @@ class CompositionTest {
         System.out.printf("cnn_relu performance + BiasCorrection, %d t10k images: FP32 %.4f, INT8 %.4f%n", test.size(),
                 reference, int8);
         assertTrue(reference - int8 <= 0.005, "drop " + (reference - int8));
+    }
+
+    /**
+     * cnn_relu's alignment candidates are Conv → Relu pairs whose channels all reach 0 on the calibration data: the
+     * alignment moves nothing, so one pass serves it, MinMax and FastBiasCorrection, and the model is byte for byte
+     * the one DefaultQuantization gives without channel alignment.
+     */
+    @Test
+    void channelAlignmentThatMovesNothingSharesThePass() throws Exception {
+        RealContext context = context("cnn_relu");
+        DefaultQuantization defaultQuantization = new DefaultQuantization();
+        context.setParameters(RealContext.params(Map.of("preset", "performance")).validate(defaultQuantization.parameters()));
+        List<org.pot4j.api.statistics.StatisticRequest> declared = defaultQuantization.statistics(context);
+        assertTrue(declared.stream().anyMatch(r -> r.aggregator() == org.pot4j.api.statistics.Aggregator.MIN
+                && r.channelAxis() == 1), "the alignment's per-channel minima are declared with MinMax's requests");
+        context.run("DefaultQuantization", RealContext.params(Map.of("preset", "performance")));
+        assertEquals(1, context.statisticsPasses(), "one pass for channel alignment, MinMax and FastBiasCorrection");
+        assertTrue(context.reports().get("activation_channel_alignment").toString().contains("aligned=[]"),
+                context.reports().get("activation_channel_alignment").toString());
+        assertTrue(context.reports().get("default_quantization").toString()
+                .contains("steps=[ActivationChannelAlignment, MinMaxQuantization, FastBiasCorrection]"));
+
+        RealContext without = new RealContext(OnnxCodec.read(SharedFiles.model("cnn_relu")),
+                new CpuDevice("true").hardwareConfig(), calibration, test)
+                .register("MinMaxQuantization", new MinMaxQuantization())
+                .register("FastBiasCorrection", new FastBiasCorrection())
+                .register("DefaultQuantization", new DefaultQuantization());
+        without.run("DefaultQuantization", RealContext.params(Map.of("preset", "performance")));
+        assertArrayEquals(OnnxCodec.write(QdqWriter.apply(without.model(), without.plan())),
+                OnnxCodec.write(QdqWriter.apply(context.model(), context.plan())));
     }
 
     @Test

@@ -28,6 +28,8 @@ import org.pot4j.api.statistics.Statistics;
  * bias correction always share one statistics pass (the bias corrections' statistics are FP32
  * values that do not depend on the plan): declared here when no step before MinMax changes the
  * model (the orchestrator's pass then serves them), collected here after those steps otherwise.
+ * ActivationChannelAlignment's ranges join that declared pass when it will likely move nothing;
+ * if it does move channels, MinMax and the bias correction collect again on the aligned model.
  */
 @Component(service = QuantizationAlgorithm.class, property = QuantizationAlgorithm.PROPERTY + "=DefaultQuantization")
 public final class DefaultQuantization implements QuantizationAlgorithm {

@@ -62,6 +62,13 @@ class QuantizeCliIT {
         double fp32 = report.get("fp32").get("metrics").get("accuracy").asDouble();
         double int8 = report.get("int8").get("metrics").get("accuracy").asDouble();
         assertTrue(fp32 - int8 <= 0.005, "drop " + (fp32 - int8));
+        // the distribution deploys ActivationChannelAlignment; cnn_relu's Relu pairs move nothing, so one
+        // statistics pass, declared up front, serves it, MinMax and FastBiasCorrection
+        assertEquals("[\"ActivationChannelAlignment\",\"MinMaxQuantization\",\"FastBiasCorrection\"]",
+                report.get("default_quantization").get("steps").toString());
+        assertEquals(0, report.get("activation_channel_alignment").get("aligned").size());
+        assertTrue(report.get("default_quantization").get("statistics_pass_declared_up_front").asBoolean(),
+                report.get("default_quantization").toString());
 
         Result evaluate = pot("evaluate", "-c", EXAMPLE.toString(), "-m", model.toString(), "--json");
         assertEquals(0, evaluate.code(), evaluate.err());

@@ -260,7 +260,7 @@ public final class StatisticsCollector {
         private final BooleanSupplier stop;
         private final int sessions;
         private final java.util.concurrent.CountDownLatch firstBatch = new java.util.concurrent.CountDownLatch(1);
-        private final java.util.concurrent.atomic.AtomicReference<RuntimeException> failure =
+        private final java.util.concurrent.atomic.AtomicReference<Throwable> failure =
                 new java.util.concurrent.atomic.AtomicReference<>();
         private volatile boolean abandoned;
         private int reported;
@@ -312,9 +312,18 @@ public final class StatisticsCollector {
                 for (Future<?> other : running) {
                     awaitQuietly(other);
                 }
-                RuntimeException failed = failure.get();
-                if (failed != null) {
-                    throw failed;
+                Throwable failed = failure.get();
+                if (failed instanceof RuntimeException runtime) {
+                    throw runtime;
+                }
+                if (failed instanceof Error error) {
+                    throw error;
+                }
+                synchronized (this) {
+                    if (reported != pass.sampleCount) { // a guard: every batch is run or the pass has failed
+                        throw new IllegalStateException("statistics pass reduced " + reported + " of "
+                                + pass.sampleCount + " samples");
+                    }
                 }
                 return pass.aggregate();
             } finally {
@@ -359,8 +368,9 @@ public final class StatisticsCollector {
                 }
             } catch (InterruptedException interrupted) {
                 Thread.currentThread().interrupt();
-            } catch (RuntimeException failed) {
-                fail(failed);
+                fail(new Pot4jException("CANCELLED", "statistics request interrupted"));
+            } catch (RuntimeException | Error failed) {
+                fail(failed); // an Error too: the pass must not aggregate without this request's batches
             }
         }
 
@@ -414,7 +424,7 @@ public final class StatisticsCollector {
             }
         }
 
-        private void fail(RuntimeException failed) {
+        private void fail(Throwable failed) {
             if (!failure.compareAndSet(null, failed) && failure.get() != failed) {
                 failure.get().addSuppressed(failed);
             }

@@ -78,6 +78,26 @@ class QuantizeCliIT {
         assertEquals(fp32, JSON.readTree(original.out()).get("metrics").get("accuracy").asDouble(), 1e-9);
     }
 
+    /** POT's engine stat_requests_number in the distribution: two sessions share the pass, same quantization. */
+    @Test
+    void parallelStatisticsRequestsQuantizeAlike() throws Exception {
+        Path parallel = temp.resolve("parallel.json");
+        String text = Files.readString(EXAMPLE).replace("\"models/", "\"" + EXAMPLE.getParent() + "/models/")
+                .replace("\"data/", "\"" + EXAMPLE.getParent() + "/data/");
+        assertTrue(text.contains("\"type\": \"accuracy_checker\","), "the example names its engine type");
+        Files.writeString(parallel, text.replace("\"type\": \"accuracy_checker\",",
+                "\"type\": \"accuracy_checker\", \"stat_requests_number\": 2,"));
+        Result one = pot("quantize", "-c", EXAMPLE.toString(), "-o", temp.resolve("one").toString());
+        Result two = pot("quantize", "-c", parallel.toString(), "-o", temp.resolve("two").toString());
+        assertEquals(0, one.code(), one.err());
+        assertEquals(0, two.code(), two.err());
+        JsonNode first = JSON.readTree(temp.resolve("one/cnn_relu/report.json").toFile());
+        JsonNode second = JSON.readTree(temp.resolve("two/cnn_relu/report.json").toFile());
+        assertTrue(first.get("quantization_points").size() >= 8);
+        assertEquals(first.get("quantization_points"), second.get("quantization_points"), "same ranges, scales, zero points");
+        assertEquals(first.get("int8").get("metrics"), second.get("int8").get("metrics"));
+    }
+
     @Test
     void badConfigurationExitsTwoNamingTheField() throws Exception {
         Path config = temp.resolve("typo.json");

@@ -52,6 +52,16 @@ class StatisticsCacheTest {
         assertEquals(JobState.COMPLETED, two.state(), two.message());
         assertTrue(reportedCache(second, "hit"), "second job's events say it reused the statistics");
         assertArrayEquals(Files.readAllBytes(one.outputModel()), Files.readAllBytes(two.outputModel()));
+        // the reports agree too, down to where each range came from: the first job's fresh pass counts its 300
+        // samples as the second job's cached one does
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.JsonNode firstPoints = json.readTree(
+                one.outputModel().getParent().getParent().resolve("report.json").toFile()).get("quantization_points");
+        com.fasterxml.jackson.databind.JsonNode secondPoints = json.readTree(
+                two.outputModel().getParent().getParent().resolve("report.json").toFile()).get("quantization_points");
+        assertEquals(firstPoints, secondPoints);
+        assertTrue(firstPoints.toString().contains("over 300 samples"), firstPoints.toString());
+        assertFalse(firstPoints.toString().contains("over 0 samples"), firstPoints.toString());
     }
 
     @Test

@@ -136,7 +136,8 @@ final class JobContext implements AlgorithmContext {
         }
         Statistics fresh = collectNow(model, null, sampleIndices, missing);
         cache.store(key, fresh);
-        return cached.merge(fresh);
+        // nothing stored yet: the fresh pass as it is (merging into the empty entry would report 0 samples)
+        return cached.requests().isEmpty() ? fresh : cached.merge(fresh);
     }
 
     private Statistics collectNow(Graph model, QuantizationPlan plan, int[] sampleIndices,

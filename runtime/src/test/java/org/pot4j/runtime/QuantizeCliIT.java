@@ -78,7 +78,7 @@ class QuantizeCliIT {
         assertEquals(fp32, JSON.readTree(original.out()).get("metrics").get("accuracy").asDouble(), 1e-9);
     }
 
-    /** POT's engine stat_requests_number in the distribution: two sessions share the pass, same quantization. */
+    /** POT's engine stat_ and eval_requests_number in the distribution: two sessions each, same results. */
     @Test
     void parallelStatisticsRequestsQuantizeAlike() throws Exception {
         Path parallel = temp.resolve("parallel.json");
@@ -86,7 +86,7 @@ class QuantizeCliIT {
                 .replace("\"data/", "\"" + EXAMPLE.getParent() + "/data/");
         assertTrue(text.contains("\"type\": \"accuracy_checker\","), "the example names its engine type");
         Files.writeString(parallel, text.replace("\"type\": \"accuracy_checker\",",
-                "\"type\": \"accuracy_checker\", \"stat_requests_number\": 2,"));
+                "\"type\": \"accuracy_checker\", \"stat_requests_number\": 2, \"eval_requests_number\": 2,"));
         Result one = pot("quantize", "-c", EXAMPLE.toString(), "-o", temp.resolve("one").toString());
         Result two = pot("quantize", "-c", parallel.toString(), "-o", temp.resolve("two").toString());
         assertEquals(0, one.code(), one.err());
@@ -96,6 +96,7 @@ class QuantizeCliIT {
         assertTrue(first.get("quantization_points").size() >= 8);
         assertEquals(first.get("quantization_points"), second.get("quantization_points"), "same ranges, scales, zero points");
         assertEquals(first.get("int8").get("metrics"), second.get("int8").get("metrics"));
+        assertEquals(first.get("fp32").get("metrics"), second.get("fp32").get("metrics"));
     }
 
     @Test

@@ -87,7 +87,7 @@ class QuantizeCommandTest {
                 Files.readAllBytes(second.resolve("cnn_relu/optimized/cnn_relu.onnx")));
     }
 
-    /** POT's engine stat_requests_number: two sessions run the statistics pass, the model is the same. */
+    /** POT's engine stat_ and eval_requests_number: two sessions share each pass; same model, same metrics. */
     @Test
     void parallelStatisticsRequestsGiveTheSameModel() throws Exception {
         Path one = temp.resolve("one");
@@ -95,7 +95,7 @@ class QuantizeCommandTest {
         assertEquals(0, RealServer.run(quantize, "-c", exampleConfig(null, null).toString(), "-o", one.toString())
                 .exitCode());
         Path parallel = exampleConfig("\"type\": \"accuracy_checker\",",
-                "\"type\": \"accuracy_checker\", \"stat_requests_number\": 2,");
+                "\"type\": \"accuracy_checker\", \"stat_requests_number\": 2, \"eval_requests_number\": 2,");
         RealServer.Run run = RealServer.run(quantize, "-c", parallel.toString(), "-o", two.toString());
         assertEquals(0, run.exitCode(), run.err());
         Graph first = OnnxCodec.read(one.resolve("cnn_relu/optimized/cnn_relu.onnx"));
@@ -105,6 +105,10 @@ class QuantizeCommandTest {
         first.metadata().remove("pot4j.config");
         second.metadata().remove("pot4j.config");
         assertArrayEquals(OnnxCodec.write(first), OnnxCodec.write(second), "same weights, scales and graph");
+        JsonNode reportOne = JSON.readTree(one.resolve("cnn_relu/report.json").toFile());
+        JsonNode reportTwo = JSON.readTree(two.resolve("cnn_relu/report.json").toFile());
+        assertEquals(reportOne.get("fp32"), reportTwo.get("fp32"), "the same FP32 metrics from two sessions");
+        assertEquals(reportOne.get("int8"), reportTwo.get("int8"));
     }
 
     private void assertRejectedAndNothingWritten(Path config, String... fragments) throws Exception {

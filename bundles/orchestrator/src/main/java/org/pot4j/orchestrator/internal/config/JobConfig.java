@@ -7,13 +7,14 @@ import org.pot4j.api.params.Parameters;
 
 /**
  * A parsed, structurally validated POT-style job configuration ({@code statisticsRequests}: POT's engine
- * {@code stat_requests_number}, parallel inference requests of a statistics pass, 1 unless set). Plugin names are checked later,
+ * {@code stat_requests_number}, parallel inference requests of a statistics pass, 1 unless set;
+ * {@code evaluationRequests}: its {@code eval_requests_number}, the same for an evaluation). Plugin names are checked later,
  * against the services that are live when the job is assembled.
  */
 public record JobConfig(String modelName, Path modelPath, String engineType, DatasetConfig dataset,
                         DatasetConfig calibrationDataset, List<NamedBlock> metrics, String targetDevice,
                         String modelType, List<NamedBlock> algorithms, int statisticsRequests,
-                        Map<String, Object> raw) {
+                        int evaluationRequests, Map<String, Object> raw) {
 
     /** A dataset block: the loader's name and the rest of the block as its parameters. */
     public record DatasetConfig(String loader, Parameters parameters, String path) {

@@ -86,16 +86,8 @@ public final class JobConfigParser {
             throw new InvalidInputException(engine.pathOf("type"), engineType, "allowed: " + String.join(", ", ENGINE_TYPES)
                     + Parameters.nearest(engineType, ENGINE_TYPES).map(s -> " (did you mean '" + s + "'?)").orElse(""));
         }
-        int statisticsRequests = 1;
-        if (engine.has("stat_requests_number")) {
-            Object value = engine.raw("stat_requests_number");
-            if (!(value instanceof Number number) || number.doubleValue() != Math.rint(number.doubleValue())
-                    || number.doubleValue() < 1 || number.doubleValue() > 64) {
-                throw new InvalidInputException(engine.pathOf("stat_requests_number"), value,
-                        "an integer from 1 to 64: parallel inference requests (sessions) of a statistics pass");
-            }
-            statisticsRequests = number.intValue();
-        }
+        int statisticsRequests = requestsNumber(engine, "stat_requests_number", "a statistics pass");
+        int evaluationRequests = requestsNumber(engine, "eval_requests_number", "an evaluation");
         JobConfig.DatasetConfig dataset = null;
         JobConfig.DatasetConfig calibration = null;
         List<JobConfig.NamedBlock> metrics = new ArrayList<>();
@@ -149,7 +141,21 @@ public final class JobConfigParser {
                     "no optimizer is available in this version of pot4j (TPE tuning is planned); remove the optimizer section");
         }
         return new JobConfig(modelName, modelPath, engineType, dataset, calibration, List.copyOf(metrics), device,
-                modelType, List.copyOf(algorithms), statisticsRequests, raw);
+                modelType, List.copyOf(algorithms), statisticsRequests, evaluationRequests, raw);
+    }
+
+    /** POT's stat_requests_number / eval_requests_number: 1 unless set, else an integer from 1 to 64. */
+    private static int requestsNumber(Parameters engine, String key, String what) {
+        if (!engine.has(key)) {
+            return 1;
+        }
+        Object value = engine.raw(key);
+        if (!(value instanceof Number number) || number.doubleValue() != Math.rint(number.doubleValue())
+                || number.doubleValue() < 1 || number.doubleValue() > 64) {
+            throw new InvalidInputException(engine.pathOf(key), value,
+                    "an integer from 1 to 64: parallel inference requests (sessions) of " + what);
+        }
+        return number.intValue();
     }
 
     private static JobConfig.DatasetConfig datasetBlock(Parameters engine, String key) {

@@ -42,6 +42,11 @@ final class Evaluator {
 
     /** Fills the reference-output cache from the FP32 session for the given samples. */
     void cacheReference(InferenceSession fp32, int[] indices, BooleanSupplier cancelled) {
+        cacheReference(List.of(fp32), indices, cancelled);
+    }
+
+    /** As {@link #cacheReference(InferenceSession, int[], BooleanSupplier)}, batches spread over the sessions. */
+    void cacheReference(List<InferenceSession> fp32, int[] indices, BooleanSupplier cancelled) {
         List<Integer> missing = new ArrayList<>();
         for (int index : indices) {
             if (!referenceOutputs.containsKey(index)) {
@@ -53,10 +58,20 @@ final class Evaluator {
     }
 
     EvaluationResult evaluate(InferenceSession session, int[] indices, Progress progress, BooleanSupplier cancelled) {
+        return evaluate(List.of(session), indices, progress, cancelled);
+    }
+
+    /**
+     * Evaluates with the batches spread over {@code sessions} (POT's engine {@code eval_requests_number}): session
+     * i runs batches i, i + n, ... on its own thread, and the metrics take the outputs in sample order, so the
+     * result is the one session's.
+     */
+    EvaluationResult evaluate(List<InferenceSession> sessions, int[] indices, Progress progress,
+                              BooleanSupplier cancelled) {
         List<MetricAccumulator> accumulators = new ArrayList<>();
         metrics.forEach(m -> accumulators.add(m.newAccumulator()));
         boolean reference = needsReference();
-        forEachOutput(session, indices, (sample, output) -> {
+        forEachOutput(sessions, indices, (sample, output) -> {
             Tensor ref = reference ? referenceOutputs.get(sample.index()) : null;
             MetricInput input = new MetricInput(sample.index(), output, sample.label(), ref);
             accumulators.forEach(a -> a.update(input));
@@ -76,26 +91,123 @@ final class Evaluator {
         void accept(Sample sample, Tensor output);
     }
 
-    private void forEachOutput(InferenceSession session, int[] indices, OutputConsumer consumer, Progress progress,
-                               BooleanSupplier cancelled) {
+    /** A batch's samples and the model's output for them. */
+    private record Batch(List<Sample> samples, Tensor output) {
+    }
+
+    private Batch run(InferenceSession session, int[] indices, int start, Object sampling) {
+        int end = Math.min(indices.length, start + batchSize);
+        List<Sample> samples = new ArrayList<>(end - start);
+        synchronized (sampling) { // a dataset need not be thread-safe
+            for (int i = start; i < end; i++) {
+                samples.add(dataset.get(indices[i]));
+            }
+        }
         String inputName = session.inputNames().get(0);
         String outputName = session.outputNames().get(0);
+        Tensor output = session.run(Map.of(inputName, Batches.stack(samples)), List.of(outputName)).get(outputName);
+        return new Batch(samples, output);
+    }
+
+    private void forEachOutput(List<InferenceSession> sessions, int[] indices, OutputConsumer consumer, Progress progress,
+                               BooleanSupplier cancelled) {
+        if (sessions.size() > 1 && indices.length > batchSize) {
+            forEachOutputInParallel(sessions, indices, consumer, progress, cancelled);
+            return;
+        }
         for (int start = 0; start < indices.length; start += batchSize) {
             if (cancelled != null && cancelled.getAsBoolean()) {
                 throw new Pot4jException("CANCELLED", "cancelled during evaluation");
             }
-            int end = Math.min(indices.length, start + batchSize);
-            List<Sample> samples = new ArrayList<>(end - start);
-            for (int i = start; i < end; i++) {
-                samples.add(dataset.get(indices[i]));
-            }
-            Tensor batch = Batches.stack(samples);
-            Tensor output = session.run(Map.of(inputName, batch), List.of(outputName)).get(outputName);
-            for (int i = 0; i < samples.size(); i++) {
-                consumer.accept(samples.get(i), Batches.slice(output, i));
+            Batch batch = run(sessions.get(0), indices, start, this);
+            for (int i = 0; i < batch.samples().size(); i++) {
+                consumer.accept(batch.samples().get(i), Batches.slice(batch.output(), i));
             }
             if (progress != null) {
-                progress.update(end, indices.length);
+                progress.update(Math.min(indices.length, start + batchSize), indices.length);
+            }
+        }
+    }
+
+    /**
+     * Session i runs batches i, i + n, ... on a thread of its own; this thread hands the outputs to the consumer in
+     * batch order. The first failure or a cancel stops every session before its next batch and is rethrown here
+     * (not the "stopped" of a batch skipped because of it), after every session's thread has returned.
+     */
+    private void forEachOutputInParallel(List<InferenceSession> sessions, int[] indices, OutputConsumer consumer,
+                                         Progress progress, BooleanSupplier cancelled) {
+        int requests = sessions.size();
+        int batches = (indices.length + batchSize - 1) / batchSize;
+        List<java.util.concurrent.CompletableFuture<Batch>> outputs = new ArrayList<>(batches);
+        for (int b = 0; b < batches; b++) {
+            outputs.add(new java.util.concurrent.CompletableFuture<>());
+        }
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        Object sampling = new Object();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(requests, task -> {
+            Thread thread = new Thread(task, "pot4j-evaluation-request");
+            thread.setDaemon(true);
+            return thread;
+        });
+        List<java.util.concurrent.Future<?>> running = new ArrayList<>();
+        try {
+            for (int r = 0; r < requests; r++) {
+                InferenceSession session = sessions.get(r);
+                int first = r;
+                running.add(pool.submit(() -> {
+                    for (int b = first; b < batches; b += requests) {
+                        if (failure.get() != null) {
+                            outputs.get(b).completeExceptionally(new IllegalStateException("stopped"));
+                            continue;
+                        }
+                        try {
+                            if (cancelled != null && cancelled.getAsBoolean()) {
+                                throw new Pot4jException("CANCELLED", "cancelled during evaluation");
+                            }
+                            outputs.get(b).complete(run(session, indices, b * batchSize, sampling));
+                        } catch (RuntimeException | Error failed) {
+                            failure.compareAndSet(null, failed);
+                            outputs.get(b).completeExceptionally(failed);
+                        }
+                    }
+                }));
+            }
+            for (int b = 0; b < batches; b++) {
+                Batch batch;
+                try {
+                    batch = outputs.get(b).join();
+                } catch (java.util.concurrent.CompletionException stopped) {
+                    Throwable cause = failure.get() != null ? failure.get() : stopped.getCause();
+                    if (cause instanceof Error error) {
+                        throw error;
+                    }
+                    throw cause instanceof RuntimeException runtime ? runtime : stopped;
+                }
+                for (int i = 0; i < batch.samples().size(); i++) {
+                    consumer.accept(batch.samples().get(i), Batches.slice(batch.output(), i));
+                }
+                if (progress != null) {
+                    progress.update(Math.min(indices.length, (b + 1) * batchSize), indices.length);
+                }
+            }
+        } finally {
+            failure.compareAndSet(null, new IllegalStateException("evaluation ended"));
+            boolean interrupted = false;
+            for (java.util.concurrent.Future<?> thread : running) {
+                while (true) { // the caller closes the sessions: none may still be running
+                    try {
+                        thread.get();
+                        break;
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        break; // recorded in failure
+                    }
+                }
+            }
+            pool.shutdownNow();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
     }

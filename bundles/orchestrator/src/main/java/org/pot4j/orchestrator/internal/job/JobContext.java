@@ -168,16 +168,22 @@ final class JobContext implements AlgorithmContext {
         int concurrent = workspace.evaluations.incrementAndGet();
         try {
             // evaluations running side by side (AccuracyAware's ranking pool) share the cores instead of each taking all
-            int threads = workspace.settings.inferenceThreads() > 0 ? workspace.settings.inferenceThreads()
-                    : concurrent > 1 ? Math.max(1, Runtime.getRuntime().availableProcessors() / concurrent) : 0;
+            // POT's eval_requests_number: that many sessions share the batches, and the threads
+            int requests = workspace.pipeline.config() == null ? 1 : workspace.pipeline.config().evaluationRequests();
+            int threads = workspace.settings.inferenceThreads() > 0
+                    ? Math.max(1, workspace.settings.inferenceThreads() / requests)
+                    : concurrent > 1 || requests > 1
+                    ? Math.max(1, Runtime.getRuntime().availableProcessors() / (concurrent * requests)) : 0;
             SessionOptions options = SessionOptions.defaults().withThreads(threads);
             if (evaluator.needsReference()) {
-                try (InferenceSession fp32 = workspace.pipeline.backend().open(workspace.originalModel, options)) {
-                    evaluator.cacheReference(fp32, indices, workspace.cancelled);
+                try (Sessions fp32 = Sessions.open(requests, () -> workspace.pipeline.backend()
+                        .open(workspace.originalModel, options))) {
+                    evaluator.cacheReference(fp32.all(), indices, workspace.cancelled);
                 }
             }
-            try (InferenceSession session = openSession(model, plan, options)) {
-                EvaluationResult result = evaluator.evaluate(session, indices,
+            Graph graph = plan == null ? model : QdqWriter.apply(model, plan);
+            try (Sessions sessions = Sessions.open(requests, () -> workspace.pipeline.backend().open(graph, options))) {
+                EvaluationResult result = evaluator.evaluate(sessions.all(), indices,
                         (done, total) -> workspace.events.progress(done, total), workspace.cancelled);
                 if (fullFp32) {
                     workspace.fp32Evaluation = result;

@@ -33,20 +33,25 @@ public final class Jobs {
         }
         long start = System.nanoTime();
         byte[] bytes = readModel(model);
-        SessionOptions options = SessionOptions.defaults().withThreads(settings.inferenceThreads());
+        // POT's eval_requests_number: that many sessions share the batches, and the threads
+        int requests = pipeline.config().evaluationRequests();
+        int threads = settings.inferenceThreads() > 0 ? Math.max(1, settings.inferenceThreads() / requests)
+                : requests > 1 ? Math.max(1, Runtime.getRuntime().availableProcessors() / requests) : 0;
+        SessionOptions options = SessionOptions.defaults().withThreads(threads);
         try (Dataset dataset = pipeline.openDataset();
-             InferenceSession session = openNamed(pipeline, bytes, options, model)) {
+             Sessions sessions = Sessions.open(requests, () -> openNamed(pipeline, bytes, options, model))) {
             Evaluator evaluator = new Evaluator(dataset, pipeline.metrics(), settings.batchSize());
             int[] indices = Evaluator.allIndices(dataset.size());
             if (evaluator.needsReference()) {
                 events.stage("fp32 reference outputs");
                 byte[] reference = readModel(pipeline.config().modelPath());
-                try (InferenceSession fp32 = openNamed(pipeline, reference, options, pipeline.config().modelPath())) {
-                    evaluator.cacheReference(fp32, indices, null);
+                try (Sessions fp32 = Sessions.open(requests,
+                        () -> openNamed(pipeline, reference, options, pipeline.config().modelPath()))) {
+                    evaluator.cacheReference(fp32.all(), indices, null);
                 }
             }
             events.stage("evaluation");
-            EvaluationResult result = evaluator.evaluate(session, indices, events::progress, null);
+            EvaluationResult result = evaluator.evaluate(sessions.all(), indices, events::progress, null);
             events.emit(JobEventType.METRIC, "evaluation", null, result.values(), Map.of("model", model.toString()));
             return new EvaluationReport(model.toString(), result.values(), indices.length,
                     (System.nanoTime() - start) / 1e9);

@@ -4,7 +4,14 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import org.pot4j.api.Pot4jException;
 import org.pot4j.api.algorithm.EvaluationResult;
@@ -138,18 +145,18 @@ final class Evaluator {
                                          Progress progress, BooleanSupplier cancelled) {
         int requests = sessions.size();
         int batches = (indices.length + batchSize - 1) / batchSize;
-        List<java.util.concurrent.CompletableFuture<Batch>> outputs = new ArrayList<>(batches);
+        List<CompletableFuture<Batch>> outputs = new ArrayList<>(batches);
         for (int b = 0; b < batches; b++) {
-            outputs.add(new java.util.concurrent.CompletableFuture<>());
+            outputs.add(new CompletableFuture<>());
         }
-        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
         Object sampling = new Object();
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(requests, task -> {
+        ExecutorService pool = Executors.newFixedThreadPool(requests, task -> {
             Thread thread = new Thread(task, "pot4j-evaluation-request");
             thread.setDaemon(true);
             return thread;
         });
-        List<java.util.concurrent.Future<?>> running = new ArrayList<>();
+        List<Future<?>> running = new ArrayList<>();
         try {
             for (int r = 0; r < requests; r++) {
                 InferenceSession session = sessions.get(r);
@@ -176,7 +183,7 @@ final class Evaluator {
                 Batch batch;
                 try {
                     batch = outputs.get(b).join();
-                } catch (java.util.concurrent.CompletionException stopped) {
+                } catch (CompletionException stopped) {
                     Throwable cause = failure.get() != null ? failure.get() : stopped.getCause();
                     if (cause instanceof Error error) {
                         throw error;
@@ -193,14 +200,14 @@ final class Evaluator {
         } finally {
             failure.compareAndSet(null, new IllegalStateException("evaluation ended"));
             boolean interrupted = false;
-            for (java.util.concurrent.Future<?> thread : running) {
+            for (Future<?> thread : running) {
                 while (true) { // the caller closes the sessions: none may still be running
                     try {
                         thread.get();
                         break;
                     } catch (InterruptedException e) {
                         interrupted = true;
-                    } catch (java.util.concurrent.ExecutionException e) {
+                    } catch (ExecutionException e) {
                         break; // recorded in failure
                     }
                 }

@@ -8,10 +8,13 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntFunction;
 import org.pot4j.api.InvalidInputException;
@@ -259,9 +262,9 @@ public final class StatisticsCollector {
         private final ProgressListener listener;
         private final BooleanSupplier stop;
         private final int sessions;
-        private final java.util.concurrent.CountDownLatch firstBatch = new java.util.concurrent.CountDownLatch(1);
-        private final java.util.concurrent.atomic.AtomicReference<Throwable> failure =
-                new java.util.concurrent.atomic.AtomicReference<>();
+        private final CountDownLatch firstBatch = new CountDownLatch(1);
+        private final AtomicReference<Throwable> failure =
+                new AtomicReference<>();
         private volatile boolean abandoned;
         private int reported;
         /** Held while building samples: a dataset need not be thread-safe. */
@@ -439,7 +442,7 @@ public final class StatisticsCollector {
                 break;
             } catch (InterruptedException e) {
                 interrupted = true;
-            } catch (ExecutionException | java.util.concurrent.CancellationException e) {
+            } catch (ExecutionException | CancellationException e) {
                 break; // a request's own failure is recorded by fail()
             }
         }

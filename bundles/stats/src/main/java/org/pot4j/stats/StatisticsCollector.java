@@ -946,6 +946,19 @@ public final class StatisticsCollector {
             return values;
         }
 
+        /** The first sample sets the width (and sizes the per-sample storage); every later one must match it. */
+        final void fixWidth(String tensor, int sampleWidth, int sampleIndex, int sampleCount) {
+            if (width < 0) {
+                width = sampleWidth;
+                for (int k = 0; k < values.length; k++) {
+                    values[k] = new float[Math.multiplyExact(sampleCount, width)];
+                }
+            } else if (width != sampleWidth) {
+                throw new Pot4jException("BACKEND_ERROR", "tensor " + tensor + " has " + sampleWidth
+                        + " channels in sample " + sampleIndex + " but " + width + " before");
+            }
+        }
+
         final int width() {
             return width;
         }
@@ -980,15 +993,7 @@ public final class StatisticsCollector {
             int n = outputs.elementCount == null ? 0
                     : Math.toIntExact(returned(returned, outputs.elementCount).toLongs()[0]);
             int sampleWidth = sampleWidth(returned, count);
-            if (width < 0) {
-                width = sampleWidth;
-                for (int k = 0; k < values.length; k++) {
-                    values[k] = new float[Math.multiplyExact(sampleCount, width)];
-                }
-            } else if (width != sampleWidth) {
-                throw new Pot4jException("BACKEND_ERROR", "tensor " + tensor + " has " + sampleWidth
-                        + " channels in sample " + sampleIndex + " but " + width + " before");
-            }
+            fixWidth(tensor, sampleWidth, sampleIndex, sampleCount);
             int at = indexInBatch * width, out = sampleIndex * width;
             // this sample's minima and maxima, read in place (no copy: this runs per sample and group)
             Located minima = extreme(returned, outputs.minFrom, outputs.min, at, width);
@@ -1151,15 +1156,7 @@ public final class StatisticsCollector {
                 throw new InvalidInputException("statistics.channel_axis", channelAxis, "an axis of tensor " + tensor
                         + " of shape " + Arrays.toString(sampleShape));
             }
-            if (width < 0) {
-                width = sampleWidth;
-                for (int k = 0; k < values.length; k++) {
-                    values[k] = new float[Math.multiplyExact(sampleCount, width)];
-                }
-            } else if (width != sampleWidth) {
-                throw new Pot4jException("BACKEND_ERROR", "tensor " + tensor + " has " + sampleWidth
-                        + " channels in sample " + sampleIndex + " but " + width + " before");
-            }
+            fixWidth(tensor, sampleWidth, sampleIndex, sampleCount);
             fused.reduce(data, offset, sampleShape, channelAxis, values, sampleIndex * width);
         }
     }

@@ -1,5 +1,7 @@
 package org.pot4j.api.params;
 
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -18,6 +20,9 @@ import org.pot4j.api.InvalidInputException;
  * naming the full path, the value and what is allowed.
  */
 public final class Parameters {
+    private static final BigDecimal LONG_MIN = BigDecimal.valueOf(Long.MIN_VALUE);
+    private static final BigDecimal LONG_MAX = BigDecimal.valueOf(Long.MAX_VALUE);
+
     private final Map<String, Object> values;
     private final String path;
     private final Path baseDirectory;
@@ -73,13 +78,38 @@ public final class Parameters {
         return has(key) ? string(key) : defaultValue;
     }
 
+    /**
+     * A whole number. A fraction, or a number beyond a long (e.g. 1e30, or a JSON integer Jackson
+     * reads as BigInteger), is an error echoing the number as written, never a clamped or wrapped one.
+     */
     public long integer(String key) {
         Object value = require(key);
-        if (value instanceof Number number && number.doubleValue() == Math.rint(number.doubleValue())
-                && !(value instanceof Double d && d.isInfinite())) {
-            return number.longValue();
+        BigDecimal exact = exact(value);
+        if (exact == null || (exact.signum() != 0 && exact.stripTrailingZeros().scale() > 0)) {
+            throw new InvalidInputException(pathOf(key), value, "expected a whole number");
         }
-        throw new InvalidInputException(pathOf(key), value, "expected a whole number");
+        if (exact.compareTo(LONG_MIN) < 0 || exact.compareTo(LONG_MAX) > 0) {
+            throw new InvalidInputException(pathOf(key), value, "expected a whole number from " + Long.MIN_VALUE
+                    + " to " + Long.MAX_VALUE);
+        }
+        return exact.longValueExact();
+    }
+
+    /** The exact value of a finite number (null: not a number, NaN or infinite). */
+    private static BigDecimal exact(Object value) {
+        if (value instanceof BigDecimal decimal) {
+            return decimal;
+        }
+        if (value instanceof BigInteger big) {
+            return new BigDecimal(big);
+        }
+        if (value instanceof Long || value instanceof Integer || value instanceof Short || value instanceof Byte) {
+            return BigDecimal.valueOf(((Number) value).longValue());
+        }
+        if (value instanceof Number number && Double.isFinite(number.doubleValue())) {
+            return new BigDecimal(number.doubleValue());
+        }
+        return null;
     }
 
     public long integer(String key, long defaultValue) {
@@ -203,6 +233,10 @@ public final class Parameters {
 
     private void checkValue(ParameterDescriptor descriptor, Object value) {
         String key = descriptor.name();
+        if (value instanceof Number) {
+            // before the type check, so that 1e30 for a bounded integer names the bound
+            checkBounds(descriptor, value);
+        }
         switch (descriptor.type()) {
             case STRING, PATH -> string(key);
             case INTEGER -> integer(key);
@@ -216,20 +250,28 @@ public final class Parameters {
             throw new InvalidInputException(pathOf(key), value, "allowed: " + String.join(", ", descriptor.allowedValues())
                     + nearest(String.valueOf(value), descriptor.allowedValues()).map(s -> " (did you mean '" + s + "'?)").orElse(""));
         }
-        if (value instanceof Number number) {
-            double v = number.doubleValue();
-            if ((descriptor.min() != null && v < descriptor.min()) || (descriptor.max() != null && v > descriptor.max())) {
-                throw new InvalidInputException(pathOf(key), value, "allowed range: " + bound(descriptor.min()) + " .. "
-                        + bound(descriptor.max()));
-            }
+    }
+
+    /** Compares exactly (a long or BigInteger beyond double precision is not rounded into range). */
+    private void checkBounds(ParameterDescriptor descriptor, Object value) {
+        BigDecimal v = exact(value);
+        if (v == null) {
+            return; // NaN or infinite: the type check rejects it
+        }
+        BigDecimal min = exact(descriptor.min()); // null (or infinite): unbounded
+        BigDecimal max = exact(descriptor.max());
+        if ((min != null && v.compareTo(min) < 0) || (max != null && v.compareTo(max) > 0)) {
+            throw new InvalidInputException(pathOf(descriptor.name()), value, "allowed range: " + bound(descriptor.min())
+                    + " .. " + bound(descriptor.max()));
         }
     }
 
     private static String bound(Double value) {
-        if (value == null) {
+        if (value == null || value.isInfinite()) {
             return "unbounded";
         }
-        return value == Math.rint(value) ? String.valueOf(value.longValue()) : String.valueOf(value);
+        return value == Math.rint(value) && Math.abs(value) < 0x1p63 ? String.valueOf(value.longValue())
+                : String.valueOf(value);
     }
 
     private static String describe(ParameterDescriptor descriptor) {

@@ -141,7 +141,8 @@ public final class NpyDataLoader implements DataLoader {
         for (int i = 0; i < result.length; i++) {
             result[i] = labels.longAt(i);
             if (result[i] < 0 || result[i] > Integer.MAX_VALUE) {
-                throw new InvalidInputException(field, path, "class indices >= 0; label " + i + " is " + result[i]);
+                throw new InvalidInputException(field, path, "class indices from 0 to " + Integer.MAX_VALUE
+                        + "; label " + i + " is " + result[i]);
             }
         }
         return result;

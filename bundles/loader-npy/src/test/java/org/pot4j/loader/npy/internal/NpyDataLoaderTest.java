@@ -163,6 +163,11 @@ class NpyDataLoaderTest {
         InvalidInputException negative = fails(Map.of("data", "x.npy", "labels", "negative.npy"));
         assertEquals("engine.dataset.labels", negative.field());
         assertTrue(negative.getMessage().contains("label 1 is -1"), negative.getMessage());
+        // a label beyond int (which an int cast would wrap to 1) is an error that says what is allowed
+        write("huge.npy", NpyWriter.npy("<i8", new long[] {3}, false, 1, NpyWriter.i8(1, (1L << 32) + 1, 2)));
+        InvalidInputException huge = fails(Map.of("data", "x.npy", "labels", "huge.npy"));
+        assertTrue(huge.getMessage().contains("label 1 is 4294967297"), huge.getMessage());
+        assertTrue(huge.getMessage().contains("from 0 to 2147483647"), huge.getMessage());
         write("float.npy", NpyWriter.npy("<f4", new long[] {3}, false, 1, NpyWriter.f4(1, 2, 3)));
         assertTrue(fails(Map.of("data", "x.npy", "labels", "float.npy")).getMessage().contains("integer labels"));
     }

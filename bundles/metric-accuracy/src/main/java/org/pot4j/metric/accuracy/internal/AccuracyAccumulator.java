@@ -40,8 +40,11 @@ final class AccuracyAccumulator implements MetricAccumulator {
         }
         int label = input.label();
         if (label < 0 || label >= classes) {
-            throw new InvalidInputException("label of sample " + input.sampleIndex(), label,
-                    "a class index in 0.." + (classes - 1) + " (the model outputs " + classes + " scores)");
+            // the metric sees neither the dataset's configuration nor its files: name the sample and where to look
+            throw new InvalidInputException("label of sample " + input.sampleIndex() + " of the evaluation dataset", label,
+                    "a class index in 0.." + (classes - 1) + " (the model outputs " + classes + " scores); check the"
+                            + " dataset's labels (engine.dataset: its labels file, or its class folders) against the"
+                            + " model's classes");
         }
         if (topK > classes) {
             throw new InvalidInputException(topKField, topK, "at most the number of classes (" + classes + ")");

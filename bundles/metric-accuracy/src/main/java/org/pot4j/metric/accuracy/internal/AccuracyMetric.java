@@ -2,6 +2,7 @@ package org.pot4j.metric.accuracy.internal;
 
 import java.util.List;
 import org.osgi.service.component.annotations.Component;
+import org.pot4j.api.InvalidInputException;
 import org.pot4j.api.metric.Metric;
 import org.pot4j.api.metric.MetricAccumulator;
 import org.pot4j.api.params.ParameterDescriptor;
@@ -35,6 +36,11 @@ public final class AccuracyMetric implements Metric {
     @Override
     public MetricAccumulator create(Parameters parameters) {
         Parameters p = parameters.validate(PARAMETERS);
-        return new AccuracyAccumulator((int) p.integer(TOP_K), p.pathOf(TOP_K));
+        long topK = p.integer(TOP_K);
+        if (topK > Integer.MAX_VALUE) {
+            // an int cast would wrap (2^32 + 1 would become top-1)
+            throw new InvalidInputException(p.pathOf(TOP_K), p.raw(TOP_K), "at most the number of classes the model outputs");
+        }
+        return new AccuracyAccumulator((int) topK, p.pathOf(TOP_K));
     }
 }

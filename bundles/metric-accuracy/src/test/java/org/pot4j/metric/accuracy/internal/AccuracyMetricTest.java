@@ -98,4 +98,25 @@ class AccuracyMetricTest {
         assertThrows(InvalidInputException.class, () -> create(Map.of()).update(
                 new MetricInput(0, Tensor.ofFloats(new long[] {2, 2}, new float[4]), 0, null)));
     }
+
+    @Test
+    void labelOutOfRangeSaysWhichDatasetAndWhereItsLabelsComeFrom() {
+        InvalidInputException e = assertThrows(InvalidInputException.class,
+                () -> create(Map.of()).update(input(0, 200, new float[10])));
+        assertEquals("label of sample 0 of the evaluation dataset", e.field());
+        assertEquals("200", e.value());
+        assertTrue(e.allowed().contains("0..9"), e.allowed());
+        assertTrue(e.allowed().contains("engine.dataset"), e.allowed());
+        assertTrue(e.allowed().contains("labels"), e.allowed());
+    }
+
+    @Test
+    void topKBeyondIntIsAnErrorNotAWrap() {
+        // (int) 4294967297L == 1: this used to become a top-1 accuracy
+        InvalidInputException e = assertThrows(InvalidInputException.class,
+                () -> create(Map.of("top_k", 4294967297L)));
+        assertEquals("engine.metrics[0].top_k", e.field());
+        assertEquals("4294967297", e.value());
+        assertTrue(e.allowed().contains("number of classes"), e.allowed());
+    }
 }

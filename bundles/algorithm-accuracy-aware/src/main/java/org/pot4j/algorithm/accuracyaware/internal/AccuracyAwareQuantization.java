@@ -53,7 +53,8 @@ public final class AccuracyAwareQuantization implements QuantizationAlgorithm {
                     "algorithm that quantizes the model first; every parameter of it is accepted here too"),
             ParameterDescriptor.bounded("ranking_subset_size", ParameterType.INTEGER, 300, 1.0, null,
                     "validation samples used to rank layers (those where FP32 and INT8 disagree most)"),
-            ParameterDescriptor.bounded("max_iter_num", ParameterType.INTEGER, null, 0.0, null,
+            // bounded to an int: the value is used as one (2^32 would otherwise wrap to 0 iterations)
+            ParameterDescriptor.bounded("max_iter_num", ParameterType.INTEGER, null, 0.0, (double) Integer.MAX_VALUE,
                     "maximum number of revert iterations (default: the number of quantized layers)"),
             ParameterDescriptor.bounded("maximal_drop", ParameterType.NUMBER, 0.01, 0.0, null,
                     "largest accepted metric drop"),

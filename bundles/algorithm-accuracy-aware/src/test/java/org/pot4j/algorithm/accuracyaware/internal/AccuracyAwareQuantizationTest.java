@@ -376,6 +376,10 @@ class AccuracyAwareQuantizationTest {
         InvalidInputException base = assertThrows(InvalidInputException.class,
                 () -> context("cnn_relu").runAccuracyAware(Map.of("base_algorithm", "NoSuchQuantization")));
         assertTrue(base.getMessage().contains("base_algorithm"), base.getMessage());
+        InvalidInputException iterations = assertThrows(InvalidInputException.class,
+                () -> context("cnn_relu").runAccuracyAware(Map.of("max_iter_num", 4294967296L)));
+        assertTrue(iterations.getMessage().contains("max_iter_num") && iterations.getMessage().contains("4294967296")
+                && iterations.getMessage().contains("2147483647"), iterations.getMessage());
     }
 
     @Test

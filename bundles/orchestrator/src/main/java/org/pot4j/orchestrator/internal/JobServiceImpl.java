@@ -1,6 +1,5 @@
 package org.pot4j.orchestrator.internal;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -39,6 +38,7 @@ import org.pot4j.orchestrator.internal.config.JobConfig;
 import org.pot4j.orchestrator.internal.config.JobConfigParser;
 import org.pot4j.orchestrator.internal.job.JobEvents;
 import org.pot4j.orchestrator.internal.job.Jobs;
+import org.pot4j.orchestrator.internal.job.OutputFolder;
 import org.pot4j.orchestrator.internal.job.Pipeline;
 import org.pot4j.orchestrator.internal.job.StatisticsCache;
 
@@ -86,6 +86,8 @@ public class JobServiceImpl implements JobService {
         volatile boolean cancelled;
         volatile String abortReason;
         volatile JobEvents events;
+        /** OUTDIR/<model_name> as checked at submit (null: no output directory). */
+        volatile OutputFolder output;
 
         JobRecord(String jobId, JobState state) {
             this.jobId = jobId;
@@ -177,16 +179,30 @@ public class JobServiceImpl implements JobService {
         }
         record.events = events;
         Pipeline pipeline;
+        OutputFolder output;
         try {
             pipeline = Pipeline.assemble(parse(request), registry, true);
+            // checked before anything is loaded: a bad output directory must not cost the whole job first
+            output = request.outputDirectory() == null ? null : OutputFolder.prepare(outputField(request),
+                    request.outputDirectory(), pipeline.config().modelName());
         } catch (InvalidInputException e) {
             return finish(record, JobState.REJECTED, JobEventType.REJECTED, e, null);
         }
         events.emit(JobEventType.ACCEPTED, "accepted", null, null,
                 Map.of("model", pipeline.config().modelName(), "device", pipeline.deviceName()));
         touch(record, JobState.ACCEPTED, "accepted");
+        record.output = output;
         workers.submit(() -> run(record, pipeline, request));
         return record.result;
+    }
+
+    /** How the user named the output directory: the CLI's option, the Kafka request's key, else the request's field. */
+    private static String outputField(JobRequest request) {
+        return switch (request.origin() == null ? "" : request.origin()) {
+            case "cli" -> "-o";
+            case "kafka" -> "output_dir";
+            default -> "outputDirectory";
+        };
     }
 
     private void run(JobRecord record, Pipeline pipeline, JobRequest request) {
@@ -238,6 +254,9 @@ public class JobServiceImpl implements JobService {
                 details.put("allowed", invalid.allowed());
             }
         }
+        if (record.output != null) {
+            record.output.removeIfEmpty(); // a failed or cancelled job leaves no empty folder behind
+        }
         touch(record, state, error.getMessage());
         record.events.emit(type, error.getMessage(), error.code(), null, details);
         JobResult result = new JobResult(record.jobId, state, null, null, summary == null ? Map.of() : summary,
@@ -266,9 +285,7 @@ public class JobServiceImpl implements JobService {
     public EvaluationReport evaluate(JobRequest request, Path modelOverride, JobEventSink progress) {
         Pipeline pipeline = Pipeline.assemble(parse(request), registry, false);
         Path model = modelOverride != null ? modelOverride : pipeline.config().modelPath();
-        if (!Files.isRegularFile(model)) {
-            throw new InvalidInputException(modelOverride != null ? "-m" : "model.model", model, "the model file does not exist");
-        }
+        Pipeline.requireModelFile(modelOverride != null ? "-m" : "model.model", model);
         String jobId = request.jobId() == null ? "evaluate-" + UUID.randomUUID() : request.jobId();
         JobEvents events = new JobEvents(jobId, () -> sinksWith(progress));
         Jobs.Settings settings = new Jobs.Settings(config.batch_size(), config.inference_threads(), statisticsCache);

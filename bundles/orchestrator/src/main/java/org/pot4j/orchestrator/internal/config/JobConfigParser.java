@@ -73,10 +73,7 @@ public final class JobConfigParser {
         checkKeys(model, MODEL_KEYS);
         Path modelPath = model.path("model");
         String modelName = model.string("model_name", stripExtension(modelPath.getFileName().toString()));
-        if (!modelName.matches("[A-Za-z0-9._-]+")) {
-            throw new InvalidInputException(model.pathOf("model_name"), modelName,
-                    "letters, digits, '.', '_' and '-' only (it names the output folder)");
-        }
+        checkModelName(model.pathOf("model_name"), modelName);
 
         Parameters engine = root.optionalObject("engine").orElse(Parameters.empty("engine"));
         checkKeys(engine, ENGINE_KEYS);
@@ -142,6 +139,29 @@ public final class JobConfigParser {
         }
         return new JobConfig(modelName, modelPath, engineType, dataset, calibration, List.copyOf(metrics), device,
                 modelType, List.copyOf(algorithms), statisticsRequests, evaluationRequests, raw);
+    }
+
+    /**
+     * The longest model_name in UTF-8 bytes: file systems allow 255 bytes per file name, and the name's longest file is
+     * the atomic writer's temporary {@code .<name>.onnx<up to 20 digits>.part} beside {@code optimized/<name>.onnx}.
+     */
+    static final int MAX_MODEL_NAME_BYTES = 255 - ".".length() - ".onnx".length() - 20 - ".part".length();
+
+    /**
+     * model_name names the output folder and file, so it must be a name every file system takes, checked before the
+     * job runs: no '/' or NUL (the character set excludes them), not "." or "..", not longer than a file name may be.
+     */
+    private static void checkModelName(String field, String modelName) {
+        if (!modelName.matches("[A-Za-z0-9._-]+") || modelName.equals(".") || modelName.equals("..")) {
+            throw new InvalidInputException(field, modelName,
+                    "letters, digits, '.', '_' and '-' only, not \".\" or \"..\" (it names the output folder)");
+        }
+        int bytes = modelName.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (bytes > MAX_MODEL_NAME_BYTES) {
+            throw new InvalidInputException(field, modelName.substring(0, 40) + "... (" + bytes + " bytes)",
+                    "at most " + MAX_MODEL_NAME_BYTES + " bytes (UTF-8): it names the output folder and the file "
+                    + "<model_name>.onnx, and file systems allow 255 bytes per file name");
+        }
     }
 
     /** POT's stat_requests_number / eval_requests_number: 1 unless set, else an integer from 1 to 64. */

@@ -147,9 +147,13 @@ final class JobContext implements AlgorithmContext {
         SessionOptions options = SessionOptions.defaults().withThreads(workspace.settings.inferenceThreads());
         // POT's stat_requests_number: that many sessions run the pass's batches in parallel (same statistics)
         int parallel = workspace.pipeline.config() == null ? 1 : workspace.pipeline.config().statisticsRequests();
-        return new StatisticsCollector(workspace.settings.batchSize(), parallel).collect(workspace.pipeline.backend(), graph,
-                options, requests, workspace.calibration, null, sampleIndices,
-                (done, total) -> workspace.events.progress(done, total), workspace.cancelled);
+        try {
+            return new StatisticsCollector(workspace.settings.batchSize(), parallel).collect(workspace.pipeline.backend(),
+                    graph, options, requests, workspace.calibration, null, sampleIndices,
+                    (done, total) -> workspace.events.progress(done, total), workspace.cancelled);
+        } catch (InvalidInputException e) {
+            throw Pipeline.blameDataset(e, workspace.pipeline.calibrationDatasetField());
+        }
     }
 
     @Override
@@ -190,6 +194,8 @@ final class JobContext implements AlgorithmContext {
                 }
                 return result;
             }
+        } catch (InvalidInputException e) {
+            throw Pipeline.blameDataset(e, workspace.pipeline.datasetField());
         } finally {
             workspace.evaluations.decrementAndGet();
         }
@@ -256,7 +262,12 @@ final class JobContext implements AlgorithmContext {
             workspace.report.merge("statistics_samples", indices.length, (a, b) -> Math.max((int) a, (int) b));
         }
         context.stage(name);
-        algorithm.apply(context, statistics);
+        try {
+            algorithm.apply(context, statistics);
+        } catch (InvalidInputException e) {
+            // an algorithm that runs sessions itself feeds them the calibration data (its evaluations are blamed above)
+            throw Pipeline.blameDataset(e, workspace.pipeline.calibrationDatasetField());
+        }
     }
 
     @Override

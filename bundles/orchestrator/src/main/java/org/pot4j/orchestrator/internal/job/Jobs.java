@@ -55,6 +55,8 @@ public final class Jobs {
             events.emit(JobEventType.METRIC, "evaluation", null, result.values(), Map.of("model", model.toString()));
             return new EvaluationReport(model.toString(), result.values(), indices.length,
                     (System.nanoTime() - start) / 1e9);
+        } catch (InvalidInputException e) {
+            throw Pipeline.blameDataset(e, pipeline.datasetField());
         }
     }
 

@@ -1,6 +1,7 @@
 package org.pot4j.orchestrator.internal.job;
 
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -55,9 +56,7 @@ public final class Pipeline {
     /** Resolves every name of {@code config}; {@code needAlgorithms} false for evaluate. */
     public static Pipeline assemble(JobConfig config, PluginRegistry registry, boolean needAlgorithms) {
         UsedPlugins used = new UsedPlugins(registry);
-        if (!Files.isRegularFile(config.modelPath())) {
-            throw new InvalidInputException("model.model", config.modelPath(), "the model file does not exist");
-        }
+        requireModelFile("model.model", config.modelPath());
         DataLoader loader = null;
         DataLoader calibrationLoader = null;
         if (config.dataset() != null) {
@@ -97,6 +96,16 @@ public final class Pipeline {
         }
         return new Pipeline(config, loader, calibrationLoader, List.copyOf(metrics), config.targetDevice(), device,
                 backend, List.copyOf(algorithms), used);
+    }
+
+    /** Bad input naming {@code field} unless {@code model} is a file; a folder is not "missing" but the wrong kind. */
+    public static void requireModelFile(String field, Path model) {
+        if (Files.isDirectory(model)) {
+            throw new InvalidInputException(field, model, "is a directory, not a model file (name the .onnx file)");
+        }
+        if (!Files.isRegularFile(model)) {
+            throw new InvalidInputException(field, model, "the model file does not exist");
+        }
     }
 
     private static <T> T require(PluginRegistry registry, PluginKind kind, String name, String field,
@@ -161,5 +170,28 @@ public final class Pipeline {
 
     public boolean hasSeparateCalibration() {
         return calibrationLoader != null;
+    }
+
+    /** The config path of the main dataset (engine.dataset, or engine.data_source in simplified mode). */
+    public String datasetField() {
+        return "simplified".equals(config.engineType()) ? "engine.data_source"
+                : config.dataset() != null ? config.dataset().path() : "engine.dataset";
+    }
+
+    /** The config path of the dataset statistics are collected on. */
+    public String calibrationDatasetField() {
+        return config.calibrationDataset() != null ? config.calibrationDataset().path() : datasetField();
+    }
+
+    /**
+     * The backend names only the model input a batch did not fit ({@code inputs.<name>}); with both datasets fed to
+     * the same input the user could not tell which one is wrong, so the error names the dataset's config path too.
+     */
+    public static RuntimeException blameDataset(InvalidInputException error, String datasetField) {
+        if (error.field() == null || !error.field().startsWith("inputs.")) {
+            return error;
+        }
+        return new InvalidInputException(datasetField + " (fed to " + error.field() + ")", error.value(),
+                error.allowed(), error);
     }
 }

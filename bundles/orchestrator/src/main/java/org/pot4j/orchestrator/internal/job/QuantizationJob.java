@@ -3,6 +3,7 @@ package org.pot4j.orchestrator.internal.job;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -108,17 +109,22 @@ final class QuantizationJob {
             }
             checkCancelled();
 
+            Path modelFile = outputRoot == null ? null : outputRoot.resolve("optimized").resolve(modelName + ".onnx");
+            Path reportFile = outputRoot == null ? null : outputRoot.resolve("report.json");
+            // POT writes each run to a new folder; pot4j keeps the fixed OUTDIR/<model_name> path, so a rerun says
+            // that it replaced the results there instead of doing it silently
+            Boolean replacing = outputRoot == null ? null : Files.exists(modelFile) || Files.exists(reportFile);
             Map<String, Object> report = report(workspace, fp32, int8, (System.nanoTime() - start) / 1e9);
-            Path modelFile = null;
-            Path reportFile = null;
+            if (replacing != null) {
+                report.put("replaced_previous_results", replacing);
+            }
             if (outputRoot != null) {
-                modelFile = outputRoot.resolve("optimized").resolve(modelName + ".onnx");
-                reportFile = outputRoot.resolve("report.json");
                 try {
                     AtomicFiles.write(modelFile, bytes);
                     AtomicFiles.write(reportFile, JSON.writeValueAsBytes(report));
                 } catch (IOException e) {
-                    throw new Pot4jException("OUTPUT_ERROR", "cannot write to " + outputRoot + ": " + e.getMessage(), e);
+                    throw new Pot4jException("OUTPUT_ERROR", "cannot write to " + outputRoot + ": "
+                            + OutputFolder.reason(e), e);
                 }
             }
             events.snapshot(new ModelSnapshot(jobId, jobId + "-final", "final", true, bytes,
@@ -128,6 +134,7 @@ final class QuantizationJob {
             summary.put("model_name", modelName);
             if (modelFile != null) {
                 summary.put("model", modelFile.toString());
+                summary.put("replaced_previous_results", replacing);
             }
             if (fp32 != null) {
                 summary.put("fp32_metrics", fp32);

@@ -150,6 +150,28 @@ class JobConfigParserTest {
     }
 
     @Test
+    void modelNameMustBeAFileNameEveryFileSystemTakes() {
+        String longest = "m".repeat(JobConfigParser.MAX_MODEL_NAME_BYTES);
+        assertEquals(longest, parse("{\"model\": {\"model_name\": \"" + longest + "\", \"model\": \"a.onnx\"}}")
+                .modelName());
+        // too long: the output file <model_name>.onnx (and its temporary copy) would exceed 255 bytes, after the job
+        for (String name : new String[] {"n".repeat(300), longest + "x"}) {
+            InvalidInputException e = assertThrows(InvalidInputException.class,
+                    () -> parse("{\"model\": {\"model_name\": \"" + name + "\", \"model\": \"a.onnx\"}}"));
+            assertEquals("model.model_name", e.field());
+            assertTrue(e.value().contains("(" + name.length() + " bytes)"), e.value());
+            assertTrue(e.getMessage().contains("at most " + JobConfigParser.MAX_MODEL_NAME_BYTES + " bytes"),
+                    e.getMessage());
+        }
+        // what file systems reject in a name, or what would leave OUTDIR: '/', NUL, "." and ".."
+        for (String name : new String[] {"bad/../name", "a\\u0000b", ".", "..", ""}) {
+            InvalidInputException e = assertThrows(InvalidInputException.class,
+                    () -> parse("{\"model\": {\"model_name\": \"" + name + "\", \"model\": \"a.onnx\"}}"), name);
+            assertEquals("model.model_name", e.field(), name);
+        }
+    }
+
+    @Test
     void metricParametersKeepTheirPath() {
         Map<String, Object> raw = JobConfigParser.parseJson(VALID, "x");
         JobConfig config = JobConfigParser.parse(raw, BASE);

@@ -1,0 +1,254 @@
+package org.pot4j.orchestrator.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.lang.annotation.Annotation;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.pot4j.algorithm.minmax.internal.MinMaxQuantization;
+import org.pot4j.api.InvalidInputException;
+import org.pot4j.api.job.JobEvent;
+import org.pot4j.api.job.JobEventSink;
+import org.pot4j.api.job.JobEventType;
+import org.pot4j.api.job.JobRequest;
+import org.pot4j.api.job.JobResult;
+import org.pot4j.api.job.JobState;
+import org.pot4j.backend.onnxruntime.internal.OnnxRuntimeBackend;
+import org.pot4j.device.any.internal.AnyDevice;
+import org.pot4j.loader.idx.internal.IdxDataLoader;
+import org.pot4j.loader.npy.internal.NpyDataLoader;
+import org.pot4j.metric.accuracy.internal.AccuracyMetric;
+import org.pot4j.orchestrator.internal.registry.PluginRegistryImpl;
+
+/**
+ * Whole jobs on the shipped Fashion-MNIST example (cnn_relu, small slices of its data) with the real backend,
+ * loaders, metric and algorithm: what a user sees when the output directory, the data or the model path is wrong,
+ * and when a rerun replaces earlier results.
+ */
+class JobServiceImplTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final AtomicLong SERVICE_IDS = new AtomicLong();
+    private static final Path EXAMPLE = Path.of(System.getProperty("user.dir"))
+            .resolve("../../examples/fashion-mnist").normalize();
+    private static JobServiceImpl jobs;
+
+    @TempDir
+    Path temp;
+
+    @BeforeAll
+    static void start() {
+        PluginRegistryImpl registry = new PluginRegistryImpl(id -> new PluginRegistryImpl.Origin("test", "0"));
+        registry.bindLoader(new IdxDataLoader(), props("pot4j.loader", "idx"));
+        registry.bindLoader(new NpyDataLoader(), props("pot4j.loader", "npy"));
+        registry.bindMetric(new AccuracyMetric(), props("pot4j.metric", "accuracy"));
+        registry.bindDevice(new AnyDevice(), props("pot4j.device", "ANY"));
+        registry.bindBackend(new OnnxRuntimeBackend(), props("pot4j.backend", "onnxruntime"));
+        registry.bindAlgorithm(new MinMaxQuantization(), props("pot4j.algorithm", "MinMaxQuantization"));
+        jobs = new JobServiceImpl(registry, new JobServiceImpl.Config() {
+            public int workers() { return 1; }
+            public int batch_size() { return 8; }
+            public int inference_threads() { return 1; }
+            public String statistics_cache_directory() { return ""; }
+            public int statistics_cache_max_mb() { return 0; }
+            public Class<? extends Annotation> annotationType() { return JobServiceImpl.Config.class; }
+        }, (Path) null);
+    }
+
+    private static Map<String, Object> props(String key, String name) {
+        return Map.of(key, name, "service.id", SERVICE_IDS.incrementAndGet(), "service.bundleid", 1L);
+    }
+
+    private static Map<String, Object> idx(String images, String labels) {
+        Map<String, Object> block = new LinkedHashMap<>();
+        block.put("loader", "idx");
+        block.put("images", EXAMPLE.resolve("data/" + images).toString());
+        if (labels != null) {
+            block.put("labels", EXAMPLE.resolve("data/" + labels).toString());
+        }
+        return block;
+    }
+
+    /** cnn_relu, MinMax on 16 calibration images; {@code engine} as given. */
+    private static Map<String, Object> config(String model, Map<String, Object> engine) {
+        return Map.of("model", Map.of("model_name", "cnn_relu", "model", model),
+                "engine", engine,
+                "compression", Map.of("target_device", "ANY", "algorithms",
+                        List.of(Map.of("name", "MinMaxQuantization", "params", Map.of("stat_subset_size", 16)))));
+    }
+
+    /** The example's data, calibration on the 300 training images, no metrics: statistics and writing only. */
+    private static Map<String, Object> quickConfig() {
+        return config(EXAMPLE.resolve("models/cnn_relu.onnx").toString(), Map.of("type", "accuracy_checker",
+                "dataset", idx("test-1000-images-idx3-ubyte.gz", "test-1000-labels-idx1-ubyte.gz"),
+                "calibration_dataset", idx("calib-300-images-idx3-ubyte.gz", null)));
+    }
+
+    private record Run(JobResult result, List<JobEvent> events) {
+        JobEvent last() {
+            return events.get(events.size() - 1);
+        }
+    }
+
+    private static Run run(Map<String, Object> config, Path output, String origin) throws Exception {
+        List<JobEvent> events = new CopyOnWriteArrayList<>();
+        JobEventSink listener = events::add;
+        JobResult result = jobs.submit(new JobRequest(null, config, null, output, origin), listener)
+                .get(120, TimeUnit.SECONDS);
+        return new Run(result, events);
+    }
+
+    /** A numpy.save file of float32 samples of {@code shape} (axis 0: samples), all zero. */
+    private Path npyFloats(String name, int... shape) throws Exception {
+        int count = 1;
+        StringBuilder dims = new StringBuilder();
+        for (int dim : shape) {
+            count *= dim;
+            dims.append(dim).append(", ");
+        }
+        return npy(name, "<f4", dims.toString(), new byte[count * 4]);
+    }
+
+    private Path npy(String name, String descr, String dims, byte[] data) throws Exception {
+        String header = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (" + dims + "), }";
+        int padded = (10 + header.length() + 1 + 63) / 64 * 64 - 10;
+        header = header + " ".repeat(padded - header.length() - 1) + "\n";
+        ByteBuffer bytes = ByteBuffer.allocate(10 + padded + data.length).order(ByteOrder.LITTLE_ENDIAN);
+        bytes.put((byte) 0x93).put("NUMPY".getBytes(StandardCharsets.US_ASCII)).put((byte) 1).put((byte) 0);
+        bytes.putShort((short) padded).put(header.getBytes(StandardCharsets.US_ASCII)).put(data);
+        Path file = temp.resolve(name);
+        Files.write(file, bytes.array());
+        return file;
+    }
+
+    // 1. a bad output directory is bad input, found before the model or data are loaded
+
+    @Test
+    void anOutputDirectoryThatIsAFileIsRejectedBeforeAnythingIsLoaded() throws Exception {
+        Path file = Files.writeString(temp.resolve("results"), "not a folder");
+        for (Path output : List.of(file, file.resolve("below"))) {
+            Run run = run(quickConfig(), output, "cli");
+            assertEquals(JobState.REJECTED, run.result().state(), run.result().message());
+            assertEquals(InvalidInputException.CODE, run.result().code());
+            assertEquals("-o", run.last().details().get("field"));
+            assertEquals(output.toString(), run.last().details().get("value"));
+            assertTrue(run.result().message().contains("Not a directory")
+                    || run.result().message().contains("is not a directory"), run.result().message());
+            assertTrue(run.result().message().contains(file.toString()), run.result().message());
+            assertTrue(run.events().stream().noneMatch(e -> e.type() == JobEventType.STAGE), "nothing was loaded");
+        }
+        assertEquals("not a folder", Files.readString(file), "the file in the way is untouched");
+    }
+
+    @Test
+    void aKafkaRequestNamesItsOwnOutputKey() throws Exception {
+        Path file = Files.writeString(temp.resolve("workspace"), "not a folder");
+        Run run = run(quickConfig(), file.resolve("job-1"), "kafka");
+        assertEquals(JobState.REJECTED, run.result().state());
+        assertEquals("output_dir", run.last().details().get("field"));
+    }
+
+    @Test
+    void theOutputFolderIsCreatedUpFrontAndTakenAwayWhenTheJobFails() throws Exception {
+        Path output = temp.resolve("new/out");
+        Map<String, Object> config = config(EXAMPLE.resolve("models/cnn_relu.onnx").toString(),
+                Map.of("type", "accuracy_checker", "dataset", Map.of("loader", "npy",
+                        "data", npyFloats("wrong.npy", 16, 1, 32, 32).toString())));
+        Run run = run(config, output, "cli");
+        assertEquals(JobState.FAILED, run.result().state(), run.result().message());
+        assertFalse(Files.exists(temp.resolve("new")), "no empty folder is left behind");
+    }
+
+    // 3. a rerun into the same folder replaces the results there, and says so
+
+    @Test
+    void aRerunSaysThatItReplacedTheEarlierResults() throws Exception {
+        Path output = temp.resolve("out");
+        Run first = run(quickConfig(), output, "cli");
+        assertEquals(JobState.COMPLETED, first.result().state(), first.result().message());
+        assertEquals(false, first.result().summary().get("replaced_previous_results"));
+        Run second = run(quickConfig(), output, "cli");
+        assertEquals(JobState.COMPLETED, second.result().state(), second.result().message());
+        assertEquals(true, second.result().summary().get("replaced_previous_results"));
+        assertEquals(true, second.last().details().get("replaced_previous_results"), "in the COMPLETED event too");
+        assertTrue(JSON.readTree(output.resolve("cnn_relu/report.json").toFile())
+                .get("replaced_previous_results").asBoolean());
+        try (var files = Files.list(output.resolve("cnn_relu"))) {
+            assertTrue(files.noneMatch(f -> f.getFileName().toString().startsWith(".pot4j-write-check")),
+                    "the writability check leaves nothing behind");
+        }
+    }
+
+    // 4. data that does not fit the model names the dataset of the config, not only the model input
+
+    @Test
+    void calibrationDataThatDoesNotFitTheModelNamesTheCalibrationDataset() throws Exception {
+        Map<String, Object> config = config(EXAMPLE.resolve("models/cnn_relu.onnx").toString(),
+                Map.of("type", "accuracy_checker",
+                        "dataset", idx("test-1000-images-idx3-ubyte.gz", "test-1000-labels-idx1-ubyte.gz"),
+                        "calibration_dataset", Map.of("loader", "npy",
+                                "data", npyFloats("calib32.npy", 16, 1, 32, 32).toString())));
+        Run run = run(config, null, "cli");
+        assertEquals(JobState.FAILED, run.result().state(), run.result().message());
+        assertEquals(InvalidInputException.CODE, run.result().code());
+        assertEquals("engine.calibration_dataset (fed to inputs.input)", run.last().details().get("field"),
+                run.result().message());
+        assertTrue(run.result().message().contains("[N, 1, 28, 28]"), run.result().message());
+    }
+
+    @Test
+    void evaluationDataThatDoesNotFitTheModelNamesTheEvaluationDataset() throws Exception {
+        ByteBuffer labels = ByteBuffer.allocate(8 * 8).order(ByteOrder.LITTLE_ENDIAN);
+        Map<String, Object> config = config(EXAMPLE.resolve("models/cnn_relu.onnx").toString(),
+                Map.of("type", "accuracy_checker",
+                        "dataset", Map.of("loader", "npy", "data", npyFloats("test32.npy", 8, 1, 32, 32).toString(),
+                                "labels", npy("labels.npy", "<i8", "8,", labels.array()).toString()),
+                        "calibration_dataset", idx("calib-300-images-idx3-ubyte.gz", null),
+                        "metrics", List.of(Map.of("name", "accuracy", "top_k", 1))));
+        Run run = run(config, null, "cli");
+        assertEquals(JobState.FAILED, run.result().state(), run.result().message());
+        assertEquals("engine.dataset (fed to inputs.input)", run.last().details().get("field"), run.result().message());
+
+        InvalidInputException evaluate = assertThrows(InvalidInputException.class,
+                () -> jobs.evaluate(new JobRequest(null, config, null, null, "cli"), null, null));
+        assertEquals("engine.dataset (fed to inputs.input)", evaluate.field(), evaluate.getMessage());
+    }
+
+    // 5. a model path that is a folder is not a "missing" file
+
+    @Test
+    void aModelPathThatIsAFolderSaysSo() throws Exception {
+        Path folder = Files.createDirectories(temp.resolve("models.onnx"));
+        InvalidInputException quantize = assertThrows(InvalidInputException.class,
+                () -> jobs.validate(new JobRequest(null, config(folder.toString(), Map.of("type", "data_free")), null,
+                        null, "cli")));
+        assertEquals("model.model", quantize.field());
+        assertTrue(quantize.getMessage().contains("is a directory, not a model file"), quantize.getMessage());
+
+        InvalidInputException override = assertThrows(InvalidInputException.class,
+                () -> jobs.evaluate(new JobRequest(null, quickConfigWithMetrics(), null, null, "cli"), folder, null));
+        assertEquals("-m", override.field());
+        assertTrue(override.getMessage().contains("is a directory, not a model file"), override.getMessage());
+    }
+
+    private static Map<String, Object> quickConfigWithMetrics() {
+        return config(EXAMPLE.resolve("models/cnn_relu.onnx").toString(), Map.of("type", "accuracy_checker",
+                "dataset", idx("test-1000-images-idx3-ubyte.gz", "test-1000-labels-idx1-ubyte.gz"),
+                "metrics", List.of(Map.of("name", "accuracy", "top_k", 1))));
+    }
+}

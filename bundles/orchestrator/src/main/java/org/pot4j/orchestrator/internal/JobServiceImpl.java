@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -133,10 +134,20 @@ public class JobServiceImpl implements JobService {
         return home == null ? null : Path.of(home, "data", "statistics-cache");
     }
 
+    /** How long deactivation waits for running jobs to stop at their next cancellation check. */
+    static final long STOP_GRACE_SECONDS = 20;
+
     @Deactivate
     void deactivate() {
         jobs.values().forEach(job -> job.cancelled = true);
         workers.shutdownNow();
+        try {
+            // until a job has stopped it may be inside ONNX Runtime: the backend bundle, or the JVM on exit, must not
+            // tear the native runtime down under it (that crashed bin/pot on Ctrl-C)
+            workers.awaitTermination(STOP_GRACE_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)

@@ -251,4 +251,35 @@ class JobServiceImplTest {
                 "dataset", idx("test-1000-images-idx3-ubyte.gz", "test-1000-labels-idx1-ubyte.gz"),
                 "metrics", List.of(Map.of("name", "accuracy", "top_k", 1))));
     }
+
+    /** Deactivation (framework stop, Ctrl-C) cancels running jobs and returns only once they have stopped. */
+    @Test
+    void deactivationWaitsForTheRunningJobToStop() throws Exception {
+        PluginRegistryImpl registry = new PluginRegistryImpl(id -> new PluginRegistryImpl.Origin("test", "0"));
+        registry.bindLoader(new IdxDataLoader(), props("pot4j.loader", "idx"));
+        registry.bindMetric(new AccuracyMetric(), props("pot4j.metric", "accuracy"));
+        registry.bindDevice(new AnyDevice(), props("pot4j.device", "ANY"));
+        registry.bindBackend(new OnnxRuntimeBackend(), props("pot4j.backend", "onnxruntime"));
+        registry.bindAlgorithm(new MinMaxQuantization(), props("pot4j.algorithm", "MinMaxQuantization"));
+        JobServiceImpl stopping = new JobServiceImpl(registry, new JobServiceImpl.Config() {
+            public int workers() { return 1; }
+            public int batch_size() { return 1; }
+            public int inference_threads() { return 1; }
+            public String statistics_cache_directory() { return ""; }
+            public int statistics_cache_max_mb() { return 0; }
+            public Class<? extends Annotation> annotationType() { return JobServiceImpl.Config.class; }
+        }, (Path) null);
+        Map<String, Object> engine = new LinkedHashMap<>();
+        engine.put("type", "accuracy_checker");
+        engine.put("dataset", idx("test-1000-images-idx3-ubyte.gz", "test-1000-labels-idx1-ubyte.gz"));
+        engine.put("calibration_dataset", idx("calib-300-images-idx3-ubyte.gz", null));
+        engine.put("metrics", List.of(Map.of("name", "accuracy")));
+        // batch 1 over 1000 evaluation images: the job is still running when deactivation starts
+        var result = stopping.submit(new JobRequest(null, config(EXAMPLE.resolve("models/cnn_relu.onnx").toString(),
+                engine), null, temp.resolve("out"), "cli"));
+        stopping.deactivate();
+        assertTrue(result.isDone(), "deactivate returned while the job was still running");
+        assertEquals(JobState.CANCELLED, result.get().state(), result.get().message());
+        assertFalse(Files.exists(temp.resolve("out/cnn_relu")), "a cancelled job leaves no folder");
+    }
 }

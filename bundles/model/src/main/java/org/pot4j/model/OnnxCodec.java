@@ -45,7 +45,8 @@ public final class OnnxCodec {
         byte[] bytes;
         try {
             if (Files.isDirectory(file)) {
-                throw new InvalidInputException("model", file, "a path to an .onnx file, not a directory");
+                // checked first: reading a directory fails with messages that do not say so
+                throw new InvalidInputException("model", file, "is a directory, not a file: give an .onnx file");
             }
             long size = Files.size(file);
             if (size >= Integer.MAX_VALUE - 8) {

@@ -280,7 +280,14 @@ class OnnxCodecTest {
         InvalidInputException error = assertThrows(InvalidInputException.class, () -> OnnxCodec.read(missing));
         assertEquals(missing.toString(), error.value());
         assertTrue(error.getMessage().contains("does not exist"), error.getMessage());
-        assertThrows(InvalidInputException.class, () -> OnnxCodec.read(folder));
+    }
+
+    @Test
+    void directoryIsInvalidInputSayingSoNotThatItDoesNotExist(@TempDir Path folder) {
+        InvalidInputException error = assertThrows(InvalidInputException.class, () -> OnnxCodec.read(folder));
+        assertEquals(folder.toString(), error.value());
+        assertTrue(error.getMessage().contains("is a directory, not a file"), error.getMessage());
+        assertFalse(error.getMessage().contains("does not exist"), error.getMessage());
     }
 
     @Test

@@ -10,8 +10,12 @@ import org.pot4j.api.params.Parameters;
 
 /** Parses "-c FILE --batch 8 --json" style options against the options a command knows. */
 final class Args {
+    /** Options every command accepts: print the usage line and exit 0. */
+    static final Set<String> HELP = Set.of("-h", "--help");
+
     private final Map<String, String> values = new LinkedHashMap<>();
     private final String command;
+    private boolean help;
 
     private Args(String command) {
         this.command = command;
@@ -32,9 +36,13 @@ final class Args {
                 result.values.put(arg, args.get(++i));
             } else if (flags.contains(arg)) {
                 result.values.put(arg, "true");
+            } else if (HELP.contains(arg)) {
+                // every command answers it: the caller prints its usage and does nothing else
+                result.help = true;
             } else {
                 List<String> known = new java.util.ArrayList<>(valued);
                 known.addAll(flags);
+                known.add("--help");
                 java.util.Collections.sort(known);
                 throw new InvalidInputException(command + " option", arg, "known options: " + String.join(", ", known)
                         + Parameters.nearest(arg, known).map(s -> " (did you mean '" + s + "'?)").orElse(""));
@@ -60,6 +68,11 @@ final class Args {
         return value;
     }
 
+    /** True when -h or --help was given. */
+    boolean help() {
+        return help;
+    }
+
     boolean flag(String name) {
         return values.containsKey(name);
     }
@@ -70,34 +83,46 @@ final class Args {
     }
 
     int integer(String name, int defaultValue, int min) {
+        return integer(name, defaultValue, min, Integer.MAX_VALUE);
+    }
+
+    /** A whole number in [min, max]; else bad input naming the option, the value and the range. */
+    int integer(String name, int defaultValue, int min, int max) {
         String value = get(name);
         if (value == null) {
             return defaultValue;
         }
         try {
             int parsed = Integer.parseInt(value);
-            if (parsed < min) {
+            if (parsed < min || parsed > max) {
                 throw new NumberFormatException();
             }
             return parsed;
         } catch (NumberFormatException e) {
-            throw new InvalidInputException(command + " " + name, value, "a whole number >= " + min);
+            throw new InvalidInputException(command + " " + name, value, max == Integer.MAX_VALUE
+                    ? "a whole number >= " + min : "a whole number from " + min + " to " + max);
         }
     }
 
-    double number(String name, double defaultValue) {
+    /** A number in (0, max]; else bad input naming the option, the value and the range. */
+    double number(String name, double defaultValue, double max) {
         String value = get(name);
         if (value == null) {
             return defaultValue;
         }
         try {
             double parsed = Double.parseDouble(value);
-            if (!(parsed > 0) || Double.isInfinite(parsed)) {
+            if (!(parsed > 0) || parsed > max) {
                 throw new NumberFormatException();
             }
             return parsed;
         } catch (NumberFormatException e) {
-            throw new InvalidInputException(command + " " + name, value, "a positive number");
+            throw new InvalidInputException(command + " " + name, value, "a number > 0 and <= " + Args.plain(max));
         }
+    }
+
+    /** 3600.0 as "3600", 0.5 as "0.5". */
+    private static String plain(double value) {
+        return value == Math.rint(value) ? String.valueOf((long) value) : String.valueOf(value);
     }
 }

@@ -28,10 +28,22 @@ import org.pot4j.model.OnnxCodec;
 /**
  * {@code pot benchmark -m MODEL [--batch N] [--threads N] [--seconds S] [--iterations N] [--backend B] [--json]}:
  * latency and throughput of a model on random input of its declared shape.
+ *
+ * <p>Limits (bad input, exit 2, beyond them): --batch from 1 to the largest batch at which every model
+ * input has at most {@value #MAX_INPUT_ELEMENTS} values (1 GiB of floats); --threads 0 (the backend's
+ * default) to {@value #MAX_THREADS}; --seconds above 0 up to {@value #MAX_SECONDS}.
  */
 @Component(property = {Command.PROPERTY + "=benchmark",
-        Command.DESCRIPTION + "=benchmark -m MODEL [--batch N] [--threads N] [--seconds S] [--json]: latency and throughput"})
+        Command.DESCRIPTION + "=benchmark -m MODEL [--batch N] [--threads N] [--seconds S] [--json]: latency and "
+                + "throughput (an input may have up to 2^28 values at that batch; --threads 0-1024; --seconds up to 3600)"})
 public class BenchmarkCommand implements Command {
+    static final String USAGE = "usage: pot benchmark -m MODEL [--batch N] [--threads N] [--seconds S] [--iterations N]"
+            + " [--backend B] [--json]";
+    /** Values per input tensor at the chosen batch: 1 GiB of floats, well inside a Java array and a default heap. */
+    static final int MAX_INPUT_ELEMENTS = 1 << 28;
+    static final int MAX_THREADS = 1024;
+    static final int MAX_SECONDS = 3600;
+
     private final PluginRegistry registry;
 
     @Activate
@@ -45,17 +57,24 @@ public class BenchmarkCommand implements Command {
             Args args = Args.parse("benchmark", arguments,
                     Set.of("-m", "--model", "--batch", "--threads", "--seconds", "--iterations", "--backend"),
                     Set.of("--json"));
+            if (args.help()) {
+                out.println(USAGE);
+                return Cli.OK;
+            }
             Path modelPath = args.path("-m", "--model");
             if (modelPath == null) {
                 args.require("-m");
             }
+            if (Files.isDirectory(modelPath)) {
+                throw new InvalidInputException("benchmark -m", modelPath, "is a directory, not a file: give an .onnx file");
+            }
             if (!Files.isRegularFile(modelPath)) {
                 throw new InvalidInputException("benchmark -m", modelPath, "the model file does not exist");
             }
-            int batch = args.integer("--batch", 1, 1);
-            int threads = args.integer("--threads", 0, 0);
+            int batch = args.integer("--batch", 1, 1, MAX_INPUT_ELEMENTS);
+            int threads = args.integer("--threads", 0, 0, MAX_THREADS);
             int iterations = args.integer("--iterations", 1000, 1);
-            double seconds = args.number("--seconds", 10);
+            double seconds = args.number("--seconds", 10, MAX_SECONDS);
             String backendName = args.get("--backend") != null ? args.get("--backend") : "onnxruntime";
             InferenceBackend backend = registry.backend(backendName).orElseThrow(() -> new InvalidInputException(
                     "benchmark --backend", backendName, "available: " + String.join(", ", registry.names(PluginKind.BACKEND))));
@@ -92,27 +111,69 @@ public class BenchmarkCommand implements Command {
 
     /** Uniform [-1, 1) floats (seeded) for every graph input; symbolic dimensions take the batch size. */
     static Map<String, Tensor> randomInputs(Graph graph, int batch) {
-        Map<String, Tensor> inputs = new LinkedHashMap<>();
-        Random random = new Random(0);
-        for (ValueInfo input : graph.inputs()) {
-            if (graph.isInitializer(input.name())) {
-                continue;
-            }
+        List<ValueInfo> inputs = graph.inputs().stream().filter(input -> !graph.isInitializer(input.name())).toList();
+        for (ValueInfo input : inputs) {
             if (input.type() != DataType.FLOAT || input.dims() == null) {
                 throw new InvalidInputException("benchmark -m", input.name(),
                         "benchmark supports models whose inputs are float tensors of known rank");
             }
-            long[] shape = new long[input.dims().size()];
-            for (int i = 0; i < shape.length; i++) {
-                Long value = input.dims().get(i).value();
-                shape[i] = value == null || value <= 0 ? batch : (i == 0 ? batch : value);
+            // checked before allocating anything, so a huge batch is bad input rather than an overflow or out of memory
+            if (elements(input, batch) > MAX_INPUT_ELEMENTS) {
+                int largest = largestBatch(input);
+                throw new InvalidInputException("benchmark --batch", batch, largest == 0
+                        ? "none fits: input '" + input.name() + "' has more than " + MAX_INPUT_ELEMENTS
+                                + " values even at batch 1"
+                        : "1 to " + largest + " for this model (input '" + input.name() + "' may have at most "
+                                + MAX_INPUT_ELEMENTS + " values)");
             }
+        }
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        Random random = new Random(0);
+        for (ValueInfo input : inputs) {
+            long[] shape = shape(input, batch);
             float[] data = new float[(int) Tensor.elementCount(shape)];
             for (int i = 0; i < data.length; i++) {
                 data[i] = random.nextFloat() * 2 - 1;
             }
-            inputs.put(input.name(), Tensor.ofFloats(shape, data));
+            tensors.put(input.name(), Tensor.ofFloats(shape, data));
         }
-        return inputs;
+        return tensors;
+    }
+
+    private static long[] shape(ValueInfo input, int batch) {
+        long[] shape = new long[input.dims().size()];
+        for (int i = 0; i < shape.length; i++) {
+            Long value = input.dims().get(i).value();
+            shape[i] = value == null || value <= 0 ? batch : (i == 0 ? batch : value);
+        }
+        return shape;
+    }
+
+    /** The input's element count at {@code batch}, or Long.MAX_VALUE when that overflows. */
+    private static long elements(ValueInfo input, int batch) {
+        long count = 1;
+        for (long dim : shape(input, batch)) {
+            try {
+                count = Math.multiplyExact(count, dim);
+            } catch (ArithmeticException e) {
+                return Long.MAX_VALUE;
+            }
+        }
+        return count;
+    }
+
+    /** The largest batch at which the input fits {@link #MAX_INPUT_ELEMENTS} (0: none); symbolic dimensions grow with it. */
+    private static int largestBatch(ValueInfo input) {
+        int low = 0;
+        int high = MAX_INPUT_ELEMENTS;
+        while (low < high) {
+            int middle = (int) ((low + (long) high + 1) / 2);
+            if (elements(input, middle) <= MAX_INPUT_ELEMENTS) {
+                low = middle;
+            } else {
+                high = middle - 1;
+            }
+        }
+        return low;
     }
 }

@@ -13,11 +13,14 @@ import org.pot4j.api.command.Command;
 import org.pot4j.api.job.EvaluationReport;
 import org.pot4j.api.job.JobRequest;
 import org.pot4j.api.job.JobService;
+import org.pot4j.config.support.ConfigFiles;
 
 /** {@code pot evaluate -c CONFIG [-m MODEL] [--json]}: the configuration's metrics on its dataset. */
 @Component(property = {Command.PROPERTY + "=evaluate",
         Command.DESCRIPTION + "=evaluate -c CONFIG [-m MODEL] [--json]: metrics of a model on the configured dataset"})
 public class EvaluateCommand implements Command {
+    static final String USAGE = "usage: pot evaluate -c CONFIG [-m MODEL] [--json]";
+
     private final JobService jobs;
 
     @Activate
@@ -29,6 +32,10 @@ public class EvaluateCommand implements Command {
     public int execute(List<String> arguments, PrintStream out, PrintStream err) {
         return Cli.guard(err, () -> {
             Args args = Args.parse("evaluate", arguments, Set.of("-c", "--config", "-m", "--model"), Set.of("--json"));
+            if (args.help()) {
+                out.println(USAGE);
+                return Cli.OK;
+            }
             Path config = args.path("-c", "--config");
             if (config == null) {
                 args.require("-c");

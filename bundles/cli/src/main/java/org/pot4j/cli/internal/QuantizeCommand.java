@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -15,6 +16,7 @@ import org.pot4j.api.job.JobRequest;
 import org.pot4j.api.job.JobResult;
 import org.pot4j.api.job.JobService;
 import org.pot4j.api.job.JobState;
+import org.pot4j.config.support.ConfigFiles;
 
 /**
  * {@code pot quantize -c CONFIG [-o OUTDIR] [--json]}: runs a quantization job in this process, the
@@ -23,6 +25,8 @@ import org.pot4j.api.job.JobState;
 @Component(property = {Command.PROPERTY + "=quantize",
         Command.DESCRIPTION + "=quantize -c CONFIG [-o OUTDIR] [--json]: quantize a model (POT-style config)"})
 public class QuantizeCommand implements Command {
+    static final String USAGE = "usage: pot quantize -c CONFIG [-o OUTDIR] [--job-id ID] [--json]";
+
     private final JobService jobs;
 
     @Activate
@@ -35,6 +39,10 @@ public class QuantizeCommand implements Command {
         return Cli.guard(err, () -> {
             Args args = Args.parse("quantize", arguments, Set.of("-c", "--config", "-o", "--output", "--job-id"),
                     Set.of("--json"));
+            if (args.help()) {
+                out.println(USAGE);
+                return Cli.OK;
+            }
             Path config = args.path("-c", "--config");
             if (config == null) {
                 args.require("-c");
@@ -48,7 +56,7 @@ public class QuantizeCommand implements Command {
             ConsoleProgress progress = ConsoleProgress.forConsole(err);
             JobResult result;
             try {
-                result = jobs.submit(request, progress).get();
+                result = awaitCancellingOnInterrupt(jobs.submit(request, progress), jobId);
             } finally {
                 progress.endLine();
             }
@@ -75,10 +83,36 @@ public class QuantizeCommand implements Command {
         });
     }
 
+    /**
+     * The job's result. An interrupt (Ctrl-C: the launcher interrupts the command's thread) cancels the job and still
+     * waits for it to stop, so nothing is left running, inside ONNX Runtime, while the framework and the JVM go away.
+     */
+    private JobResult awaitCancellingOnInterrupt(CompletableFuture<JobResult> result, String jobId) throws Exception {
+        try {
+            return result.get();
+        } catch (InterruptedException e) {
+            jobs.cancel(jobId);
+            try {
+                while (true) {
+                    try {
+                        return result.get();
+                    } catch (InterruptedException again) {
+                        // already cancelling; a second Ctrl-C halts the JVM in the launcher
+                    }
+                }
+            } finally {
+                Thread.currentThread().interrupt(); // keep the interrupt for whoever runs this command
+            }
+        }
+    }
+
     @SuppressWarnings("unchecked")
     private static void printSummary(JobResult result, PrintStream out) {
         out.println("model:  " + result.outputModel());
         out.println("report: " + result.report());
+        if (Boolean.TRUE.equals(result.summary().get("replaced_previous_results"))) {
+            out.println("(replaced the results of an earlier run in " + result.outputModel().getParent().getParent() + ")");
+        }
         Object fp32 = result.summary().get("fp32_metrics");
         Object int8 = result.summary().get("int8_metrics");
         if (fp32 instanceof Map<?, ?> fp32Map && int8 instanceof Map<?, ?> int8Map) {

@@ -7,9 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -177,5 +182,40 @@ class QuantizeCommandTest {
         JsonNode result = JSON.readTree(run.out());
         assertEquals(Map.of("state", "FAILED", "code", "INVALID_INPUT"),
                 Map.of("state", result.get("state").asText(), "code", result.get("code").asText()));
+    }
+
+    /**
+     * Ctrl-C: the launcher interrupts the command's thread. The command cancels its job and returns only once the job
+     * has stopped (it used to return at once with "java.lang.InterruptedException", the job still running).
+     */
+    @Test
+    void anInterruptedQuantizeCancelsItsJobAndWaitsForIt() throws Exception {
+        RealServer server = new RealServer();
+        QuantizeCommand command = new QuantizeCommand(server.jobs);
+        Path out = temp.resolve("out");
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int[] code = {-1};
+        Thread commandThread = new Thread(() -> {
+            try (PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+                code[0] = command.execute(List.of("-c", exampleConfig(null, null).toString(), "-o", out.toString(),
+                        "--job-id", "interrupted"), new PrintStream(java.io.OutputStream.nullOutputStream()), errStream);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        commandThread.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!err.toString(StandardCharsets.UTF_8).contains("[") && System.nanoTime() < deadline) {
+            Thread.sleep(5); // until the first stage line: the job is running
+        }
+        commandThread.interrupt();
+        commandThread.join(60_000);
+        String messages = err.toString(StandardCharsets.UTF_8);
+        assertFalse(commandThread.isAlive(), messages);
+        assertEquals(1, code[0], messages);
+        assertTrue(messages.contains("error [CANCELLED]"), messages);
+        assertEquals("CANCELLED", server.jobs.status("interrupted").orElseThrow().state().name(),
+                "the job ended before the command returned");
+        assertFalse(Files.exists(out.resolve("cnn_relu/optimized/cnn_relu.onnx")), "no model from a cancelled job");
     }
 }

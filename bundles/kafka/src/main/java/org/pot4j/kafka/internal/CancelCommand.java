@@ -17,6 +17,8 @@ import org.pot4j.api.command.Command;
 @Component(configurationPid = KafkaConfig.PID, property = {Command.PROPERTY + "=cancel",
         Command.DESCRIPTION + "=cancel JOB [--bootstrap H:P]: cancel a job running on the Kafka servers"})
 public class CancelCommand implements Command {
+    static final String USAGE = "usage: pot cancel JOB [--bootstrap H:P]";
+
     private final KafkaSettings settings;
 
     @Activate
@@ -32,6 +34,10 @@ public class CancelCommand implements Command {
     public int execute(List<String> arguments, PrintStream out, PrintStream err) {
         return ClientContext.guard(err, () -> {
             CommandArgs args = CommandArgs.parse("cancel", arguments, Set.of("--bootstrap"), Set.of());
+            if (args.help()) {
+                out.println(USAGE);
+                return 0;
+            }
             if (args.positional().size() != 1) {
                 throw new InvalidInputException("cancel JOB", String.join(" ", args.positional()),
                         "exactly one job id (see `pot jobs`)");

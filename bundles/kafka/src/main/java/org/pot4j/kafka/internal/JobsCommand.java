@@ -19,6 +19,8 @@ import org.pot4j.api.command.Command;
 @Component(configurationPid = KafkaConfig.PID, property = {Command.PROPERTY + "=jobs",
         Command.DESCRIPTION + "=jobs [--bootstrap H:P] [--json]: list the jobs the Kafka servers know"})
 public class JobsCommand implements Command {
+    static final String USAGE = "usage: pot jobs [--bootstrap H:P] [--json]";
+
     private final KafkaSettings settings;
 
     @Activate
@@ -60,6 +62,10 @@ public class JobsCommand implements Command {
     public int execute(List<String> arguments, PrintStream out, PrintStream err) {
         return ClientContext.guard(err, () -> {
             CommandArgs args = CommandArgs.parse("jobs", arguments, Set.of("--bootstrap"), Set.of("--json"));
+            if (args.help()) {
+                out.println(USAGE);
+                return 0;
+            }
             String bootstrap = ClientContext.bootstrap(args.get("--bootstrap"), settings);
             List<Map<String, Object>> jobs = new ArrayList<>(read(bootstrap, settings).all().values());
             jobs.sort(Comparator.comparing(job -> String.valueOf(job.get("updated"))));

@@ -2,6 +2,7 @@ package org.pot4j.kafka.internal;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -11,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.pot4j.config.support.JsonErrors;
 
 /**
  * Turns a record of {@code pot4j.requests} into a job request, or says why not. The value is
@@ -21,7 +23,9 @@ import java.util.stream.Collectors;
 public final class RequestParser {
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(JsonParser.Feature.ALLOW_COMMENTS)
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            // "{...}}garbage" is malformed, not the object before the garbage
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     /** Where the server's paths live. */
     public record Limits(int maxBytes, List<Path> allowedRoots, Path defaultBase, Path outputDirectory) {
@@ -59,9 +63,7 @@ public final class RequestParser {
         try {
             root = JSON.readTree(value);
         } catch (JsonProcessingException e) {
-            String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column "
-                    + e.getLocation().getColumnNr();
-            return new Unparseable(keyId, "MALFORMED_JSON", "malformed JSON" + where + ": " + e.getOriginalMessage());
+            return new Unparseable(keyId, "MALFORMED_JSON", JsonErrors.describe(e).message());
         } catch (IOException e) {
             return new Unparseable(keyId, "MALFORMED_JSON", "unreadable: " + e.getMessage());
         }

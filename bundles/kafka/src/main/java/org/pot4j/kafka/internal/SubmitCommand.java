@@ -1,9 +1,5 @@
 package org.pot4j.kafka.internal;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -30,6 +26,7 @@ import org.osgi.service.component.annotations.Component;
 import org.pot4j.api.InvalidInputException;
 import org.pot4j.api.Pot4jException;
 import org.pot4j.api.command.Command;
+import org.pot4j.config.support.ConfigFiles;
 
 /**
  * {@code pot submit -c CONFIG [--bootstrap H:P] [--follow] [-o DIR] [--job-id ID] [--json]}: sends a
@@ -40,10 +37,8 @@ import org.pot4j.api.command.Command;
         Command.DESCRIPTION + "=submit -c CONFIG [--bootstrap H:P] [--follow] [-o DIR] [--job-id ID] [--json]: "
                 + "send a quantization job to the Kafka servers"})
 public class SubmitCommand implements Command {
-    private static final ObjectMapper CONFIG_JSON = new ObjectMapper()
-            .enable(JsonParser.Feature.ALLOW_COMMENTS)
-            .enable(JsonParser.Feature.ALLOW_TRAILING_COMMA)
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    static final String USAGE = "usage: pot submit -c CONFIG [--bootstrap H:P] [--follow] [-o DIR] [--job-id ID]"
+            + " [--timeout SECONDS] [--json]";
     private static final int BAR = 30;
     /** After the terminal event, how long to wait for the last snapshot chunks (another topic). */
     private static final long SNAPSHOT_GRACE_MS = 30_000;
@@ -68,13 +63,19 @@ public class SubmitCommand implements Command {
         CommandArgs args = CommandArgs.parse("submit", arguments,
                 Set.of("-c", "--config", "--bootstrap", "-o", "--output", "--job-id", "--timeout"),
                 Set.of("--follow", "--json"));
+        if (args.help()) {
+            out.println(USAGE);
+            return 0;
+        }
         String configOption = args.get("-c", "--config");
         if (configOption == null) {
             throw new InvalidInputException("submit -c", null, "this option is required: the job's configuration file");
         }
         Path configFile = Path.of(configOption).toAbsolutePath().normalize();
         Path configDir = configFile.getParent();
-        Map<String, Object> config = ConfigPaths.absolutize(readConfig(configFile), configDir);
+        // read and parsed here, before Kafka is contacted: a missing or malformed file is bad input at once
+        // (the server validates the configuration's content)
+        Map<String, Object> config = ConfigPaths.absolutize(ConfigFiles.read(configFile), configDir);
         String jobId = args.get("--job-id") != null ? args.get("--job-id") : "job-" + UUID.randomUUID();
         boolean follow = args.flag("--follow");
         boolean json = args.flag("--json");
@@ -288,16 +289,4 @@ public class SubmitCommand implements Command {
         return jobId;
     }
 
-    private static Map<String, Object> readConfig(Path file) {
-        if (!Files.isRegularFile(file)) {
-            throw new InvalidInputException("-c", file, "the configuration file does not exist");
-        }
-        try {
-            return CONFIG_JSON.readValue(Files.readString(file), new TypeReference<LinkedHashMap<String, Object>>() { });
-        } catch (JsonProcessingException e) {
-            throw new InvalidInputException(file.getFileName().toString(), "malformed JSON", e.getOriginalMessage(), e);
-        } catch (IOException e) {
-            throw new InvalidInputException("-c", file, "cannot be read: " + e.getMessage(), e);
-        }
-    }
 }

@@ -58,6 +58,29 @@ class RequestParserTest {
     }
 
     @Test
+    void malformedJsonIsDescribedWithoutJacksonInternals() {
+        RequestParser.Unparseable trailing = assertInstanceOf(RequestParser.Unparseable.class, RequestParser.parse("k",
+                "{\"config\": {}}}garbage".getBytes(StandardCharsets.UTF_8), "f", limits));
+        assertEquals("MALFORMED_JSON", trailing.reason());
+        assertEquals("malformed JSON at line 1, column 15: unexpected '}' after the end of the top-level object",
+                trailing.message());
+        RequestParser.Unparseable second = assertInstanceOf(RequestParser.Unparseable.class, RequestParser.parse("k",
+                "{\"config\": {}} {\"config\": {}}".getBytes(StandardCharsets.UTF_8), "f", limits));
+        assertEquals("malformed JSON at line 1, column 16: unexpected content after the end of the top-level object",
+                second.message());
+        RequestParser.Unparseable nan = assertInstanceOf(RequestParser.Unparseable.class, RequestParser.parse("k",
+                "{\"config\": {\"engine\": {\"dataset\": {\"preprocessing\": [{\"mean\": NaN}]}}}}"
+                        .getBytes(StandardCharsets.UTF_8), "f", limits));
+        assertTrue(nan.message().startsWith("malformed JSON at line 1, column 63 "
+                + "(config.engine.dataset.preprocessing[0].mean): NaN and Infinity are not allowed"), nan.message());
+        for (RequestParser.Unparseable bad : List.of(trailing, second, nan)) {
+            for (String internal : List.of("Source:", "REDACTED", "Feature", "`", "java.")) {
+                assertTrue(!bad.message().contains(internal), "'" + internal + "' in: " + bad.message());
+            }
+        }
+    }
+
+    @Test
     void malformedJsonIsUnparseableWithItsPosition() {
         RequestParser.Unparseable bad = assertInstanceOf(RequestParser.Unparseable.class,
                 RequestParser.parse("k", "{\"config\": {\"model\": ".getBytes(StandardCharsets.UTF_8), "f", limits));

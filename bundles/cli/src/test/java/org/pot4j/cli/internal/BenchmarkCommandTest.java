@@ -1,0 +1,68 @@
+package org.pot4j.cli.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code pot benchmark}: option ranges and model paths are checked before anything is allocated or run. */
+class BenchmarkCommandTest {
+    private static BenchmarkCommand benchmark;
+    private static final String MODEL = RealServer.example("models/cnn_relu.onnx").toString();
+
+    @TempDir
+    Path temp;
+
+    @BeforeAll
+    static void start() {
+        benchmark = new BenchmarkCommand(new RealServer().registry);
+    }
+
+    private static void assertBadInput(RealServer.Run run, String... expected) {
+        assertEquals(Cli.BAD_INPUT, run.exitCode(), run.err());
+        for (String text : expected) {
+            assertTrue(run.err().contains(text), "'" + text + "' in: " + run.err());
+        }
+        assertTrue(!run.err().contains("Exception"), run.err());
+    }
+
+    @Test
+    void batchWhoseInputWouldNotFitIsBadInputWithTheModelsRange() throws Exception {
+        // cnn_relu's input is [batch, 1, 28, 28]: 784 values per sample, 2^28 / 784 = 342392 samples at most
+        assertBadInput(RealServer.run(benchmark, "-m", MODEL, "--batch", "100000000", "--seconds", "1"),
+                "benchmark --batch", "'100000000'", "1 to 342392");
+        assertBadInput(RealServer.run(benchmark, "-m", MODEL, "--batch", "0"), "benchmark --batch", "from 1 to");
+        assertBadInput(RealServer.run(benchmark, "-m", MODEL, "--batch", "99999999999"), "benchmark --batch");
+    }
+
+    @Test
+    void threadsAndSecondsHaveARange() throws Exception {
+        assertBadInput(RealServer.run(benchmark, "-m", MODEL, "--threads", "5000"), "benchmark --threads", "'5000'",
+                "from 0 to 1024");
+        assertBadInput(RealServer.run(benchmark, "-m", MODEL, "--threads", "-1"), "benchmark --threads");
+        assertBadInput(RealServer.run(benchmark, "-m", MODEL, "--seconds", "100000"), "benchmark --seconds",
+                "'100000'", "<= 3600");
+        assertBadInput(RealServer.run(benchmark, "-m", MODEL, "--seconds", "NaN"), "benchmark --seconds");
+        assertBadInput(RealServer.run(benchmark, "-m", MODEL, "--seconds", "0"), "benchmark --seconds");
+    }
+
+    @Test
+    void directoryIsNotAModelFileAndMissingFileDoesNotExist() throws Exception {
+        assertBadInput(RealServer.run(benchmark, "-m", temp.toString()), "is a directory, not a file");
+        assertBadInput(RealServer.run(benchmark, "-m", temp.resolve("missing.onnx").toString()), "does not exist");
+    }
+
+    @Test
+    void smallBatchStillRuns() throws Exception {
+        RealServer.Run run = RealServer.run(benchmark, "-m", MODEL, "--batch", "2", "--seconds", "0.2",
+                "--iterations", "5", "--json");
+        assertEquals(Cli.OK, run.exitCode(), run.err());
+        JsonNode json = new ObjectMapper().readTree(run.out());
+        assertEquals(2, json.get("batch").asInt());
+    }
+}

@@ -1,0 +1,82 @@
+package org.pot4j.kafka.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.pot4j.api.command.Command;
+
+/**
+ * {@code pot submit} reads the configuration file before it contacts Kafka: a missing, malformed or
+ * non-object file is exit 2 at once, even with no broker (port 1 answers nothing).
+ */
+class SubmitCommandTest {
+    private static final KafkaSettings SETTINGS = KafkaSettings.resolve(Map.of(), key -> null);
+
+    @TempDir
+    Path temp;
+
+    record Run(int exitCode, String out, String err, long millis) {
+    }
+
+    static Run run(Command command, String... args) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        long start = System.nanoTime();
+        int code;
+        try (PrintStream outStream = new PrintStream(out, true, StandardCharsets.UTF_8);
+             PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+            code = command.execute(List.of(args), outStream, errStream);
+        }
+        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8),
+                (System.nanoTime() - start) / 1_000_000);
+    }
+
+    private Run submit(Path config) throws Exception {
+        return run(new SubmitCommand(SETTINGS), "-c", config.toString(), "--bootstrap", "127.0.0.1:1");
+    }
+
+    private Run submitText(String text) throws Exception {
+        Path config = temp.resolve("job.json");
+        Files.writeString(config, text);
+        return submit(config);
+    }
+
+    private static void assertBadInputAtOnce(Run run, String expected) {
+        assertEquals(2, run.exitCode(), run.err());
+        assertTrue(run.err().contains(expected), "'" + expected + "' in: " + run.err());
+        assertFalse(run.err().contains("KAFKA_UNREACHABLE"), run.err());
+        assertTrue(run.millis() < 5_000, "answered after " + run.millis() + " ms");
+        for (String internal : List.of("Source:", "REDACTED", "Feature", "`", "java.", "Exception")) {
+            assertFalse(run.err().contains(internal), "'" + internal + "' in: " + run.err());
+        }
+    }
+
+    @Test
+    void malformedConfigIsBadInputBeforeKafkaIsContacted() throws Exception {
+        assertBadInputAtOnce(submitText("{\"model\": {\"model_name\": \"m\"}}}garbage"),
+                "unexpected '}' after the end of the top-level object");
+        assertBadInputAtOnce(submitText("{\"model\": {}} {\"engine\": {}}"),
+                "unexpected content after the end of the top-level object");
+        assertBadInputAtOnce(submitText("[{\"model\": {}}]"),
+                "the top level must be a JSON object ({...}), found an array");
+        assertBadInputAtOnce(submitText("{\"engine\": {\"dataset\": {\"preprocessing\": [{\"mean\": NaN}]}}}"),
+                "(engine.dataset.preprocessing[0].mean)");
+        assertBadInputAtOnce(submitText("{\"model\": {\n"), "malformed JSON at line 2");
+    }
+
+    @Test
+    void missingFileOrDirectoryIsBadInputBeforeKafkaIsContacted() throws Exception {
+        assertBadInputAtOnce(submit(temp.resolve("missing.json")), "does not exist");
+        assertBadInputAtOnce(submit(temp), "is a directory, not a file");
+    }
+}

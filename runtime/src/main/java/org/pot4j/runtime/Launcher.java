@@ -87,9 +87,11 @@ public final class Launcher {
         Framework framework = null;
         Thread cleanup = new Thread(() -> deleteQuietly(storage), "pot4j-storage-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup);
+        CommandInterrupt interrupt = CommandInterrupt.install(Thread.currentThread(), err);
         try {
             framework = startFramework(storage);
-            return runCommand(framework.getBundleContext(), commandName, commandArgs);
+            int code = runCommand(framework.getBundleContext(), commandName, commandArgs);
+            return interrupt.signalled() ? CommandInterrupt.EXIT_CODE : code;
         } finally {
             if (framework != null) {
                 stop(framework);
@@ -301,7 +303,7 @@ public final class Launcher {
     static void stop(Framework framework) {
         try {
             framework.stop();
-            framework.waitForStop(10_000);
+            framework.waitForStop(30_000); // the job service waits up to 20 s for running jobs to stop
         } catch (Exception e) {
             // exiting anyway; the storage is deleted below
         }

@@ -354,13 +354,7 @@ final class Server {
      * stopped under it. A second signal halts at once.
      */
     private void installSignalHandlers() {
-        for (String name : List.of("TERM", "INT")) {
-            try {
-                sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> onStopSignal());
-            } catch (IllegalArgumentException | UnsupportedOperationException e) {
-                // e.g. -Xrs: the shutdown hook still stops the framework and the broker
-            }
-        }
+        CommandInterrupt.onStopSignals(this::onStopSignal);
     }
 
     private void onStopSignal() {

@@ -282,4 +282,31 @@ class JobServiceImplTest {
         assertEquals(JobState.CANCELLED, result.get().state(), result.get().message());
         assertFalse(Files.exists(temp.resolve("out/cnn_relu")), "a cancelled job leaves no folder");
     }
+
+    /** bin/pot evaluate runs on the command's thread: an interrupt (Ctrl-C) stops it at the next batch, as a cancel. */
+    @Test
+    void anInterruptedEvaluationStopsAsCancelled() throws Exception {
+        Map<String, Object> engine = new LinkedHashMap<>();
+        engine.put("type", "accuracy_checker");
+        engine.put("dataset", idx("test-1000-images-idx3-ubyte.gz", "test-1000-labels-idx1-ubyte.gz"));
+        engine.put("metrics", List.of(Map.of("name", "accuracy")));
+        Map<String, Object> config = config(EXAMPLE.resolve("models/cnn_relu.onnx").toString(), engine);
+        Throwable[] thrown = new Throwable[1];
+        Thread caller = new Thread(() -> {
+            try {
+                // interrupted at the first progress report, as Ctrl-C would be in the middle of the evaluation
+                jobs.evaluate(new JobRequest(null, config, null, null, "cli"), null, event -> {
+                    if (event.type() == JobEventType.PROGRESS) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+            } catch (Throwable e) {
+                thrown[0] = e;
+            }
+        });
+        caller.start();
+        caller.join(60_000);
+        assertTrue(thrown[0] instanceof org.pot4j.api.Pot4jException failure && "CANCELLED".equals(failure.code()),
+                "evaluation went on after the interrupt: " + thrown[0]);
+    }
 }

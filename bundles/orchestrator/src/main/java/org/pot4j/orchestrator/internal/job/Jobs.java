@@ -38,6 +38,9 @@ public final class Jobs {
         int threads = settings.inferenceThreads() > 0 ? Math.max(1, settings.inferenceThreads() / requests)
                 : requests > 1 ? Math.max(1, Runtime.getRuntime().availableProcessors() / requests) : 0;
         SessionOptions options = SessionOptions.defaults().withThreads(threads);
+        // evaluate runs on the caller's thread: an interrupt (Ctrl-C in bin/pot) stops it at the next batch
+        Thread caller = Thread.currentThread();
+        BooleanSupplier interrupted = caller::isInterrupted;
         try (Dataset dataset = pipeline.openDataset();
              Sessions sessions = Sessions.open(requests, () -> openNamed(pipeline, bytes, options, model))) {
             Evaluator evaluator = new Evaluator(dataset, pipeline.metrics(), settings.batchSize());
@@ -47,11 +50,11 @@ public final class Jobs {
                 byte[] reference = readModel(pipeline.config().modelPath());
                 try (Sessions fp32 = Sessions.open(requests,
                         () -> openNamed(pipeline, reference, options, pipeline.config().modelPath()))) {
-                    evaluator.cacheReference(fp32.all(), indices, null);
+                    evaluator.cacheReference(fp32.all(), indices, interrupted);
                 }
             }
             events.stage("evaluation");
-            EvaluationResult result = evaluator.evaluate(sessions.all(), indices, events::progress, null);
+            EvaluationResult result = evaluator.evaluate(sessions.all(), indices, events::progress, interrupted);
             events.emit(JobEventType.METRIC, "evaluation", null, result.values(), Map.of("model", model.toString()));
             return new EvaluationReport(model.toString(), result.values(), indices.length,
                     (System.nanoTime() - start) / 1e9);

@@ -80,7 +80,7 @@ public final class Launcher {
     int run(List<String> args) throws Exception {
         String commandName = args.isEmpty() ? null : args.get(0);
         List<String> commandArgs = args.isEmpty() ? List.of() : args.subList(1, args.size());
-        if (SERVE.equals(commandName)) {
+        if (SERVE.equals(commandName) && !helpRequested(commandArgs)) {
             return new Server(this).run(commandArgs);
         }
         Path storage = Files.createTempDirectory("pot4j-felix-");
@@ -226,6 +226,11 @@ public final class Launcher {
             printUsage(declared, err);
             return 2;
         }
+        if (SERVE.equals(commandName) && helpRequested(args)) {
+            // serve's own help: it would start a broker and a server before reading its arguments
+            out.println("usage: pot " + declared.get(commandName).description());
+            return 0;
+        }
         Bundle provider = declared.get(commandName).bundle();
         if (provider.getState() != Bundle.ACTIVE) {
             err.println("pot: sub-command '" + commandName + "' is unavailable: its bundle " + provider.getSymbolicName()
@@ -239,6 +244,10 @@ public final class Launcher {
             return 1;
         }
         return invoke(command, args);
+    }
+
+    private static boolean helpRequested(List<String> args) {
+        return args.contains("-h") || args.contains("--help");
     }
 
     private Object awaitCommand(BundleContext context, String commandName) throws Exception {

@@ -167,6 +167,17 @@ class DistributionIT {
         assertTrue(result.err().contains("'--yaml'"), result.err());
     }
 
+    /** Every sub-command answers --help with its usage, serve too (it used to start a broker and a server). */
+    @Test
+    void everySubCommandAnswersHelpWithItsUsageAndDoesNothingElse() throws Exception {
+        for (String command : List.of("serve", "quantize", "evaluate", "benchmark", "plugins", "submit", "jobs", "cancel")) {
+            Result result = pot(command, "--help");
+            assertEquals(0, result.code(), command + ": " + result.err());
+            assertTrue(result.out().toLowerCase().contains(command), command + ": " + result.out());
+            assertFalse(result.out().contains("Kafka at") || result.err().contains("Kafka at"), command + ": " + result.out());
+        }
+    }
+
     @Test
     void bootsWithoutErrorsOrWarnings() throws Exception {
         Result result = pot("plugins");

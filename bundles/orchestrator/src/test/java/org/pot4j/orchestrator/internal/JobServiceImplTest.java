@@ -229,6 +229,22 @@ class JobServiceImplTest {
         assertEquals("engine.dataset (fed to inputs.input)", evaluate.field(), evaluate.getMessage());
     }
 
+    @Test
+    void aLabelOutOfRangeNamesTheEvaluationDataset() throws Exception {
+        ByteBuffer labels = ByteBuffer.allocate(8 * 8).order(ByteOrder.LITTLE_ENDIAN);
+        labels.putLong(0, 200); // cnn_relu has 10 classes
+        Map<String, Object> config = config(EXAMPLE.resolve("models/cnn_relu.onnx").toString(),
+                Map.of("type", "accuracy_checker",
+                        "dataset", Map.of("loader", "npy", "data", npyFloats("test.npy", 8, 1, 28, 28).toString(),
+                                "labels", npy("labels200.npy", "<i8", "8,", labels.array()).toString()),
+                        "calibration_dataset", idx("calib-300-images-idx3-ubyte.gz", null),
+                        "metrics", List.of(Map.of("name", "accuracy", "top_k", 1))));
+        InvalidInputException evaluate = assertThrows(InvalidInputException.class,
+                () -> jobs.evaluate(new JobRequest(null, config, null, null, "cli"), null, null));
+        assertTrue(evaluate.field().startsWith("engine.dataset (label of sample 0"), evaluate.getMessage());
+        assertTrue(evaluate.getMessage().contains("'200'"), evaluate.getMessage());
+    }
+
     // 5. a model path that is a folder is not a "missing" file
 
     @Test

@@ -184,14 +184,20 @@ public final class Pipeline {
     }
 
     /**
-     * The backend names only the model input a batch did not fit ({@code inputs.<name>}); with both datasets fed to
-     * the same input the user could not tell which one is wrong, so the error names the dataset's config path too.
+     * The backend names only the model input a batch did not fit ({@code inputs.<name>}), a metric only the sample whose
+     * label is out of range; with both datasets fed to the same model the user could not tell which one is wrong, so
+     * the error names the dataset's config path too.
      */
     public static RuntimeException blameDataset(InvalidInputException error, String datasetField) {
-        if (error.field() == null || !error.field().startsWith("inputs.")) {
-            return error;
+        if (error.field() != null && error.field().startsWith("inputs.")) {
+            return new InvalidInputException(datasetField + " (fed to " + error.field() + ")", error.value(),
+                    error.allowed(), error);
         }
-        return new InvalidInputException(datasetField + " (fed to " + error.field() + ")", error.value(),
-                error.allowed(), error);
+        if (error.field() != null && error.field().startsWith("label of sample")) {
+            // a metric sees labels, not where they came from: name the dataset whose labels they are
+            return new InvalidInputException(datasetField + " (" + error.field() + ")", error.value(), error.allowed(),
+                    error);
+        }
+        return error;
     }
 }

@@ -5,6 +5,10 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -32,7 +36,7 @@ public final class ConfigFiles {
         }
         Map<String, Object> config;
         try {
-            config = JSON.readValue(Files.readString(file), new TypeReference<LinkedHashMap<String, Object>>() { });
+            config = JSON.readValue(text(file), new TypeReference<LinkedHashMap<String, Object>>() { });
         } catch (JsonProcessingException e) {
             JsonErrors.Problem problem = JsonErrors.describe(e);
             throw new InvalidInputException(file.getFileName().toString(), problem.summary(), problem.reason(), e);
@@ -45,5 +49,18 @@ public final class ConfigFiles {
             throw new InvalidInputException(file.getFileName().toString(), problem.summary(), problem.reason());
         }
         return config;
+    }
+
+    /** The file as UTF-8 text; other bytes are bad input naming the offset of the first one that is not UTF-8. */
+    private static String text(Path file) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        ByteBuffer input = ByteBuffer.wrap(bytes);
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(input).toString();
+        } catch (CharacterCodingException e) {
+            throw new InvalidInputException("-c", file, "UTF-8 text (JSON); byte " + input.position() + " of "
+                    + bytes.length + " is not UTF-8 (a binary file, or another encoding?)", e);
+        }
     }
 }

@@ -84,4 +84,13 @@ class ConfigFilesTest {
         error = assertThrows(InvalidInputException.class, () -> ConfigFiles.read(temp.resolve("missing.json")));
         assertTrue(error.getMessage().contains("does not exist"), error.getMessage());
     }
+
+    @Test
+    void bytesThatAreNotUtf8AreNamedWithTheirOffset() throws Exception {
+        Path file = temp.resolve("binary.json");
+        Files.write(file, new byte[] {'{', '"', 'a', '"', ':', ' ', (byte) 0xC3, (byte) 0x28, '}'});
+        InvalidInputException error = assertThrows(InvalidInputException.class, () -> ConfigFiles.read(file));
+        assertEquals("-c", error.field(), error.getMessage());
+        assertTrue(error.getMessage().contains("byte 6 of 9 is not UTF-8"), error.getMessage());
+    }
 }

@@ -59,8 +59,8 @@ public final class ConfigPaths {
         return value;
     }
 
-    /** A path value that names a place outside the roots. */
-    public record Violation(String field, String value) {
+    /** A path value that names a place outside the roots; {@code realPath} is where it leads (symlinks followed). */
+    public record Violation(String field, String value, Path realPath) {
     }
 
     /** Every path value of {@code config} (resolved against {@code base}) that lies outside all {@code roots}. */
@@ -80,19 +80,50 @@ public final class ConfigPaths {
                 collect(list.get(i), field + "[" + i + "]", key, base, roots, found);
             }
         } else if (value instanceof String s && key != null && isPathKey(key) && !s.isBlank()) {
-            if (!within(s, base, roots)) {
-                found.add(new Violation(field, s));
+            Path real = realPath(s, base);
+            if (real == null || !withinRoots(real, roots)) {
+                found.add(new Violation(field, s, real));
             }
         }
     }
 
     public static boolean within(String path, Path base, List<Path> roots) {
+        Path real = realPath(path, base);
+        return real != null && withinRoots(real, roots);
+    }
+
+    /**
+     * Where {@code path} (against {@code base}) really leads: symlinks resolved for the part that exists (the
+     * whole path, or its nearest existing parent, the rest appended: an output folder not made yet), so that
+     * a link inside a root pointing outside it is seen as outside. Null for no valid path.
+     */
+    public static Path realPath(String path, Path base) {
         Path resolved;
         try {
             resolved = base.resolve(path).toAbsolutePath().normalize();
         } catch (InvalidPathException e) {
-            return false;
+            return null;
         }
-        return roots.stream().anyMatch(resolved::startsWith);
+        return real(resolved);
+    }
+
+    private static Path real(Path absolute) {
+        Path existing = absolute;
+        while (existing != null && !java.nio.file.Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        if (existing == null) {
+            return absolute;
+        }
+        try {
+            return existing.toRealPath().resolve(existing.relativize(absolute)).normalize();
+        } catch (java.io.IOException e) {
+            return null;
+        }
+    }
+
+    /** Roots compare by their real paths too (a root may itself be a link, e.g. to a data disk). */
+    private static boolean withinRoots(Path real, List<Path> roots) {
+        return roots.stream().anyMatch(root -> real.startsWith(root) || real.startsWith(real(root)));
     }
 }

@@ -15,6 +15,33 @@ import org.apache.kafka.common.TopicPartition;
 public final class JobStates {
     private final Map<String, Map<String, Object>> states = new ConcurrentHashMap<>();
 
+    /** In a CANCELLED state: when the cancel was sent (epoch ms, the sender's clock, as request timestamps are). */
+    public static final String CANCELLED_AT = "cancelled_at";
+
+    /**
+     * True when {@code state} says the job was cancelled at or after {@code requestSentAt} (epoch ms): the
+     * request was waiting when its cancel came, so it must not run. A request sent after the cancel (the
+     * same id submitted again) runs.
+     */
+    public static boolean cancelledSince(Map<String, Object> state, long requestSentAt) {
+        if (state == null || !"CANCELLED".equals(String.valueOf(state.get("state")))) {
+            return false;
+        }
+        if (state.get(CANCELLED_AT) instanceof Number at) {
+            return at.longValue() >= requestSentAt;
+        }
+        try {
+            return java.time.Instant.parse(String.valueOf(state.get("updated"))).toEpochMilli() >= requestSentAt;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** The sequence number the next event of a job continues with: one past the last its state records, else 0. */
+    public static long nextSequence(Map<String, Object> state) {
+        return state != null && state.get("sequence") instanceof Number n ? n.longValue() + 1 : 0;
+    }
+
     public Map<String, Object> get(String jobId) {
         return states.get(jobId);
     }

@@ -31,6 +31,17 @@ public class KafkaEventPublisher implements JobEventSink {
     /** The last state this process published for each of its unfinished jobs: renewed as a lease. */
     private final Map<String, Map<String, Object>> leases = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile boolean closed;
+    /** Set when the request server stops: jobs ending now end because of the stop, not on their own. */
+    private volatile boolean serverStopping;
+    /** Jobs a user asked to cancel (control topic): their CANCELLED is real even while the server stops. */
+    private final java.util.Set<String> cancelRequested = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /**
+     * Per job run again (after a restart, or an id submitted again): the number its events continue from, the
+     * job service numbering every run from 0. Until the run's end.
+     */
+    private final Map<String, Long> sequenceBase = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The terminal state this process last published per job, until the request server takes it. */
+    private final Map<String, Map<String, Object>> ended = new java.util.concurrent.ConcurrentHashMap<>();
 
     @Activate
     public KafkaEventPublisher(Map<String, Object> properties, BundleContext context) {
@@ -63,23 +74,108 @@ public class KafkaEventPublisher implements JobEventSink {
         if (!active()) {
             return;
         }
-        publish(event);
+        JobEvent numbered = rebased(event);
+        Map<String, Object> state = publishWithState(numbered);
+        if (state != null && numbered.type().isTerminal()) {
+            ended.put(numbered.jobId(), state);
+        }
+    }
+
+    /** {@code event} numbered after the job's earlier runs (see {@link #continueSequence}). */
+    JobEvent rebased(JobEvent event) {
+        Long base = sequenceBase.get(event.jobId());
+        if (base == null) {
+            return event;
+        }
+        if (event.type().isTerminal() && !DUPLICATE_JOB.equals(event.code())) {
+            sequenceBase.remove(event.jobId());
+        }
+        return new JobEvent(event.jobId(), base + event.sequence(), event.time(), event.type(), event.stage(),
+                event.done(), event.total(), event.metrics(), event.message(), event.code(), event.details());
+    }
+
+    /** The next run of {@code jobId} numbers its events from {@code next} on (what pot4j.jobs recorded last, + 1). */
+    public void continueSequence(String jobId, long next) {
+        if (next > 0) {
+            sequenceBase.put(jobId, next);
+        } else {
+            sequenceBase.remove(jobId);
+        }
+    }
+
+    /** The terminal state last published here for {@code jobId} (removed), or null. */
+    public Map<String, Object> takeEndedState(String jobId) {
+        return ended.remove(jobId);
+    }
+
+    /**
+     * The request server stops: from now on a job that ends CANCELLED (without a user's cancel) or FAILED ends
+     * because the framework is stopping it. Its offset will not be committed, so its request is delivered again
+     * and the job runs again: such an ending is published as a non-terminal interruption, not as the job's end.
+     */
+    public void serverStopping(boolean stopping) {
+        serverStopping = stopping;
+    }
+
+    /** A user asked to cancel this job: its CANCELLED is its end even while the server stops. */
+    public void cancelRequested(String jobId) {
+        cancelRequested.add(jobId);
+    }
+
+    /** Undoes {@link #cancelRequested}: the job is not this process's. */
+    public void cancelRequestedElsewhere(String jobId) {
+        cancelRequested.remove(jobId);
+    }
+
+    /** Stage (and message) of the event that replaces a job's end caused by a server stop. */
+    static final String INTERRUPTED = "interrupted: server stopping, the request will be delivered again";
+
+    boolean interruptedByStop(JobEvent event) {
+        return serverStopping && (event.type() == JobEventType.FAILED
+                || event.type() == JobEventType.CANCELLED && !cancelRequested.contains(event.jobId()));
     }
 
     /** Sends an event and, when it changes the job's state, that state. */
     public void publish(JobEvent event) {
+        publishWithState(event);
+    }
+
+    /** As {@link #publish}; returns the job state sent to the jobs topic, null when none. */
+    private Map<String, Object> publishWithState(JobEvent event) {
         KafkaProducer<String, byte[]> out = producer();
+        if (interruptedByStop(event)) {
+            Map<String, Object> details = new java.util.LinkedHashMap<>();
+            details.put("ended_as", event.type().name());
+            if (event.code() != null) {
+                details.put("ended_code", event.code());
+            }
+            if (event.message() != null) {
+                details.put("ended_message", event.message());
+            }
+            JobEvent interrupted = new JobEvent(event.jobId(), event.sequence(), event.time(), JobEventType.STAGE,
+                    INTERRUPTED, null, null, null, INTERRUPTED, "SERVER_STOPPING", details);
+            out.send(new ProducerRecord<>(settings.eventsTopic(), event.jobId(),
+                    Messages.bytes(Messages.event(interrupted, server))));
+            // not a terminal state, and no lease: the next server to get the request runs it at once
+            leases.remove(event.jobId());
+            Map<String, Object> json = Messages.jobState(interrupted, Messages.INTERRUPTED, server);
+            out.send(new ProducerRecord<>(settings.jobsTopic(), event.jobId(), Messages.bytes(json)));
+            return null;
+        }
         out.send(new ProducerRecord<>(settings.eventsTopic(), event.jobId(), Messages.bytes(Messages.event(event, server))));
         String state = Messages.stateOf(event.type());
         if (state != null && !(event.type() == JobEventType.REJECTED && DUPLICATE_JOB.equals(event.code()))) {
             Map<String, Object> json = Messages.jobState(event, state, server);
             if (event.type().isTerminal()) {
                 leases.remove(event.jobId());
+                cancelRequested.remove(event.jobId());
             } else {
                 leases.put(event.jobId(), json);
             }
             out.send(new ProducerRecord<>(settings.jobsTopic(), event.jobId(), Messages.bytes(json)));
+            return json;
         }
+        return null;
     }
 
     /**

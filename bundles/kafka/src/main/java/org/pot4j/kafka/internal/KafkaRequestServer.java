@@ -28,7 +28,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -48,6 +47,11 @@ import org.pot4j.api.job.JobState;
  * That thread never runs a job: it hands requests to the {@link JobService}, pauses its partitions
  * while {@code workers} jobs are in flight, keeps polling, and commits a request's offset only once
  * its job (and every earlier one of the partition) ended.
+ * <p>
+ * A record that cannot be parsed is committed only once the DLQ acknowledged it (else it is read again). A
+ * cancel for a job no server runs yet is recorded as its CANCELLED state by the server owning the job id's
+ * partition; a request sent before that cancel is skipped when consumed. Jobs that end while this server
+ * stops are reported as interrupted, not ended (see {@link KafkaEventPublisher#serverStopping}).
  */
 @Component(service = KafkaRequestServer.class, immediate = true, configurationPid = KafkaConfig.PID)
 @Designate(ocd = KafkaConfig.class)
@@ -88,6 +92,9 @@ public class KafkaRequestServer {
     /** How far the watcher has read the jobs topic (its positions after its last poll). */
     private volatile Map<TopicPartition, Long> watchedJobPositions = Map.of();
     private volatile List<TopicPartition> jobPartitions = List.of();
+    /** Partitions of the requests topic (to find a job id's partition), and those assigned here. */
+    private volatile int requestPartitionCount;
+    private volatile Set<Integer> ownedRequestPartitions = Set.of();
 
     @Activate
     public KafkaRequestServer(Map<String, Object> properties, BundleContext context,
@@ -106,6 +113,8 @@ public class KafkaRequestServer {
         this.log = log;
         this.home = home.toAbsolutePath().normalize();
         if (enabled()) {
+            // a server started again on the same publisher (e.g. the job service came back): jobs end on their own again
+            publisher.serverStopping(false);
             Thread main = new Thread(this::serve, "pot4j-kafka-requests");
             main.setDaemon(true);
             threads.add(main);
@@ -145,6 +154,8 @@ public class KafkaRequestServer {
     @Deactivate
     public void stop() {
         stopping = true;
+        // the jobs the job service now stops are interrupted, not ended: their requests are delivered again
+        publisher.serverStopping(true);
         KafkaConsumer<String, byte[]> requests = requestConsumer;
         KafkaConsumer<String, byte[]> watch = watchConsumer;
         if (requests != null) {
@@ -185,6 +196,8 @@ public class KafkaRequestServer {
             while (!stopping && !states.readToEnd(watchConsumer, jobPartitions, Duration.ofSeconds(30))) {
                 report("the jobs topic " + settings.jobsTopic() + " could not be read to its end; retrying");
             }
+            requestPartitionCount = JobStates.partitions(watchConsumer, settings.requestsTopic(),
+                    Duration.ofSeconds(30)).size();
             List<TopicPartition> controlPartitions = JobStates.partitions(watchConsumer, settings.controlTopic(),
                     Duration.ofSeconds(30));
             List<TopicPartition> watched = new ArrayList<>(jobPartitions);
@@ -306,15 +319,58 @@ public class KafkaRequestServer {
     }
 
     private void control(ConsumerRecord<String, byte[]> record) {
+        Map<String, Object> command;
         try {
-            Map<String, Object> command = record.value() == null ? Map.of() : Messages.map(record.value());
-            if ("cancel".equals(command.get("action"))) {
-                // every server sees every cancel; only the one running the job acts on it
-                jobs.cancel(record.key());
-            }
+            command = record.value() == null ? Map.of() : Messages.map(record.value());
         } catch (IOException e) {
-            // a malformed control record is ignored: nothing to cancel
+            return; // a malformed control record is ignored: nothing to cancel
         }
+        if (!"cancel".equals(command.get("action"))) {
+            return;
+        }
+        String jobId = record.key();
+        // every server sees every cancel; the one running (or queueing) the job acts on it
+        publisher.cancelRequested(jobId);
+        if (jobs.cancel(jobId)) {
+            return;
+        }
+        publisher.cancelRequestedElsewhere(jobId);
+        Map<String, Object> known = states.get(jobId);
+        if (Boolean.TRUE.equals(command.get("recorded")) || (known != null && isTerminal(known))
+                || runsElsewhereOrHere(jobId, known) || !ownsRequestsOf(jobId)) {
+            // recorded by `pot cancel` itself, ended already, the server running it acts, or another server's to record
+            return;
+        }
+        recordCancelBeforeRun(jobId, record.timestamp(), known);
+    }
+
+    /**
+     * A cancel for a job no server runs yet (its request waits in the topic, or was interrupted): recorded as
+     * its CANCELLED state, with the time of the cancel, so that a request sent before it is not run (see
+     * {@link JobStates#cancelledSince}). Recorded by one server only, the one owning the job id's partition.
+     */
+    private void recordCancelBeforeRun(String jobId, long cancelledAt, Map<String, Object> known) {
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("before_run", true);
+        details.put(JobStates.CANCELLED_AT, cancelledAt);
+        publisher.cancelRequested(jobId);
+        JobEvent cancelled = event(jobId, JobStates.nextSequence(known), JobEventType.CANCELLED,
+                "cancelled before it ran: its request will be skipped", "CANCELLED", details);
+        publisher.publish(cancelled);
+        Map<String, Object> state = Messages.jobState(cancelled, "CANCELLED", server);
+        state.put(JobStates.CANCELLED_AT, cancelledAt);
+        states.put(jobId, state);
+    }
+
+    /** True when the requests partition a record keyed by {@code jobId} goes to is assigned here. */
+    private boolean ownsRequestsOf(String jobId) {
+        int count = requestPartitionCount;
+        if (count <= 0) {
+            return false;
+        }
+        int partition = org.apache.kafka.common.utils.Utils.toPositive(
+                org.apache.kafka.common.utils.Utils.murmur2(Messages.utf8(jobId))) % count;
+        return ownedRequestPartitions.contains(partition);
     }
 
     // ---------------------------------------------------------------- requests
@@ -338,10 +394,12 @@ public class KafkaRequestServer {
                 commit(consumer);
                 partitions.forEach(offsets::forget);
                 held.removeIf(h -> partitions.contains(h.partition()));
+                owned(consumer);
             }
 
             @Override
             public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                owned(consumer);
                 if (inFlight.get() >= workers) {
                     consumer.pause(partitions);
                 }
@@ -354,6 +412,7 @@ public class KafkaRequestServer {
             public void onPartitionsLost(Collection<TopicPartition> partitions) {
                 partitions.forEach(offsets::forget);
                 held.removeIf(h -> partitions.contains(h.partition()));
+                owned(consumer);
             }
         });
         ready.countDown();
@@ -402,6 +461,13 @@ public class KafkaRequestServer {
         }
     }
 
+    /** Publishes the assignment to the watcher thread (which may not touch the consumer). */
+    private void owned(KafkaConsumer<String, byte[]> consumer) {
+        Set<Integer> owned = new java.util.HashSet<>();
+        consumer.assignment().forEach(p -> owned.add(p.partition()));
+        ownedRequestPartitions = Set.copyOf(owned);
+    }
+
     /**
      * Waits (at most 5 s) until the watcher has read the jobs topic up to its current end, so that
      * a request coming from another server's partition sees that server's lease on its job.
@@ -431,7 +497,12 @@ public class KafkaRequestServer {
             if (done.result() != null) {
                 inFlight.decrementAndGet();
                 running.remove(done.jobId());
-                // known here at once, before the jobs topic echoes it back
+                // known here at once, before the jobs topic echoes it back: as published (with its sequence)
+                Map<String, Object> published = publisher.takeEndedState(done.jobId());
+                if (published != null) {
+                    states.put(done.jobId(), published);
+                    continue;
+                }
                 Map<String, Object> state = new LinkedHashMap<>();
                 state.put("job_id", done.jobId());
                 state.put("state", done.result().state().name());
@@ -480,16 +551,21 @@ public class KafkaRequestServer {
                     rejected.code(), Map.of("field", rejected.field())));
             finished.add(new Finished(partition, record.offset(), rejected.jobId(), null));
         } else if (outcome instanceof RequestParser.Parsed parsed) {
-            start(partition, record.offset(), parsed);
+            start(partition, record.offset(), record.timestamp(), parsed);
         }
     }
 
-    private void start(TopicPartition partition, long offset, RequestParser.Parsed request) {
+    private void start(TopicPartition partition, long offset, long sentAt, RequestParser.Parsed request) {
         String jobId = request.jobId();
         Map<String, Object> known = states.get(jobId);
+        if (JobStates.cancelledSince(known, sentAt)) {
+            // cancelled after this request was sent (while it waited): not run; its CANCELLED event went out then
+            finished.add(new Finished(partition, offset, jobId, null));
+            return;
+        }
         if (known != null && "COMPLETED".equals(String.valueOf(known.get("state")))) {
             // done before (maybe by another server): say so again instead of running it twice
-            long sequence = known.get("sequence") instanceof Number n ? n.longValue() + 1 : 0;
+            long sequence = JobStates.nextSequence(known);
             Map<String, Object> details = new LinkedHashMap<>();
             if (known.get("summary") instanceof Map<?, ?> summary) {
                 summary.forEach((k, v) -> details.put(String.valueOf(k), v));
@@ -515,7 +591,8 @@ public class KafkaRequestServer {
         if (running.contains(jobId)) {
             return true;
         }
-        if (known == null || isTerminal(known) || server.equals(String.valueOf(known.get("server")))) {
+        if (known == null || isTerminal(known) || server.equals(String.valueOf(known.get("server")))
+                || Messages.INTERRUPTED.equals(String.valueOf(known.get("state")))) {
             return false;
         }
         try {
@@ -560,6 +637,8 @@ public class KafkaRequestServer {
 
     private void run(TopicPartition partition, long offset, RequestParser.Parsed request) {
         String jobId = request.jobId();
+        // a run after an earlier one (interrupted, crashed, or an id sent again): its events continue the numbering
+        publisher.continueSequence(jobId, JobStates.nextSequence(states.get(jobId)));
         running.add(jobId);
         inFlight.incrementAndGet();
         JobRequest jobRequest = new JobRequest(jobId, request.config(), request.baseDirectory(),
@@ -576,14 +655,23 @@ public class KafkaRequestServer {
         }
     }
 
+    /**
+     * Sends the record to the DLQ and waits for the broker's acknowledgement: its offset may be committed only
+     * once the DLQ holds it. A failure throws, so the caller reads the record again (never a silent drop).
+     */
     private void deadLetter(ConsumerRecord<String, byte[]> record, RequestParser.Unparseable bad) {
-        RecordHeaders headers = new RecordHeaders();
-        record.headers().forEach(headers::add);
-        headers.add(Messages.HEADER_REASON, Messages.utf8(bad.reason()));
-        headers.add(Messages.HEADER_ERROR, Messages.utf8(bad.message()));
-        headers.add("pot4j.source", Messages.utf8(record.topic() + "/" + record.partition() + "@" + record.offset()));
-        publisher.producer().send(new ProducerRecord<>(settings.dlqTopic(), null, record.key(), record.value(),
-                headers));
+        ProducerRecord<String, byte[]> dead = DeadLetters.record(settings.dlqTopic(), record, bad.reason(),
+                bad.message(), DeadLetters.DEFAULT_VALUE_BUDGET);
+        try {
+            publisher.producer().send(dead).get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while sending to " + settings.dlqTopic(), e);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            throw new IllegalStateException("the DLQ " + settings.dlqTopic() + " did not take the record ("
+                    + bad.reason() + "): " + cause, cause);
+        }
     }
 
     private JobEvent event(String jobId, long sequence, JobEventType type, String message, String code,

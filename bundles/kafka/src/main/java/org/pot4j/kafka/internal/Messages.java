@@ -17,6 +17,8 @@ import org.pot4j.api.job.JobEventType;
 public final class Messages {
     public static final ObjectMapper JSON = new ObjectMapper();
 
+    /** The job state of a job whose run a server stop ended: not terminal, its request is delivered again. */
+    public static final String INTERRUPTED = "INTERRUPTED";
     public static final String HEADER_REASON = "pot4j.reason";
     public static final String HEADER_ERROR = "pot4j.error";
     public static final String HEADER_SNAPSHOT_ID = "pot4j.snapshot.id";

@@ -19,6 +19,12 @@ import org.pot4j.config.support.JsonErrors;
  * either {@code {"job_id"?, "config": {...}, "base_dir"?, "output_dir"?}} or the POT configuration
  * itself; the job id is {@code job_id}, else the record key, else one derived from the record's
  * position (so a re-delivered record keeps its id).
+ * <p>
+ * The wrapper takes those four keys only: any other (e.g. {@code priority}, {@code callback_url}) is
+ * REJECTED naming it and the allowed ones, rather than silently ignored. A {@code job_id} that differs
+ * from a record key is REJECTED too: the key picks the partition, which orders a job's requests and
+ * cancels (the server owning a job id's partition records a cancel for it before it runs), so a request
+ * keyed otherwise would escape both. A record without a key may name its job by {@code job_id}.
  */
 public final class RequestParser {
     private static final ObjectMapper JSON = new ObjectMapper()
@@ -46,6 +52,9 @@ public final class RequestParser {
     /** Parsed but not allowed (paths outside the roots, bad fields): a REJECTED event, no DLQ. */
     public record Rejected(String jobId, String code, String field, String message) implements Outcome {
     }
+
+    /** The keys of the request wrapper. */
+    static final List<String> WRAPPER_KEYS = List.of("job_id", "config", "base_dir", "output_dir");
 
     private RequestParser() {
     }
@@ -76,6 +85,19 @@ public final class RequestParser {
         if (jobId == null || jobId.isBlank()) {
             jobId = fallbackJobId;
         }
+        if (wrapped) {
+            for (java.util.Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
+                String name = names.next();
+                if (!WRAPPER_KEYS.contains(name)) {
+                    return new Rejected(jobId, "INVALID_INPUT", name, "request key '" + name + "': "
+                            + org.pot4j.api.params.Parameters.unknownKeyHint(name, WRAPPER_KEYS));
+                }
+            }
+            if (keyId != null && root.hasNonNull("job_id") && !keyId.equals(jobId)) {
+                return new Rejected(jobId, "INVALID_INPUT", "job_id", "job_id '" + jobId + "' differs from the record"
+                        + " key '" + keyId + "': key the request by its job id (or leave the key out)");
+            }
+        }
         JsonNode configNode = wrapped ? root.get("config") : root;
         if (!configNode.isObject()) {
             return new Rejected(jobId, "INVALID_INPUT", "config", "\"config\" must be a JSON object (the POT "
@@ -95,7 +117,8 @@ public final class RequestParser {
                 String requested = root.get("output_dir").asText();
                 if (!ConfigPaths.within(requested, limits.defaultBase(), limits.allowedRoots())) {
                     return new Rejected(jobId, "PATH_NOT_ALLOWED", "output_dir", "output_dir '" + requested
-                            + "' is outside the allowed roots " + limits.allowedRoots());
+                            + "'" + realPathNote(requested, limits.defaultBase()) + " is outside the allowed roots "
+                            + limits.allowedRoots());
                 }
                 output = limits.defaultBase().resolve(requested).toAbsolutePath().normalize();
             }
@@ -106,10 +129,23 @@ public final class RequestParser {
         Map<String, Object> config = JSON.convertValue(configNode, LinkedHashMap.class);
         List<ConfigPaths.Violation> outside = ConfigPaths.outside(config, base, limits.allowedRoots());
         if (!outside.isEmpty()) {
+            Path configBase = base;
             return new Rejected(jobId, "PATH_NOT_ALLOWED", outside.get(0).field(), outside.stream()
-                    .map(v -> v.field() + "='" + v.value() + "'").collect(Collectors.joining(", "))
-                    + " outside the allowed roots " + limits.allowedRoots());
+                    .map(v -> v.field() + "='" + v.value() + "'" + realPathNote(v.value(), configBase))
+                    .collect(Collectors.joining(", ")) + " outside the allowed roots " + limits.allowedRoots());
         }
         return new Parsed(jobId, config, base, output);
+    }
+
+    /** " (real path /etc/passwd)" when symlinks lead the value elsewhere than its text says, else "". */
+    private static String realPathNote(String value, Path base) {
+        Path real = ConfigPaths.realPath(value, base);
+        Path text;
+        try {
+            text = base.resolve(value).toAbsolutePath().normalize();
+        } catch (InvalidPathException e) {
+            return "";
+        }
+        return real == null || real.equals(text) ? "" : " (real path " + real + ")";
     }
 }

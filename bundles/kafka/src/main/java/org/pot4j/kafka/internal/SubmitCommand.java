@@ -82,16 +82,22 @@ public class SubmitCommand implements Command {
         long timeoutSeconds = parseTimeout(args.get("--timeout"));
         Path outputDir = Path.of(args.get("-o", "--output") == null ? "results" : args.get("-o", "--output"))
                 .toAbsolutePath().normalize();
-        String bootstrap = ClientContext.bootstrap(args.get("--bootstrap"), settings);
-        Set<String> topics = ClientContext.requireTopics(bootstrap, settings,
-                follow ? List.of(settings.requestsTopic(), settings.eventsTopic(), settings.snapshotsTopic())
-                        : List.of(settings.requestsTopic()));
-
         Map<String, Object> request = new LinkedHashMap<>();
         request.put("job_id", jobId);
         request.put("config", config);
         request.put("base_dir", configDir.toString());
         byte[] value = Messages.bytes(request);
+        // checked before Kafka is contacted: the servers would dead-letter it (and the broker may refuse it)
+        if (value.length > settings.maxRequestBytes()) {
+            throw new InvalidInputException("submit -c", configFile.toString(), "a configuration whose request is at "
+                    + "most " + settings.maxRequestBytes() + " bytes (the servers' max_request_bytes); this one is "
+                    + value.length + " bytes");
+        }
+
+        String bootstrap = ClientContext.bootstrap(args.get("--bootstrap"), settings);
+        Set<String> topics = ClientContext.requireTopics(bootstrap, settings,
+                follow ? List.of(settings.requestsTopic(), settings.eventsTopic(), settings.snapshotsTopic())
+                        : List.of(settings.requestsTopic()));
 
         KafkaConsumer<String, byte[]> follower = null;
         try (KafkaProducer<String, byte[]> producer = Clients.producer(bootstrap, settings.clientProperties(),
@@ -108,8 +114,19 @@ public class SubmitCommand implements Command {
                     follower.position(partition);
                 }
             }
-            RecordMetadata sent = producer.send(new ProducerRecord<>(settings.requestsTopic(), jobId, value))
-                    .get(ClientContext.CONNECT_TIMEOUT_MS + 5_000L, TimeUnit.MILLISECONDS);
+            RecordMetadata sent;
+            try {
+                sent = producer.send(new ProducerRecord<>(settings.requestsTopic(), jobId, value))
+                        .get(ClientContext.CONNECT_TIMEOUT_MS + 5_000L, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (e.getCause() instanceof org.apache.kafka.common.errors.RecordTooLargeException) {
+                    // the broker's own limit (message.max.bytes) is below max_request_bytes
+                    throw new InvalidInputException("submit -c", configFile.toString(), "a configuration whose "
+                            + "request the broker at " + bootstrap + " accepts; this one is " + value.length
+                            + " bytes, which it refused as too large (its message.max.bytes)");
+                }
+                throw e;
+            }
             if (!follow) {
                 if (json) {
                     Map<String, Object> result = new LinkedHashMap<>();

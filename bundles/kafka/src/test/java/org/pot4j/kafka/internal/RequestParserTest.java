@@ -37,7 +37,7 @@ class RequestParserTest {
         assertEquals(exampleDir.resolve("models/cnn_relu.onnx").toString(),
                 ((Map<?, ?>) config.get("model")).get("model").toString());
         Map<String, Object> request = Map.of("job_id", "j-1", "config", config, "base_dir", exampleDir.toString());
-        RequestParser.Outcome outcome = RequestParser.parse("key-ignored", json(request), "fallback", limits);
+        RequestParser.Outcome outcome = RequestParser.parse("j-1", json(request), "fallback", limits);
         RequestParser.Parsed parsed = assertInstanceOf(RequestParser.Parsed.class, outcome);
         assertEquals("j-1", parsed.jobId());
         assertEquals(exampleDir, parsed.baseDirectory());
@@ -122,6 +122,72 @@ class RequestParserTest {
         RequestParser.Rejected output = assertInstanceOf(RequestParser.Rejected.class, RequestParser.parse("k",
                 json(Map.of("config", exampleConfig(), "output_dir", "/var/tmp/x")), "f", limits));
         assertEquals("output_dir", output.field());
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void aSymlinkInsideARootPointingOutsideIsRejectedNamingItsRealPath(@org.junit.jupiter.api.io.TempDir Path temp)
+            throws Exception {
+        Path root = temp.resolve("root");
+        Path outside = Files.createDirectories(temp.resolve("outside"));
+        Files.writeString(outside.resolve("passwd"), "secret");
+        Files.createDirectories(root);
+        Files.createSymbolicLink(root.resolve("link"), outside);
+        RequestParser.Limits rooted = new RequestParser.Limits(1_048_576, List.of(root), root, root.resolve("out"));
+
+        Map<String, Object> config = exampleConfig();
+        ((Map<String, Object>) config.get("model")).put("model", root.resolve("link/passwd").toString());
+        RequestParser.Rejected rejected = assertInstanceOf(RequestParser.Rejected.class,
+                RequestParser.parse("k", json(Map.of("config", config)), "f", rooted));
+        assertEquals("PATH_NOT_ALLOWED", rejected.code());
+        assertEquals("model.model", rejected.field());
+        assertTrue(rejected.message().contains(root.resolve("link/passwd").toString())
+                && rejected.message().contains("real path " + outside.toRealPath().resolve("passwd")),
+                rejected.message());
+
+        // an output folder not made yet, under a link that leads outside: its nearest existing parent decides
+        RequestParser.Rejected output = assertInstanceOf(RequestParser.Rejected.class, RequestParser.parse("k",
+                json(Map.of("config", Map.of(), "output_dir", root.resolve("link/new/deeper").toString())), "f",
+                rooted));
+        assertEquals("output_dir", output.field());
+        assertTrue(output.message().contains("real path " + outside.toRealPath().resolve("new/deeper")),
+                output.message());
+
+        // a link that stays inside the roots is fine
+        Files.createDirectories(root.resolve("models"));
+        Files.writeString(root.resolve("models/m.onnx"), "m");
+        Files.createSymbolicLink(root.resolve("alias"), root.resolve("models"));
+        Map<String, Object> inside = new LinkedHashMap<>(Map.of("model", Map.of("model",
+                root.resolve("alias/m.onnx").toString())));
+        assertInstanceOf(RequestParser.Parsed.class, RequestParser.parse("k",
+                json(Map.of("config", inside, "output_dir", root.resolve("out/x").toString())), "f", rooted));
+    }
+
+    @Test
+    void unknownWrapperKeysAreRejectedNamingTheKeyAndTheAllowedOnes() throws Exception {
+        RequestParser.Rejected priority = assertInstanceOf(RequestParser.Rejected.class, RequestParser.parse("j",
+                json(Map.of("job_id", "j", "config", exampleConfig(), "priority", 5)), "f", limits));
+        assertEquals("INVALID_INPUT", priority.code());
+        assertEquals("priority", priority.field());
+        assertTrue(priority.message().contains("'priority'")
+                && priority.message().contains("job_id, config, base_dir, output_dir"), priority.message());
+        RequestParser.Rejected typo = assertInstanceOf(RequestParser.Rejected.class, RequestParser.parse("j",
+                json(Map.of("job_id", "j", "config", exampleConfig(), "output_dri", "/tmp/pot4j-out/x")), "f", limits));
+        assertEquals("output_dri", typo.field());
+        assertTrue(typo.message().contains("did you mean 'output_dir'?"), typo.message());
+    }
+
+    @Test
+    void aJobIdThatDiffersFromTheRecordKeyIsRejectedNamingBoth() throws Exception {
+        RequestParser.Rejected rejected = assertInstanceOf(RequestParser.Rejected.class, RequestParser.parse("key-1",
+                json(Map.of("job_id", "body-1", "config", exampleConfig())), "f", limits));
+        assertEquals("job_id", rejected.field());
+        assertEquals("body-1", rejected.jobId());
+        assertTrue(rejected.message().contains("'body-1'") && rejected.message().contains("'key-1'"),
+                rejected.message());
+        // no key: the body names the job
+        assertEquals("body-1", assertInstanceOf(RequestParser.Parsed.class, RequestParser.parse(null,
+                json(Map.of("job_id", "body-1", "config", exampleConfig())), "f", limits)).jobId());
     }
 
     @Test

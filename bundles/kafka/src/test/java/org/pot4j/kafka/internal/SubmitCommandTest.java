@@ -75,6 +75,14 @@ class SubmitCommandTest {
     }
 
     @Test
+    void aConfigLargerThanTheServersAcceptIsBadInputNamingItsSizeAndTheLimit() throws Exception {
+        Run run = submitText("{\"model\": {\"model_name\": \"m\", \"pad\": \"" + "x".repeat(1_200_000) + "\"}}");
+        assertBadInputAtOnce(run, "max_request_bytes");
+        assertTrue(run.err().contains("1048576") && run.err().matches("(?s).*this one is 1200\\d\\d\\d bytes.*"),
+                run.err());
+    }
+
+    @Test
     void missingFileOrDirectoryIsBadInputBeforeKafkaIsContacted() throws Exception {
         assertBadInputAtOnce(submit(temp.resolve("missing.json")), "does not exist");
         assertBadInputAtOnce(submit(temp), "is a directory, not a file");

@@ -246,6 +246,19 @@ final class KafkaHarness implements AutoCloseable {
         }
     }
 
+    /** Sends as a client with compression.type=gzip would: the broker takes a value far above 1 MB compressed. */
+    void sendCompressed(String topic, String key, byte[] value) throws Exception {
+        Map<String, Object> props = new HashMap<>();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "gzip");
+        props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 16 * 1_048_576);
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(),
+                new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(topic, key, value)).get(30, TimeUnit.SECONDS);
+        }
+    }
+
     /** Every record of {@code topics}, collected by a background thread from the beginning. */
     final class Recorder implements AutoCloseable {
         final List<ConsumerRecord<String, byte[]>> records = new CopyOnWriteArrayList<>();

@@ -169,6 +169,10 @@ class KafkaServeIT {
             List<Map<String, Object>> again = recorder.events(topics.events(), "a-good");
             assertEquals(1, types(again).stream().filter("ACCEPTED"::equals).count(), "not accepted twice");
             assertEquals(Boolean.TRUE, ((Map<?, ?>) again.get(again.size() - 1).get("details")).get("reannounced"));
+            assertTrue(((Number) again.get(again.size() - 1).get("sequence")).longValue()
+                    > ((Number) again.get(again.size() - 2).get("sequence")).longValue(),
+                    "the re-announcement continues the job's sequence: " + again.stream()
+                            .map(e -> e.get("type") + "#" + e.get("sequence")).toList());
 
             // warm server: the same job again under a new id, request sent by a plain producer; what the
             // Kafka path adds is the time from the request record to the COMPLETED record beyond the
@@ -465,6 +469,171 @@ class KafkaServeIT {
             assertEquals("COMPLETED", next.get(next.size() - 1), next.toString());
         } finally {
             assertEquals(0, server.stop(), server.output());
+        }
+    }
+
+    /**
+     * An oversized request sent producer-compressed (the broker takes it compressed) is too large for the DLQ as
+     * received: it must still reach the DLQ, in a form that fits (gzip), before its offset is committed.
+     */
+    @Test
+    void anOversizedCompressedRequestReachesTheDlqInAFormThatFits() throws Exception {
+        KafkaHarness.Topics topics = new KafkaHarness.Topics("g");
+        List<String> options = options(topics, "g");
+        KafkaHarness.ServerProcess server = kafka.startServer("g1", options);
+        server.awaitServing();
+        try (KafkaHarness.Recorder recorder = kafka.new Recorder(List.of(topics.events(), topics.dlq()))) {
+            byte[] big = ("{\"config\": {\"pad\": \"" + "x".repeat(1_200_000) + "\"}}").getBytes(StandardCharsets.UTF_8);
+            byte[] huge = ("{\"config\": {\"pad\": \"" + "y".repeat(5_000_000) + "\"}}").getBytes(StandardCharsets.UTF_8);
+            kafka.sendCompressed(topics.requests(), "g-big", big);
+            kafka.sendCompressed(topics.requests(), "g-huge", huge);
+            // and a small bad one behind them: the partition is not stuck
+            kafka.send(topics.requests(), "g-after", "{".getBytes(StandardCharsets.UTF_8));
+            for (String key : List.of("g-big", "g-huge", "g-after")) {
+                KafkaHarness.waitUntil("DLQ record " + key + "; server output:\n" + server.output(),
+                        Duration.ofSeconds(60), () -> !recorder.of(topics.dlq(), key).isEmpty());
+            }
+            for (Map.Entry<String, byte[]> sent : Map.of("g-big", big, "g-huge", huge).entrySet()) {
+                ConsumerRecord<String, byte[]> dead = recorder.of(topics.dlq(), sent.getKey()).get(0);
+                assertEquals("TOO_LARGE", KafkaHarness.header(dead, "pot4j.reason"));
+                assertEquals("gzip", KafkaHarness.header(dead, "pot4j.dlq.stored"));
+                assertEquals(String.valueOf(sent.getValue().length), KafkaHarness.header(dead, "pot4j.original.bytes"));
+                assertEquals(sha256(sent.getValue()), KafkaHarness.header(dead, "pot4j.original.sha256"));
+                assertTrue(KafkaHarness.header(dead, "pot4j.error").contains("gzip-compressed"),
+                        KafkaHarness.header(dead, "pot4j.error"));
+                try (java.util.zip.GZIPInputStream in = new java.util.zip.GZIPInputStream(
+                        new java.io.ByteArrayInputStream(dead.value()))) {
+                    assertEquals(sha256(sent.getValue()), sha256(in.readAllBytes()), "the request, compressed");
+                }
+                assertEquals(List.of("REJECTED"), types(recorder.events(topics.events(), sent.getKey())));
+            }
+        } finally {
+            assertEquals(0, server.stop(), server.output());
+        }
+    }
+
+    /**
+     * A job whose request waits (the only worker is busy) is cancelled by `pot cancel` and by a raw control
+     * record: recorded as CANCELLED at once, never run, its offset committed; an unknown id stays an error.
+     */
+    @Test
+    void aQueuedJobCanBeCancelledAndIsNotRun() throws Exception {
+        KafkaHarness.Topics topics = new KafkaHarness.Topics("h");
+        List<String> options = options(topics, "h");
+        KafkaHarness.ServerProcess server = kafka.startServer("h1", options);
+        server.awaitServing();
+        try (KafkaHarness.Recorder recorder = kafka.new Recorder(List.of(topics.events()));
+             org.apache.kafka.clients.admin.Admin admin = kafka.cluster.admin()) {
+            kafka.send(topics.requests(), "h-long", KafkaHarness.json(Map.of("job_id", "h-long", "config",
+                    kafka.longConfig())));
+            KafkaHarness.waitUntil("h-long started", JOB_TIMEOUT,
+                    () -> types(recorder.events(topics.events(), "h-long")).contains("STARTED"));
+            kafka.send(topics.requests(), "h-queued", KafkaHarness.json(Map.of("job_id", "h-queued", "config",
+                    kafka.exampleConfig(50, false))));
+            kafka.send(topics.requests(), "h-raw", KafkaHarness.json(Map.of("job_id", "h-raw", "config",
+                    kafka.exampleConfig(50, false))));
+
+            KafkaHarness.Run cancel = kafka.pot(options, Duration.ofSeconds(60), "cancel", "h-queued");
+            assertEquals(0, cancel.exit(), cancel.err() + cancel.out());
+            assertTrue(cancel.out().contains("cancel recorded for job h-queued"), cancel.out());
+            kafka.send(topics.control(), "h-raw", KafkaHarness.json(Map.of("action", "cancel")));
+            for (String id : List.of("h-queued", "h-raw")) {
+                KafkaHarness.waitUntil(id + " cancelled; server output:\n" + server.output(), Duration.ofSeconds(30),
+                        () -> types(recorder.events(topics.events(), id)).contains("CANCELLED"));
+            }
+            KafkaHarness.Run unknown = kafka.pot(options, Duration.ofSeconds(60), "cancel", "h-no-such-job");
+            assertEquals(2, unknown.exit(), unknown.err());
+            assertTrue(unknown.err().contains("h-no-such-job"), unknown.err());
+
+            // h-next runs once h-long ended; the cancelled ones, consumed in between, are skipped
+            kafka.send(topics.requests(), "h-next", KafkaHarness.json(Map.of("job_id", "h-next", "config",
+                    kafka.exampleConfig(50, false))));
+            KafkaHarness.waitUntil("h-next ended", JOB_TIMEOUT, () -> ended(recorder.events(topics.events(), "h-next")));
+            List<String> next = types(recorder.events(topics.events(), "h-next"));
+            assertEquals("COMPLETED", next.get(next.size() - 1), next.toString());
+            for (String id : List.of("h-queued", "h-raw")) {
+                assertEquals(List.of("CANCELLED"), types(recorder.events(topics.events(), id)), id + " never ran");
+            }
+            // every request, the skipped ones too, is committed
+            KafkaHarness.waitUntil("all requests committed", Duration.ofSeconds(30), () -> {
+                try {
+                    Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata>
+                            committed = admin.listConsumerGroupOffsets("h").partitionsToOffsetAndMetadata().get();
+                    Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest =
+                            new java.util.HashMap<>();
+                    for (int p = 0; p < 4; p++) {
+                        latest.put(new org.apache.kafka.common.TopicPartition(topics.requests(), p),
+                                org.apache.kafka.clients.admin.OffsetSpec.latest());
+                    }
+                    var ends = admin.listOffsets(latest).all().get();
+                    return ends.entrySet().stream().allMatch(e -> e.getValue().offset() == 0
+                            || committed.get(e.getKey()) != null
+                            && committed.get(e.getKey()).offset() == e.getValue().offset());
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+        } finally {
+            assertEquals(0, server.stop(), server.output());
+        }
+    }
+
+    /**
+     * A server stopped (SIGTERM) mid-job does not end the job: a non-terminal "interrupted" event, no terminal
+     * state; `submit --follow` keeps following; the next server runs the job once to COMPLETED, its events
+     * numbered after the first run's.
+     */
+    @Test
+    void aServerStoppedMidJobInterruptsItAndTheNextServerCompletesIt() throws Exception {
+        KafkaHarness.Topics topics = new KafkaHarness.Topics("i");
+        List<String> options = options(topics, "i");
+        KafkaHarness.ServerProcess first = kafka.startServer("i1", options);
+        first.awaitServing();
+        Path config = kafka.work.resolve("i-long.json");
+        Files.write(config, KafkaHarness.json(kafka.longConfig()));
+        try (KafkaHarness.Recorder recorder = kafka.new Recorder(List.of(topics.events(), topics.jobs()))) {
+            java.util.concurrent.CompletableFuture<KafkaHarness.Run> follow =
+                    java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                        try {
+                            return kafka.pot(options, Duration.ofSeconds(400), "submit", "-c", config.toString(),
+                                    "--job-id", "i-long", "--follow", "-o", kafka.work.resolve("i-out").toString());
+                        } catch (Exception e) {
+                            throw new IllegalStateException(e);
+                        }
+                    });
+            KafkaHarness.waitUntil("i-long started", JOB_TIMEOUT,
+                    () -> types(recorder.events(topics.events(), "i-long")).contains("STARTED"));
+            assertEquals(0, first.stop(), first.output());
+            Thread.sleep(2_000);
+            List<Map<String, Object>> stopped = recorder.events(topics.events(), "i-long");
+            assertTrue(!ended(stopped), "a stop is not the job's end: " + types(stopped));
+            Map<String, Object> interrupted = stopped.get(stopped.size() - 1);
+            assertEquals("STAGE", interrupted.get("type"), String.valueOf(interrupted));
+            assertTrue(String.valueOf(interrupted.get("message")).startsWith("interrupted: server stopping"),
+                    String.valueOf(interrupted));
+            List<ConsumerRecord<String, byte[]>> states = recorder.of(topics.jobs(), "i-long");
+            Map<String, Object> state = KafkaHarness.map(states.get(states.size() - 1).value());
+            assertTrue(!TERMINAL.contains(String.valueOf(state.get("state"))), String.valueOf(state));
+            assertTrue(!follow.isDone(), "submit --follow keeps following");
+
+            KafkaHarness.ServerProcess second = kafka.startServer("i2", options);
+            second.awaitServing();
+            try {
+                KafkaHarness.Run run = follow.get(JOB_TIMEOUT.toSeconds() + 60, java.util.concurrent.TimeUnit.SECONDS);
+                assertEquals(0, run.exit(), run.err() + run.out() + "\nserver:\n" + second.output());
+                assertTrue(run.out().contains("job i-long COMPLETED"), run.out());
+                List<Map<String, Object>> events = recorder.events(topics.events(), "i-long");
+                assertEquals(1, events.stream().filter(e -> TERMINAL.contains(String.valueOf(e.get("type")))).count(),
+                        types(events).toString());
+                for (int i = 1; i < events.size(); i++) {
+                    assertTrue(((Number) events.get(i).get("sequence")).longValue()
+                            > ((Number) events.get(i - 1).get("sequence")).longValue(),
+                            "sequence grows across the runs: " + events.stream().map(e -> e.get("type") + "#"
+                                    + e.get("sequence")).toList());
+                }
+            } finally {
+                assertEquals(0, second.stop(), second.output());
+            }
         }
     }
 

@@ -167,6 +167,15 @@ class DistributionIT {
         assertTrue(result.err().contains("'--yaml'"), result.err());
     }
 
+    /** The README's server example submits the shipped example job, which the server's default roots allow. */
+    @Test
+    void theExampleJobShipsWithTheDistribution() throws Exception {
+        Path job = DIST.resolve("examples/fashion-mnist/quantize.json");
+        assertTrue(Files.isRegularFile(job), job.toString());
+        assertTrue(Files.isRegularFile(DIST.resolve("examples/fashion-mnist/models/cnn_relu.onnx")));
+        assertTrue(Files.isRegularFile(DIST.resolve("examples/fashion-mnist/data/LICENSE-fashion-mnist.txt")));
+    }
+
     /** Every sub-command answers --help with its usage, serve too (it used to start a broker and a server). */
     @Test
     void everySubCommandAnswersHelpWithItsUsageAndDoesNothingElse() throws Exception {

@@ -47,8 +47,9 @@ public @interface KafkaConfig {
     @AttributeDefinition(description = "Bytes per snapshot record")
     int snapshot_chunk_bytes() default 524_288;
 
-    @AttributeDefinition(description = "Folders that paths in requests must lie in (relative: to pot4j.home)")
-    String[] allowed_roots() default {"models", "data", "outputs"};
+    @AttributeDefinition(description = "Folders that paths in requests must lie in (relative: to pot4j.home); examples"
+            + " holds the distribution's example job, the README's server example")
+    String[] allowed_roots() default {"models", "data", "outputs", "examples"};
 
     @AttributeDefinition(description = "Where a job's output goes when the request names none (relative: to "
             + "pot4j.home); one sub-folder per job")

@@ -23,8 +23,8 @@ class KafkaSettingsTest {
         assertEquals("pot4j", settings.groupId());
         assertEquals(1_048_576, settings.maxRequestBytes());
         assertEquals(524_288, settings.snapshotChunkBytes());
-        assertEquals(List.of(Path.of("/opt/pot4j/models"), Path.of("/opt/pot4j/data"), Path.of("/opt/pot4j/outputs")),
-                settings.allowedRoots());
+        assertEquals(List.of(Path.of("/opt/pot4j/models"), Path.of("/opt/pot4j/data"), Path.of("/opt/pot4j/outputs"),
+                Path.of("/opt/pot4j/examples")), settings.allowedRoots());
         assertEquals(Path.of("/opt/pot4j/outputs"), settings.outputDirectory());
     }
 

@@ -6,9 +6,12 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -251,6 +254,25 @@ final class Server {
         }
         Properties current = new Properties();
         boolean changed = false;
+        // cached bundles of jars that are not in bundle/ go first: a copied distribution's cache still points at the
+        // original's jars, and installing the copy's beside them fails (same symbolic name and version)
+        Set<String> wanted = new HashSet<>();
+        for (Path jar : launcher.bundleJars()) {
+            wanted.add(Launcher.location(jar));
+        }
+        for (Iterator<Map.Entry<String, Bundle>> it = cached.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<String, Bundle> entry = it.next();
+            if (!wanted.contains(entry.getKey())) {
+                try {
+                    entry.getValue().uninstall();
+                    changed = true;
+                } catch (BundleException e) {
+                    launcher.err().println("pot: cannot uninstall " + entry.getValue().getSymbolicName() + ": "
+                            + e.getMessage());
+                }
+                it.remove();
+            }
+        }
         for (Path jar : launcher.bundleJars()) {
             String location = Launcher.location(jar);
             String fingerprint = Files.size(jar) + "@" + Files.getLastModifiedTime(jar).toMillis();
@@ -269,14 +291,6 @@ final class Server {
                 }
             } catch (BundleException e) {
                 launcher.err().println("pot: cannot install " + jar.getFileName() + ": " + e.getMessage());
-            }
-        }
-        for (Bundle gone : cached.values()) {
-            try {
-                gone.uninstall();
-                changed = true;
-            } catch (BundleException e) {
-                launcher.err().println("pot: cannot uninstall " + gone.getSymbolicName() + ": " + e.getMessage());
             }
         }
         if (changed) {

@@ -105,9 +105,14 @@ class ServeIT {
         assertTrue(Files.isRegularFile(home.resolve("data/kafka/meta.properties")), "data/kafka is formatted");
         assertTrue(Files.isDirectory(home.resolve("data/kafka/" + TOPIC + "-0")), "the topic's log is in data/kafka");
 
-        // another port this time: the storage does not depend on it
-        try (ServeProcess second = ServeProcess.start(home, freePort())) {
+        // a copy of the used distribution (its cache names the first one's jars, which still exist), on another
+        // port: the storage depends on neither
+        Path copy = copyOfUsedDistribution(home);
+        try (ServeProcess second = ServeProcess.start(copy, freePort())) {
             String bootstrap = second.awaitKafka();
+            if (kafkaBundleShipped) {
+                second.awaitLine(line -> line.startsWith("pot4j serving")); // the copy's bundles resolve and start
+            }
             System.out.println("bin/pot serve (restart): embedded Kafka at " + bootstrap + " after "
                     + second.millisToKafka() + " ms");
             try (Admin admin = admin(bootstrap)) {
@@ -116,6 +121,7 @@ class ServeIT {
             assertEquals(List.of(value), readAll(bootstrap), "the record queued before the restart");
             assertEquals(0, second.stop(), "exit code after SIGTERM; stderr:\n" + second.err());
             assertNoBrokerLogging(second.err());
+            assertFalse(second.err().contains("cannot install") || second.err().contains("did not start"), second.err());
         }
     }
 
@@ -174,6 +180,22 @@ class ServeIT {
      * lib/ and bundle/ linked. A bootstrap configured in conf/ is dropped: this test is about
      * the embedded broker.
      */
+    /** {@code home} copied elsewhere as a user would copy a distribution that has served: data/ included. */
+    private static Path copyOfUsedDistribution(Path home) throws IOException {
+        Path copy = distributionCopy();
+        try (Stream<Path> files = Files.walk(home.resolve("data"))) {
+            for (Path file : files.toList()) {
+                Path target = copy.resolve(home.relativize(file).toString());
+                if (Files.isDirectory(file)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(file, target, StandardCopyOption.COPY_ATTRIBUTES, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+        return copy;
+    }
+
     private static Path distributionCopy() throws IOException {
         Path target = DIST.getParent();
         Path home = Files.createTempDirectory(target, "serve-it-").resolve("pot4j");

@@ -29,7 +29,8 @@ import org.pot4j.model.Layers;
  * {@code E[x]} is the per-channel mean of the layer's FP32 input over the calibration subset (one
  * statistic per layer, declared up front so it can share the MinMax pass); {@code Ŵ} is the
  * weight quantized and dequantized exactly as the plan says. Layers whose relative shift exceeds
- * {@code threshold} are left alone (POT) unless {@code apply_for_all_nodes}.
+ * {@code threshold} are left alone (POT); {@code apply_for_all_nodes} also corrects layers without a bias (one is
+ * added), where a relative shift is undefined.
  * <p>
  * The shift is computed for the interior of the feature map (zero padding at borders is not
  * modelled), like POT's evaluation of the layer on a mean-valued input.
@@ -41,7 +42,7 @@ public final class FastBiasCorrection implements QuantizationAlgorithm {
             ParameterDescriptor.bounded("threshold", ParameterType.NUMBER, 2.0, 0.0, null,
                     "skip a layer whose bias shift relative to its bias exceeds this"),
             ParameterDescriptor.optional("apply_for_all_nodes", ParameterType.BOOLEAN, false,
-                    "correct every quantized layer, adding a bias where there is none"),
+                    "also correct quantized layers without a bias, adding one (the threshold still applies to the others)"),
             ParameterDescriptor.bounded("stat_subset_size", ParameterType.INTEGER, 300, 1.0, null,
                     "calibration samples for the input means"),
             ParameterDescriptor.bounded("stat_batch_size", ParameterType.INTEGER, 1, 1.0, null, "accepted for POT compatibility"),
@@ -118,7 +119,9 @@ public final class FastBiasCorrection implements QuantizationAlgorithm {
             }
             double scale = node.opType().equals("Gemm") ? gemmScale(node) : 1.0;
             double magnitude = magnitude(shift, bias, scale);
-            if (!all && !(magnitude < threshold)) {
+            // the threshold holds for every layer with a bias, also under apply_for_all_nodes (it only adds the
+            // biasless layers, whose relative shift is undefined)
+            if (hasBias && !(magnitude < threshold)) {
                 Map<String, Object> e = entry(node, "relative shift " + magnitude + " is not below threshold " + threshold);
                 e.put("relative_shift", magnitude);
                 skipped.add(e);

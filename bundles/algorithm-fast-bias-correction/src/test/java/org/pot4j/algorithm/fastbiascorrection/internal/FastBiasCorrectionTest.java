@@ -133,6 +133,15 @@ class FastBiasCorrectionTest {
     }
 
     @Test
+    void applyForAllNodesKeepsTheThresholdForLayersWithABias() {
+        RealContext context = run(Map.of("apply_for_all_nodes", true, "threshold", 1e-6));
+        assertArrayEquals(graph().initializers().get("B").floats(), context.model().initializers().get("B").floats(),
+                "the biased layer's shift is above the threshold: left alone");
+        Node gemm = context.model().node("gemm").orElseThrow();
+        assertEquals(3, gemm.inputs().size(), "the biasless layer still gets its correction");
+    }
+
+    @Test
     void thresholdSkipsLayersWhoseShiftIsLargeRelativeToTheBias() {
         RealContext context = run(Map.of("threshold", 1e-6));
         assertSame(graph().initializers().get("B").floats().length, 2);

@@ -118,7 +118,16 @@ public final class JobConfigParser {
                     metrics.add(namedBlock(metric, "name", null));
                 }
             }
-            default -> { }
+            default -> {
+                // data_free: only algorithms that need no data (CrossLayerEqualization); data given here would be ignored
+                for (String key : List.of("dataset", "calibration_dataset", "data_source", "metrics")) {
+                    if (engine.has(key)) {
+                        throw new InvalidInputException(engine.pathOf(key), "present", "engine.type data_free takes no"
+                                + " data; with data, use accuracy_checker (dataset, calibration_dataset, metrics) or"
+                                + " simplified (data_source)");
+                    }
+                }
+            }
         }
 
         Parameters compression = root.optionalObject("compression").orElse(Parameters.empty("compression"));

@@ -155,7 +155,9 @@ public final class Pipeline {
     /** Opens the main dataset, or fails naming the engine section when there is none. */
     public Dataset openDataset() {
         if (loader == null) {
-            throw new InvalidInputException("engine.dataset", null, "a dataset is needed (engine.type data_free has none)");
+            throw new InvalidInputException("engine.type", config.engineType(), "an engine with data for this job (its"
+                    + " algorithms or metrics read samples): accuracy_checker with engine.dataset, or simplified with"
+                    + " engine.data_source; data_free serves only data-free algorithms such as CrossLayerEqualization");
         }
         return loader.open(config.dataset().parameters());
     }

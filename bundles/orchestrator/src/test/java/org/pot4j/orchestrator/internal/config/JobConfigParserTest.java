@@ -177,4 +177,13 @@ class JobConfigParserTest {
         JobConfig config = JobConfigParser.parse(raw, BASE);
         assertEquals("engine.metrics[0]", config.metrics().get(0).parameters().path());
     }
+
+    @Test
+    void dataFreeTakesNoDataAndSaysWhatToUseInstead() {
+        InvalidInputException error = assertThrows(InvalidInputException.class,
+                () -> parse("{\"model\": {\"model\": \"a.onnx\"}, \"engine\": {\"type\": \"data_free\","
+                        + " \"dataset\": {\"loader\": \"idx\", \"images\": \"x.gz\"}}}"));
+        assertEquals("engine.dataset", error.field(), error.getMessage());
+        assertTrue(error.getMessage().contains("accuracy_checker"), error.getMessage());
+    }
 }

@@ -41,6 +41,8 @@ final class MinMaxPlanner {
     }
 
     private final Graph graph;
+    /** Where a user's activation level_low comes from, for errors about it. */
+    private String activationLevelLowField = "activations.level_low";
     private final HardwareConfig hardware;
     private final Parameters params;
     private final String preset;
@@ -133,6 +135,8 @@ final class MinMaxPlanner {
     private void plan() {
         Optional<Parameters> weightsBlock = params.optionalObject("weights").map(b -> b.validate(MinMaxParameters.block()));
         Optional<Parameters> activationsBlock = params.optionalObject("activations").map(b -> b.validate(MinMaxParameters.block()));
+        activationLevelLowField = activationsBlock.filter(b -> b.has("level_low")).map(b -> b.pathOf("level_low"))
+                .orElse("activations.level_low");
         boolean symmetricWeights = !effectivePreset.equals("accuracy");
         boolean symmetricActivations = effectivePreset.equals("performance");
         Map<String, Set<String>> unifiedByTensor = new LinkedHashMap<>();
@@ -390,6 +394,12 @@ final class MinMaxPlanner {
             boolean signed = lo < 0;
             long[] levels = Quantizer.levels(spec.bits(), signed, true);
             long low = spec.levelLow() != null ? spec.levelLow() : levels[0];
+            if (signed && low >= 0) {
+                // unsigned levels on a signed tensor would clip every negative value to zero
+                throw new InvalidInputException(activationLevelLowField, low, "a negative level for the signed tensor '"
+                        + tensor + "' (calibrated range " + lo + " .. " + hi + "; symmetric, zero point 0), e.g. "
+                        + levels[0] + ", or no level_low/level_high: the preset's levels follow each tensor's sign");
+            }
             long high = spec.levelHigh() != null ? spec.levelHigh() : levels[1];
             return new Quantizer(spec.bits(), true, -1, low, high, new float[] {signed ? -hi : 0f}, new float[] {hi}, source);
         }

@@ -42,7 +42,7 @@ public final class MinMaxQuantization implements QuantizationAlgorithm {
         context.checkCancelled();
         Parameters params = context.parameters().validate(parameters());
         Map<String, Object> saturation = new LinkedHashMap<>();
-        Set<QuantizationPoint> sevenBit = saturationFix(planner, params.string("saturation_fix", "first_layer"),
+        Set<QuantizationPoint> sevenBit = saturationFix(planner, params.string("saturation_fix", "auto"),
                 context.hardware().properties(), saturation);
         QuantizationPlan plan = planner.build(statistics, sevenBit);
         context.setPlan(plan);
@@ -68,12 +68,17 @@ public final class MinMaxQuantization implements QuantizationAlgorithm {
     }
 
     /**
-     * Which weight points get 7 bits: only where the device says VNNI is absent, and only 8-bit
-     * weights; first_layer = the first quantized node with weights in graph order.
+     * Which weight points get 7 bits (only 8-bit weights; first_layer = the first quantized node with weights in graph
+     * order). auto (the default): first_layer where the CPU device says VNNI is absent on this machine, else none; no,
+     * first_layer and all apply as asked on any CPU, as in POT: the model may be deployed on another CPU than the one
+     * quantizing it.
      */
-    static Set<QuantizationPoint> saturationFix(MinMaxPlanner planner, String mode, Map<String, String> deviceProperties,
-                                                Map<String, Object> report) {
+    static Set<QuantizationPoint> saturationFix(MinMaxPlanner planner, String setting,
+                                                Map<String, String> deviceProperties, Map<String, Object> report) {
         String vnni = deviceProperties.get("vnni");
+        boolean requested = !setting.equals("auto");
+        String mode = requested ? setting : "first_layer";
+        report.put("setting", setting);
         report.put("mode", mode);
         report.put("vnni", vnni == null ? "not reported by the device" : vnni);
         Set<QuantizationPoint> points = new LinkedHashSet<>();
@@ -82,7 +87,12 @@ public final class MinMaxQuantization implements QuantizationAlgorithm {
             report.put("reason", "saturation_fix is no");
             return points;
         }
-        if (!"false".equals(vnni)) {
+        if (vnni == null) {
+            report.put("applied", false);
+            report.put("reason", "the device does not use VNNI-less int8 kernels");
+            return points;
+        }
+        if (!requested && !"false".equals(vnni)) {
             report.put("applied", false);
             report.put("reason", vnni == null ? "the device does not use VNNI-less int8 kernels"
                     : "the CPU has VNNI: u8 x s8 products cannot saturate");
@@ -101,7 +111,10 @@ public final class MinMaxQuantization implements QuantizationAlgorithm {
             }
         }
         report.put("applied", !points.isEmpty());
-        report.put("reason", "no VNNI on this CPU: 7-bit weights avoid int16 saturation of u8 x s8 products");
+        report.put("reason", !"false".equals(vnni)
+                ? "requested (saturation_fix " + mode + "), although this CPU has VNNI: 7-bit weights for CPUs without"
+                        + " it, where u8 x s8 products can saturate int16"
+                : "no VNNI on this CPU: 7-bit weights avoid int16 saturation of u8 x s8 products");
         report.put("nodes", points.stream().map(QuantizationPoint::nodeName).distinct().toList());
         return points;
     }

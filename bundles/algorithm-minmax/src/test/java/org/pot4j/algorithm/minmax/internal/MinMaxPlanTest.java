@@ -202,6 +202,14 @@ class MinMaxPlanTest {
     }
 
     @Test
+    void unsignedLevelsOnASignedTensorAreANamedErrorNotSilentClipping() {
+        InvalidInputException error = assertThrows(InvalidInputException.class, () -> Fixture.plan(Fixture.cpu(true),
+                Map.of("activations", Map.of("level_low", 0, "level_high", 127))));
+        assertEquals("compression.algorithms[0].params.activations.level_low", error.field(), error.getMessage());
+        assertTrue(error.allowed().contains("signed tensor"), error.getMessage());
+    }
+
+    @Test
     void overridesTheDeviceDoesNotAllowAreNamedErrors() {
         InvalidInputException bits = assertThrows(InvalidInputException.class,
                 () -> Fixture.plan(Fixture.cpu(true), Map.of("activations", Map.of("bits", 4))));

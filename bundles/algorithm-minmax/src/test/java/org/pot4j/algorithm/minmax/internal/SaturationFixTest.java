@@ -39,9 +39,16 @@ class SaturationFixTest {
     void allLayersOrNone() {
         assertEquals(List.of(7, 7, 7, 7, 7), weightBits(Fixture.plan(Fixture.cpu(false), Map.of("saturation_fix", "all"))));
         assertEquals(List.of(8, 8, 8, 8, 8), weightBits(Fixture.plan(Fixture.cpu(false), Map.of("saturation_fix", "no"))));
-        RealContext vnni = Fixture.run(Fixture.cpu(true), Map.of("saturation_fix", "all"), Fixture.statistics());
-        assertEquals(List.of(8, 8, 8, 8, 8), weightBits(vnni.plan()), "VNNI cannot saturate: no fix");
-        assertTrue(vnni.reports().get("saturation_fix").toString().contains("has VNNI"));
+        RealContext byDefault = Fixture.run(Fixture.cpu(true), Map.of(), Fixture.statistics());
+        assertEquals(List.of(8, 8, 8, 8, 8), weightBits(byDefault.plan()), "VNNI here and nothing asked: no fix");
+        assertTrue(byDefault.reports().get("saturation_fix").toString().contains("has VNNI"));
+        // asked for: applied whatever this machine has (the model may run on a CPU without VNNI), as in POT
+        RealContext asked = Fixture.run(Fixture.cpu(true), Map.of("saturation_fix", "all"), Fixture.statistics());
+        assertEquals(List.of(7, 7, 7, 7, 7), weightBits(asked.plan()));
+        assertTrue(asked.reports().get("saturation_fix").toString().contains("requested"),
+                asked.reports().get("saturation_fix").toString());
+        RealContext first = Fixture.run(Fixture.cpu(true), Map.of("saturation_fix", "first_layer"), Fixture.statistics());
+        assertEquals(List.of(7, 8, 8, 8, 8), weightBits(first.plan()));
     }
 
     @Test

@@ -281,6 +281,13 @@ final class MinMaxPlanner {
                         op, allowed, kind);
             }
         }
+        if (kind.equals("weights") && effectivePreset.equals("performance")
+                && block.map(b -> !b.has("bits")).orElse(true) && candidates.size() > 1) {
+            // POT on a device offering several weight widths (GNA: 8 and 16 bits): performance takes the narrowest,
+            // the other presets the device's first (widest) choice
+            int narrowest = candidates.stream().mapToInt(QuantizationSpace::bits).min().orElseThrow();
+            candidates = candidates.stream().filter(s -> s.bits() == narrowest).toList();
+        }
         String wanted = presetSymmetric ? "symmetric" : "asymmetric";
         for (QuantizationSpace space : candidates) {
             if (space.mode().equals(wanted)) {

@@ -258,7 +258,10 @@ class MinMaxPlanTest {
         Quantizer r1 = Fixture.activation(plan, "conv2", 0);
         assertEquals(0, r1.levelLow());
         assertEquals(65535, r1.levelHigh());
-        assertEquals(16, Fixture.weight(plan, "conv1").bits(), "GNA's preferred weights are 16-bit");
+        assertEquals(8, Fixture.weight(plan, "conv1").bits(), "performance on GNA: the narrowest weights, as in POT");
+        QuantizationPlan accuracy = Fixture.plan(new GnaDevice().hardwareConfig(), Map.of("preset", "accuracy"));
+        assertEquals(16, Fixture.weight(accuracy, "conv1").bits(), "accuracy: GNA's first choice, 16-bit weights");
+        assertEquals(-32767, Fixture.weight(accuracy, "conv1").levelLow());
         QuantizationPlan w8 = Fixture.plan(new GnaDevice().hardwareConfig(), Map.of("weights", Map.of("bits", 8)));
         assertEquals(8, Fixture.weight(w8, "conv1").bits());
         assertEquals(-127, Fixture.weight(w8, "conv1").levelLow());

@@ -394,9 +394,14 @@ final class MinMaxPlanner {
         float lo = range[0];
         float hi = range[1];
         String tensor = spec.point().tensor();
-        String source = "min: " + nonNegative.reason(tensor).map(why -> "0, non-negative by construction (" + why + ")")
-                .orElseGet(() -> spec.estimator().min().describe(samples)) + "; max: "
-                + highEnd(spec).describe(samples) + (unified ? "; unified scale group" : "");
+        String lowEnd = nonNegative.reason(tensor).map(why -> "0, non-negative by construction (" + why + ")")
+                .orElseGet(() -> spec.estimator().min().describe(samples));
+        // symmetric: the range is ±(high end) when signed, [0, high end] when not; the low end only decides the sign
+        String source = (spec.symmetric()
+                ? (lo < 0 ? "symmetric ±" : "symmetric [0, max]: max ") + highEnd(spec).describe(samples)
+                        + "; sign from min: " + lowEnd
+                : "min: " + lowEnd + "; max: " + highEnd(spec).describe(samples))
+                + (unified ? "; unified scale group" : "");
         if (spec.symmetric()) {
             boolean signed = lo < 0;
             long[] levels = Quantizer.levels(spec.bits(), signed, true);

@@ -289,5 +289,8 @@ class MinMaxPlanTest {
         assertEquals(8, x.get("bits"));
         assertEquals("symmetric", x.get("mode"));
         assertTrue(x.get("range_source").toString().contains("mean of per-sample abs_max over 40 samples"), x.toString());
+        // a symmetric point's range is ±max: the min only decides the sign, and the source says so
+        assertTrue(x.get("range_source").toString().startsWith("symmetric "), x.toString());
+        assertTrue(x.get("range_source").toString().contains("sign from min: "), x.toString());
     }
 }

@@ -194,6 +194,17 @@ class JobServiceImplTest {
         }
     }
 
+    /** report.json's ignored_nodes is the final plan's list (what the summary counts), not one algorithm's view. */
+    @Test
+    void theReportListsTheFinalPlansIgnoredNodesWithReasons() throws Exception {
+        Run run = run(quickConfig(), temp.resolve("out"), "cli");
+        assertEquals(JobState.COMPLETED, run.result().state(), run.result().message());
+        var ignored = JSON.readTree(temp.resolve("out/cnn_relu/report.json").toFile()).get("ignored_nodes");
+        assertTrue(ignored.isArray(), ignored.toString());
+        assertEquals(((Number) run.result().summary().get("ignored_nodes")).intValue(), ignored.size(), ignored.toString());
+        ignored.forEach(entry -> assertTrue(entry.has("node") && entry.has("reason"), entry.toString()));
+    }
+
     // 4. data that does not fit the model names the dataset of the config, not only the model input
 
     @Test

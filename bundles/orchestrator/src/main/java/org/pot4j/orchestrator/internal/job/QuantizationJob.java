@@ -169,8 +169,9 @@ final class QuantizationJob {
         report.put("quantization_points", points(workspace.plan));
         List<Map<String, Object>> ignored = new ArrayList<>();
         workspace.plan.ignoredNodes().forEach((node, why) -> ignored.add(Map.of("node", node, "reason", why)));
-        report.put("ignored_nodes", ignored);
         report.putAll(workspace.report);
+        // the final plan's, after the algorithms' own reports: MinMax's list misses the layers AccuracyAware reverted
+        report.put("ignored_nodes", ignored);
         report.put("stage_seconds", stageSeconds);
         report.put("seconds", Math.round(seconds * 1000) / 1000.0);
         return report;

@@ -53,6 +53,11 @@ class JobServiceImplTest {
 
     @BeforeAll
     static void start() {
+        jobs = newJobService(8);
+    }
+
+    /** A job service over the real loaders, metric, device, backend and MinMax, one worker of batch {@code batchSize}. */
+    private static JobServiceImpl newJobService(int batchSize) {
         PluginRegistryImpl registry = new PluginRegistryImpl(id -> new PluginRegistryImpl.Origin("test", "0"));
         registry.bindLoader(new IdxDataLoader(), props("pot4j.loader", "idx"));
         registry.bindLoader(new NpyDataLoader(), props("pot4j.loader", "npy"));
@@ -60,9 +65,9 @@ class JobServiceImplTest {
         registry.bindDevice(new AnyDevice(), props("pot4j.device", "ANY"));
         registry.bindBackend(new OnnxRuntimeBackend(), props("pot4j.backend", "onnxruntime"));
         registry.bindAlgorithm(new MinMaxQuantization(), props("pot4j.algorithm", "MinMaxQuantization"));
-        jobs = new JobServiceImpl(registry, new JobServiceImpl.Config() {
+        return new JobServiceImpl(registry, new JobServiceImpl.Config() {
             public int workers() { return 1; }
-            public int batch_size() { return 8; }
+            public int batch_size() { return batchSize; }
             public int inference_threads() { return 1; }
             public String statistics_cache_directory() { return ""; }
             public int statistics_cache_max_mb() { return 0; }
@@ -282,20 +287,7 @@ class JobServiceImplTest {
     /** Deactivation (framework stop, Ctrl-C) cancels running jobs and returns only once they have stopped. */
     @Test
     void deactivationWaitsForTheRunningJobToStop() throws Exception {
-        PluginRegistryImpl registry = new PluginRegistryImpl(id -> new PluginRegistryImpl.Origin("test", "0"));
-        registry.bindLoader(new IdxDataLoader(), props("pot4j.loader", "idx"));
-        registry.bindMetric(new AccuracyMetric(), props("pot4j.metric", "accuracy"));
-        registry.bindDevice(new AnyDevice(), props("pot4j.device", "ANY"));
-        registry.bindBackend(new OnnxRuntimeBackend(), props("pot4j.backend", "onnxruntime"));
-        registry.bindAlgorithm(new MinMaxQuantization(), props("pot4j.algorithm", "MinMaxQuantization"));
-        JobServiceImpl stopping = new JobServiceImpl(registry, new JobServiceImpl.Config() {
-            public int workers() { return 1; }
-            public int batch_size() { return 1; }
-            public int inference_threads() { return 1; }
-            public String statistics_cache_directory() { return ""; }
-            public int statistics_cache_max_mb() { return 0; }
-            public Class<? extends Annotation> annotationType() { return JobServiceImpl.Config.class; }
-        }, (Path) null);
+        JobServiceImpl stopping = newJobService(1);
         Map<String, Object> engine = new LinkedHashMap<>();
         engine.put("type", "accuracy_checker");
         engine.put("dataset", idx("test-1000-images-idx3-ubyte.gz", "test-1000-labels-idx1-ubyte.gz"));

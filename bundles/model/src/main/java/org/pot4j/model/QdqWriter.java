@@ -142,9 +142,68 @@ public final class QdqWriter {
         for (OutputPoint output : outputs) {
             writeOutput(graph, output, names, options);
         }
+        if (sixteenBit) {
+            splitBiasesBeyondInt32(graph, plan, names);
+        }
         removeUnreadInitializers(graph, replacedWeights);
         Graphs.ensureOpset(graph, sixteenBit ? OPSET_16_BIT : MIN_OPSET);
         return graph;
+    }
+
+    /**
+     * ONNX Runtime (graph optimization level BASIC and up) quantizes the float bias of a Conv / Gemm whose input and
+     * weight are dequantized to int32 with scale = input scale × weight scale. With 16-bit grids that scale is so small
+     * that the bias overflows int32 and saturates (cnn_relu on GNA's 16-bit weights: 0.935 → 0.872). Such a layer's
+     * bias is written as an Add after it instead: the same float arithmetic, nothing for ORT to quantize.
+     */
+    private static void splitBiasesBeyondInt32(Graph graph, QuantizationPlan plan, UniqueNames names) {
+        Map<String, Quantizer> inputs = new HashMap<>();
+        Map<String, Quantizer> weights = new HashMap<>();
+        plan.quantizers().forEach((point, quantizer) -> {
+            if (point.inputIndex() == 0) inputs.put(point.nodeName(), quantizer);
+            if (point.inputIndex() == 1) weights.put(point.nodeName(), quantizer);
+        });
+        for (Node node : new ArrayList<>(graph.nodes())) {
+            boolean conv = node.opType().equals("Conv");
+            if (!(conv || node.opType().equals("Gemm")) || node.inputs().size() < 3 || node.input(2).isEmpty()
+                    || !inputs.containsKey(node.name()) || !weights.containsKey(node.name())) {
+                continue;
+            }
+            Tensor bias = graph.initializers().get(node.input(2));
+            if (bias == null || bias.type() != DataType.FLOAT || bias.rank() != 1) {
+                continue;
+            }
+            float[] b = bias.floats();
+            float inputScale = inputs.get(node.name()).scales()[0];
+            float[] weightScales = weights.get(node.name()).scales();
+            double beta = conv || node.attribute("beta") == null ? 1.0 : node.attribute("beta").asFloat();
+            boolean overflows = false;
+            for (int c = 0; c < b.length && !overflows; c++) {
+                double scale = (double) inputScale * weightScales[weightScales.length == 1 ? 0 : c % weightScales.length];
+                overflows = Math.abs(beta * b[c]) / scale > Integer.MAX_VALUE;
+            }
+            if (!overflows) {
+                continue;
+            }
+            float[] scaled = new float[b.length];
+            for (int c = 0; c < b.length; c++) {
+                scaled[c] = (float) (beta * b[c]);
+            }
+            // the weight is now DequantizeLinear(integer initializer): its rank gives the Conv's spatial dimensions
+            int weightRank = graph.producer(node.input(1)).map(dq -> graph.initializers().get(dq.input(0)))
+                    .map(Tensor::rank).orElse(4);
+            long[] shape = new long[conv ? weightRank - 1 : 1];
+            Arrays.fill(shape, 1);
+            shape[0] = b.length; // [C, 1, ...] along a Conv's channel axis, [M] for a Gemm's last axis
+            String addend = names.next(node.input(2) + "_after");
+            graph.initializers().put(addend, Tensor.ofFloats(shape, scaled));
+            String output = node.output(0);
+            String withoutBias = names.next(output + "_without_bias");
+            node.inputs().set(2, "");
+            node.outputs().set(0, withoutBias);
+            graph.nodes().add(graph.nodes().indexOf(node) + 1, new Node(names.next(node.name() + "_bias"), "Add", "",
+                    List.of(withoutBias, addend), List.of(output), Map.of()));
+        }
     }
 
     private static void validate(QuantizationPoint point, Quantizer quantizer, Node node) {

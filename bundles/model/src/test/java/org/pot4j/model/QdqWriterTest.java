@@ -37,13 +37,17 @@ class QdqWriterTest {
 
     /** Activations of every Conv/Gemm: per-tensor asymmetric uint8 from min/max; weights per-channel symmetric int8. */
     static QuantizationPlan handMadePlan(Graph graph, int activationBits) throws Exception {
+        return handMadePlan(graph, activationBits, 8);
+    }
+
+    static QuantizationPlan handMadePlan(Graph graph, int activationBits, int weightBits) throws Exception {
         List<Node> layers = graph.nodes().stream()
                 .filter(n -> n.opType().equals("Conv") || n.opType().equals("Gemm")).toList();
         List<String> activations = layers.stream().map(n -> n.input(0)).distinct().toList();
         Map<String, float[]> ranges = activationRanges(graph, activations);
         QuantizationPlan plan = new QuantizationPlan();
         long[] activationLevels = Quantizer.levels(activationBits, false, false);
-        long[] weightLevels = Quantizer.levels(8, true, true);
+        long[] weightLevels = Quantizer.levels(weightBits, true, true);
         for (Node layer : layers) {
             float[] range = ranges.get(layer.input(0));
             plan.quantizers().put(new QuantizationPoint(layer.name(), 0, layer.input(0), QuantizationPoint.Kind.ACTIVATION),
@@ -54,7 +58,7 @@ class QdqWriterTest {
             int axis = transposed ? 0 : 1;
             float[][] channelRanges = channelMinMax(weight, axis);
             plan.quantizers().put(new QuantizationPoint(layer.name(), 1, layer.input(1), QuantizationPoint.Kind.WEIGHT),
-                    new Quantizer(8, true, axis, weightLevels[0], weightLevels[1], channelRanges[0], channelRanges[1],
+                    new Quantizer(weightBits, true, axis, weightLevels[0], weightLevels[1], channelRanges[0], channelRanges[1],
                             "weights min/max per channel"));
         }
         return plan;
@@ -298,6 +302,24 @@ class QdqWriterTest {
         double agreement = agreement(OnnxCodec.write(quantized), OnnxCodec.write(model), null);
         System.out.printf("cnn_relu 16-bit activations: top-1 agreement %.4f%n", agreement);
         assertTrue(agreement >= 0.97, "top-1 agreement " + agreement);
+    }
+
+    /**
+     * 16-bit activations and weights (GNA): ONNX Runtime quantizes a float bias to int32 at scale input × weight scale,
+     * which the 16-bit scales overflow; the writer moves such biases into an Add after the layer.
+     */
+    @Test
+    void sixteenBitWeightsAndActivationsKeepTop1ThroughOnnxRuntimesBiasQuantization() throws Exception {
+        Graph model = OnnxCodec.read(SharedFiles.model("cnn_relu"));
+        Graph quantized = QdqWriter.apply(model, handMadePlan(model, 16, 16));
+        long adds = quantized.nodes().stream().filter(n -> n.opType().equals("Add")).count();
+        assertTrue(adds > 0, "biases beyond int32 at 16 x 16 bits are written as Adds");
+        double agreement = agreement(OnnxCodec.write(quantized), OnnxCodec.write(model), null);
+        System.out.printf("cnn_relu 16-bit weights and activations: top-1 agreement %.4f, %d biases as Add%n", agreement, adds);
+        assertTrue(agreement >= 0.97, "top-1 agreement " + agreement);
+        Graph eightBit = QdqWriter.apply(model, handMadePlan(model, 8));
+        assertEquals(0, eightBit.nodes().stream().filter(n -> n.opType().equals("Add")).count(),
+                "8-bit layers keep their biases (int32 holds them)");
     }
 
     @Test

@@ -18,7 +18,7 @@ import org.pot4j.api.job.JobResult;
 import org.pot4j.api.job.JobState;
 import org.pot4j.api.params.ParameterDescriptor;
 import org.pot4j.api.statistics.Statistics;
-import org.pot4j.orchestrator.internal.config.JobConfigParser;
+import org.pot4j.config.support.ConfigFiles;
 
 /** A plugin whose bundle goes away while a job uses it fails that job, naming the bundle; the next job runs. */
 class PluginRemovalTest {
@@ -51,7 +51,7 @@ class PluginRemovalTest {
                 .replace("\"data/", "\"" + RealServer.example("data") + "/")
                 .replace("\"DefaultQuantization\"", "\"" + algorithm + "\"")
                 .replace("\"preset\": \"performance\",", "").replace("\"stat_subset_size\": 300", "");
-        Map<String, Object> config = JobConfigParser.parseJson(text, "test");
+        Map<String, Object> config = ConfigFiles.parse(text, "test");
         return new JobRequest(id, config, temp, temp.resolve("out-" + id), "test");
     }
 

@@ -17,7 +17,7 @@ import org.pot4j.api.job.JobEvent;
 import org.pot4j.api.job.JobRequest;
 import org.pot4j.api.job.JobResult;
 import org.pot4j.api.job.JobState;
-import org.pot4j.orchestrator.internal.config.JobConfigParser;
+import org.pot4j.config.support.ConfigFiles;
 
 /** A second job on the same model and data reuses the statistics the first one collected, and says so. */
 class StatisticsCacheTest {
@@ -29,7 +29,7 @@ class StatisticsCacheTest {
                 .replace("\"models/", "\"" + RealServer.example("models") + "/")
                 .replace("\"data/", "\"" + RealServer.example("data") + "/")
                 .replace("\"preset\": \"performance\"", "\"preset\": \"" + preset + "\"");
-        Map<String, Object> config = JobConfigParser.parseJson(text, "test");
+        Map<String, Object> config = ConfigFiles.parse(text, "test");
         return new JobRequest(id, config, temp, temp.resolve("out-" + id), "test");
     }
 

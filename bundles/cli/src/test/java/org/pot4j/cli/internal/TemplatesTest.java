@@ -7,6 +7,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.pot4j.algorithm.defaultquantization.internal.DefaultQuantization;
 import org.pot4j.api.params.Parameters;
+import org.pot4j.config.support.ConfigFiles;
 import org.pot4j.orchestrator.internal.config.JobConfig;
 import org.pot4j.orchestrator.internal.config.JobConfigParser;
 
@@ -17,7 +18,7 @@ class TemplatesTest {
     @ValueSource(strings = {"default_quantization_template.json", "default_quantization_spec.json"})
     void templateParsesAndItsParametersAreDeclared(String name) {
         Path file = Path.of(System.getProperty("user.dir")).resolve("../../config").resolve(name).normalize();
-        JobConfig config = JobConfigParser.parse(JobConfigParser.readFile(file), file.getParent());
+        JobConfig config = JobConfigParser.parse(ConfigFiles.read(file), file.getParent());
         assertEquals("DefaultQuantization", config.algorithms().get(0).name());
         Parameters validated = config.algorithms().get(0).parameters().validate(new DefaultQuantization().parameters());
         assertEquals("performance", validated.string("preset"));

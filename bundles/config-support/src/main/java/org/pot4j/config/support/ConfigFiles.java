@@ -34,19 +34,28 @@ public final class ConfigFiles {
         if (!Files.isRegularFile(file)) {
             throw new InvalidInputException("-c", file, "the configuration file does not exist");
         }
-        Map<String, Object> config;
+        String text;
         try {
-            config = JSON.readValue(text(file), new TypeReference<LinkedHashMap<String, Object>>() { });
-        } catch (JsonProcessingException e) {
-            JsonErrors.Problem problem = JsonErrors.describe(e);
-            throw new InvalidInputException(file.getFileName().toString(), problem.summary(), problem.reason(), e);
+            text = text(file);
         } catch (IOException e) {
             throw new InvalidInputException("-c", file, "cannot be read: " + e.getMessage(), e);
+        }
+        return parse(text, file.getFileName().toString());
+    }
+
+    /** JSON text (with comments) as its top-level object, or bad input naming {@code source} (e.g. the file name). */
+    public static Map<String, Object> parse(String text, String source) {
+        Map<String, Object> config;
+        try {
+            config = JSON.readValue(text, new TypeReference<LinkedHashMap<String, Object>>() { });
+        } catch (JsonProcessingException e) {
+            JsonErrors.Problem problem = JsonErrors.describe(e);
+            throw new InvalidInputException(source, problem.summary(), problem.reason(), e);
         }
         if (config == null) {
             // the document is the literal null
             JsonErrors.Problem problem = JsonErrors.notAnObject("null");
-            throw new InvalidInputException(file.getFileName().toString(), problem.summary(), problem.reason());
+            throw new InvalidInputException(source, problem.summary(), problem.reason());
         }
         return config;
     }

@@ -227,15 +227,24 @@ class JobServiceImplTest {
         assertTrue(run.result().message().contains("[N, 1, 28, 28]"), run.result().message());
     }
 
-    @Test
-    void evaluationDataThatDoesNotFitTheModelNamesTheEvaluationDataset() throws Exception {
-        ByteBuffer labels = ByteBuffer.allocate(8 * 8).order(ByteOrder.LITTLE_ENDIAN);
-        Map<String, Object> config = config(EXAMPLE.resolve("models/cnn_relu.onnx").toString(),
+    /** cnn_relu evaluated for accuracy on an npy dataset ({@code data}, int64 {@code labels}), calibrated on the example. */
+    private Map<String, Object> evaluatedOnNpy(Path data, long[] labels) throws Exception {
+        ByteBuffer bytes = ByteBuffer.allocate(8 * labels.length).order(ByteOrder.LITTLE_ENDIAN);
+        for (long label : labels) {
+            bytes.putLong(label);
+        }
+        return config(EXAMPLE.resolve("models/cnn_relu.onnx").toString(),
                 Map.of("type", "accuracy_checker",
-                        "dataset", Map.of("loader", "npy", "data", npyFloats("test32.npy", 8, 1, 32, 32).toString(),
-                                "labels", npy("labels.npy", "<i8", "8,", labels.array()).toString()),
+                        "dataset", Map.of("loader", "npy", "data", data.toString(),
+                                "labels", npy("labels-" + System.nanoTime() + ".npy", "<i8", labels.length + ",",
+                                        bytes.array()).toString()),
                         "calibration_dataset", idx("calib-300-images-idx3-ubyte.gz", null),
                         "metrics", List.of(Map.of("name", "accuracy", "top_k", 1))));
+    }
+
+    @Test
+    void evaluationDataThatDoesNotFitTheModelNamesTheEvaluationDataset() throws Exception {
+        Map<String, Object> config = evaluatedOnNpy(npyFloats("test32.npy", 8, 1, 32, 32), new long[8]);
         Run run = run(config, null, "cli");
         assertEquals(JobState.FAILED, run.result().state(), run.result().message());
         assertEquals("engine.dataset (fed to inputs.input)", run.last().details().get("field"), run.result().message());
@@ -247,14 +256,9 @@ class JobServiceImplTest {
 
     @Test
     void aLabelOutOfRangeNamesTheEvaluationDataset() throws Exception {
-        ByteBuffer labels = ByteBuffer.allocate(8 * 8).order(ByteOrder.LITTLE_ENDIAN);
-        labels.putLong(0, 200); // cnn_relu has 10 classes
-        Map<String, Object> config = config(EXAMPLE.resolve("models/cnn_relu.onnx").toString(),
-                Map.of("type", "accuracy_checker",
-                        "dataset", Map.of("loader", "npy", "data", npyFloats("test.npy", 8, 1, 28, 28).toString(),
-                                "labels", npy("labels200.npy", "<i8", "8,", labels.array()).toString()),
-                        "calibration_dataset", idx("calib-300-images-idx3-ubyte.gz", null),
-                        "metrics", List.of(Map.of("name", "accuracy", "top_k", 1))));
+        long[] labels = new long[8];
+        labels[0] = 200; // cnn_relu has 10 classes
+        Map<String, Object> config = evaluatedOnNpy(npyFloats("test.npy", 8, 1, 28, 28), labels);
         InvalidInputException evaluate = assertThrows(InvalidInputException.class,
                 () -> jobs.evaluate(new JobRequest(null, config, null, null, "cli"), null, null));
         assertTrue(evaluate.field().startsWith("engine.dataset (label of sample 0"), evaluate.getMessage());

@@ -1,11 +1,5 @@
 package org.pot4j.orchestrator.internal.config;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -30,39 +24,7 @@ public final class JobConfigParser {
             "dump_intermediate_model", "algorithms");
     static final List<String> ENGINE_TYPES = List.of("accuracy_checker", "simplified", "data_free");
 
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .enable(JsonParser.Feature.ALLOW_COMMENTS)
-            .enable(JsonParser.Feature.ALLOW_TRAILING_COMMA)
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-
     private JobConfigParser() {
-    }
-
-    /** Parses JSON text; {@code source} names it in errors (a file name, "request"). */
-    public static Map<String, Object> parseJson(String text, String source) {
-        try {
-            Map<String, Object> map = JSON.readValue(text, new TypeReference<LinkedHashMap<String, Object>>() { });
-            if (map == null) {
-                throw new InvalidInputException(source, "null", "a JSON object with model, engine, compression");
-            }
-            return map;
-        } catch (JsonProcessingException e) {
-            String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column "
-                    + e.getLocation().getColumnNr();
-            throw new InvalidInputException(source, "malformed JSON" + where, e.getOriginalMessage(), e);
-        }
-    }
-
-    public static Map<String, Object> readFile(Path file) {
-        if (!Files.isRegularFile(file)) {
-            throw new InvalidInputException("config", file, "the configuration file does not exist");
-        }
-        try {
-            return parseJson(Files.readString(file), file.getFileName().toString());
-        } catch (IOException e) {
-            throw new InvalidInputException("config", file, "cannot be read: " + e.getMessage(), e);
-        }
     }
 
     /** Validates the structure; relative paths resolve against {@code baseDirectory}. */

@@ -1,6 +1,11 @@
 package org.pot4j.algorithm.testkit;
 
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +28,7 @@ import org.pot4j.api.statistics.StatisticRequest;
 import org.pot4j.api.statistics.Statistics;
 import org.pot4j.api.tensor.Tensor;
 import org.pot4j.backend.onnxruntime.internal.OnnxRuntimeBackend;
+import org.pot4j.model.OnnxCodec;
 import org.pot4j.model.QdqWriter;
 import org.pot4j.stats.StatisticsCollector;
 
@@ -48,6 +54,8 @@ public final class RealContext implements AlgorithmContext {
     private Parameters parameters = Parameters.empty("params");
     private int passes;
     private long collectNanos;
+    /** FP32 statistics by (model bytes, samples, requests); null: every collect is a pass. */
+    private Map<String, Statistics> statisticsCache;
 
     public RealContext(Graph model, HardwareConfig hardware, IdxDataset calibration, IdxDataset validation) {
         this.model = model;
@@ -65,6 +73,16 @@ public final class RealContext implements AlgorithmContext {
     /** Parallel inference requests of the statistics pass (POT's engine stat_requests_number; 1 unless set). */
     public RealContext withStatisticsRequests(int requests) {
         this.collector = new StatisticsCollector(StatisticsCollector.DEFAULT_BATCH_SIZE, requests);
+        return this;
+    }
+
+    /**
+     * Remembers FP32 statistics per (model bytes, samples, requests), as the server's statistics
+     * cache does: an algorithm that reruns its base algorithm (AccuracyAware's requantizations)
+     * then costs no pass for statistics it has already collected.
+     */
+    public RealContext withStatisticsCache() {
+        this.statisticsCache = new HashMap<>();
         return this;
     }
 
@@ -121,11 +139,33 @@ public final class RealContext implements AlgorithmContext {
                 all[j] = t;
             }
         }
-        return java.util.Arrays.copyOf(all, subsetSize);
+        return Arrays.copyOf(all, subsetSize);
     }
 
     @Override
     public Statistics collect(Graph graph, QuantizationPlan quantization, int[] sampleIndices, List<StatisticRequest> requests) {
+        if (statisticsCache == null || quantization != null) {
+            return pass(graph, quantization, sampleIndices, requests);
+        }
+        String key = HexFormat.of().formatHex(sha256(OnnxCodec.write(graph))) + Arrays.toString(sampleIndices)
+                + requests;
+        Statistics cached = statisticsCache.get(key);
+        if (cached == null) {
+            cached = pass(graph, null, sampleIndices, requests);
+            statisticsCache.put(key, cached);
+        }
+        return cached;
+    }
+
+    private static byte[] sha256(byte[] bytes) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(bytes);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private Statistics pass(Graph graph, QuantizationPlan quantization, int[] sampleIndices, List<StatisticRequest> requests) {
         passes++;
         long start = System.nanoTime();
         Graph runnable = quantization == null ? graph : QdqWriter.apply(graph, quantization);

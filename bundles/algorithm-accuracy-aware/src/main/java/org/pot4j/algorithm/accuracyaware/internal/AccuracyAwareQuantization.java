@@ -38,6 +38,9 @@ import org.pot4j.api.statistics.Statistics;
  *     ({@code use_prev_if_drop_increase}) and a revert that does not help triggers re-ranking;
  *     {@code max_iter_num} bounds the iterations.</li>
  * </ol>
+ * A model "with layers S reverted" is always the base algorithm's result with S in its ignored
+ * scope ({@link Requantizer}), never the quantized model patched by hand: edits that span two
+ * layers (channel alignment, bias correction) are then right for the layers that stay quantized.
  * Every iteration publishes a snapshot, a METRIC event and a report entry. The result is the
  * best model seen (smallest worst gap, then fewest reverts); an unreachable bound ends with it
  * and a reason in the report.
@@ -137,8 +140,7 @@ public final class AccuracyAwareQuantization implements QuantizationAlgorithm {
         private final Map<String, Double> seconds = new LinkedHashMap<>();
         private final List<Map<String, Object>> iterations = new ArrayList<>();
         private final List<Map<String, Object>> rankings = new ArrayList<>();
-        private Graph fp32;
-        private QuantizationPlan initialPlan;
+        private Requantizer requantizer;
         private Criteria criteria;
         private int[] all;
         private int[] comparisonIndices;
@@ -159,8 +161,7 @@ public final class AccuracyAwareQuantization implements QuantizationAlgorithm {
                 throw new InvalidInputException(params.pathOf("base_algorithm"), baseName,
                         "a deployed quantization algorithm (e.g. DefaultQuantization)");
             }
-            fp32 = context.model().copy();
-            initialPlan = context.plan().copy();
+            requantizer = new Requantizer(context, baseName, context.model().copy(), context.plan().copy());
             all = IntStream.range(0, validation.size()).toArray();
 
             long start = System.nanoTime();
@@ -234,7 +235,7 @@ public final class AccuracyAwareQuantization implements QuantizationAlgorithm {
             } else {
                 comparisonIndices = all;
             }
-            fp32Comparison = context.evaluate(fp32, null, comparisonIndices);
+            fp32Comparison = context.evaluate(requantizer.fp32(), null, comparisonIndices);
             List<String> available = new ArrayList<>(fp32Comparison.values().keySet());
             for (int i = 0; i < named.size(); i++) {
                 if (!fp32Comparison.values().containsKey(named.get(i))) {
@@ -260,13 +261,14 @@ public final class AccuracyAwareQuantization implements QuantizationAlgorithm {
 
         /** The base algorithm on the FP32 model and the starting plan, evaluated on the full set. */
         private QuantizedState quantize(Parameters baseParams) throws Exception {
-            context.checkCancelled();
-            context.setModel(fp32.copy());
-            context.setPlan(initialPlan.copy());
-            context.run(baseName, baseParams);
-            Graph model = context.model();
-            QuantizationPlan plan = context.plan();
-            return new QuantizedState(model, plan, context.evaluate(model, plan, all), List.of());
+            return evaluated(baseParams, List.of());
+        }
+
+        /** The base algorithm with {@code reverted} kept float, evaluated on the full set. */
+        private QuantizedState evaluated(Parameters baseParams, List<String> reverted) throws Exception {
+            Requantizer.Result result = requantizer.quantize(baseParams, reverted);
+            return new QuantizedState(result.model(), result.plan(), context.evaluate(result.model(), result.plan(), all),
+                    baseParams, reverted);
         }
 
         /** This algorithm's parameters that belong to the base algorithm, with optional overrides. */
@@ -341,7 +343,7 @@ public final class AccuracyAwareQuantization implements QuantizationAlgorithm {
             QuantizedState best = start;
             int maxIterations = params.has("max_iter_num") ? (int) params.integer("max_iter_num")
                     : start.plan().quantizedNodes().size();
-            LayerRanking ranking = new LayerRanking(context, fp32, workers);
+            LayerRanking ranking = new LayerRanking(context, requantizer, workers);
             Set<String> undone = new LinkedHashSet<>();
             List<String> queue = new ArrayList<>();
             boolean rankedCurrent = false;
@@ -352,6 +354,13 @@ public final class AccuracyAwareQuantization implements QuantizationAlgorithm {
                 context.checkCancelled();
                 if (criteria.satisfied(current.values())) {
                     reason = "every metric is within maximal_drop";
+                    break;
+                }
+                if (!criteria.satisfied(fp32Comparison.values())) {
+                    // reverting layers moves the model towards FP32 at best: no revert can reach this bound
+                    reason = "the FP32 model itself is not within maximal_drop of the baseline (FP32 "
+                            + fp32Comparison.values() + " on " + comparisonIndices.length + " samples, drop "
+                            + criteria.drops(fp32Comparison.values()) + "): no revert can reach the bound";
                     break;
                 }
                 if (iteration >= maxIterations) {
@@ -371,9 +380,7 @@ public final class AccuracyAwareQuantization implements QuantizationAlgorithm {
                 iteration++;
                 long iterationStart = System.nanoTime();
                 context.stage(NAME + ": iteration " + iteration + ", reverting " + node);
-                QuantizedState.Reverted reverted = QuantizedState.revert(current.model(), current.plan(), fp32, node);
-                QuantizedState candidate = new QuantizedState(reverted.model(), reverted.plan(),
-                        context.evaluate(reverted.model(), reverted.plan(), all), current.revertedWith(node));
+                QuantizedState candidate = evaluated(current.base(), current.revertedWith(node));
                 double before = criteria.worstGap(current.values());
                 double after = criteria.worstGap(candidate.values());
                 boolean worse = after > before + Criteria.EPSILON;

@@ -17,9 +17,10 @@ import org.pot4j.api.graph.Graph;
 import org.pot4j.api.graph.Node;
 
 /**
- * Per-layer sensitivity: every candidate layer reverted alone to floating point and the target
- * metric measured on the ranking subset. The evaluations are independent, so they run on a pool
- * of {@code workers} threads (each evaluation opens its own session through the context).
+ * Per-layer sensitivity: every candidate layer reverted alone to floating point (the state
+ * requantized with it ignored) and the target metric measured on the ranking subset. The
+ * evaluations are independent, so they run on a pool of {@code workers} threads (each evaluation
+ * opens its own session through the context; requantizations take turns).
  */
 final class LayerRanking {
 
@@ -36,12 +37,12 @@ final class LayerRanking {
     }
 
     private final AlgorithmContext context;
-    private final Graph fp32;
+    private final Requantizer requantizer;
     private final int workers;
 
-    LayerRanking(AlgorithmContext context, Graph fp32, int workers) {
+    LayerRanking(AlgorithmContext context, Requantizer requantizer, int workers) {
         this.context = context;
-        this.fp32 = fp32;
+        this.requantizer = requantizer;
         this.workers = Math.max(1, workers);
     }
 
@@ -60,7 +61,7 @@ final class LayerRanking {
             for (String node : candidates) {
                 reverted.add(pool.submit(() -> {
                     context.checkCancelled();
-                    QuantizedState.Reverted candidate = QuantizedState.revert(state.model(), state.plan(), fp32, node);
+                    Requantizer.Result candidate = requantizer.quantize(state.base(), state.revertedWith(node));
                     double value = value(candidate.model(), candidate.plan(), subset, metric);
                     context.progress(done.incrementAndGet(), candidates.size());
                     return value;

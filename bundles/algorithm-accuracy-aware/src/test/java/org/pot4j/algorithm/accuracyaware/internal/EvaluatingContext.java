@@ -70,6 +70,7 @@ final class EvaluatingContext implements AlgorithmContext {
         this.original = model.copy();
         this.real = new RealContext(model, new CpuDevice("true").hardwareConfig(), calibration,
                 validation instanceof IdxDataset idx ? idx : null)
+                .withStatisticsCache() // as the server's cache: requantized candidates reuse the FP32 statistics
                 .register("MinMaxQuantization", new MinMaxQuantization())
                 .register("FastBiasCorrection", new FastBiasCorrection())
                 .register("DefaultQuantization", new DefaultQuantization())

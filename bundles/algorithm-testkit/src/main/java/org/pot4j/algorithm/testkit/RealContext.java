@@ -30,6 +30,7 @@ import org.pot4j.api.tensor.Tensor;
 import org.pot4j.backend.onnxruntime.internal.OnnxRuntimeBackend;
 import org.pot4j.model.OnnxCodec;
 import org.pot4j.model.QdqWriter;
+import org.pot4j.stats.CollectedStatistics;
 import org.pot4j.stats.StatisticsCollector;
 
 /**
@@ -55,7 +56,7 @@ public final class RealContext implements AlgorithmContext {
     private int passes;
     private long collectNanos;
     /** FP32 statistics by (model bytes, samples, requests); null: every collect is a pass. */
-    private Map<String, Statistics> statisticsCache;
+    private Map<String, CollectedStatistics> statisticsCache;
 
     public RealContext(Graph model, HardwareConfig hardware, IdxDataset calibration, IdxDataset validation) {
         this.model = model;
@@ -147,14 +148,24 @@ public final class RealContext implements AlgorithmContext {
         if (statisticsCache == null || quantization != null) {
             return pass(graph, quantization, sampleIndices, requests);
         }
-        String key = HexFormat.of().formatHex(sha256(OnnxCodec.write(graph))) + Arrays.toString(sampleIndices)
-                + requests;
-        Statistics cached = statisticsCache.get(key);
-        if (cached == null) {
-            cached = pass(graph, null, sampleIndices, requests);
-            statisticsCache.put(key, cached);
+        // as the server's statistics cache: one entry per (model bytes, samples) holding every request collected so far
+        String key = HexFormat.of().formatHex(sha256(OnnxCodec.write(graph))) + Arrays.toString(sampleIndices);
+        CollectedStatistics cached = statisticsCache.getOrDefault(key, new CollectedStatistics(Map.of(), 0));
+        List<StatisticRequest> missing = StatisticsCollector.merge(requests).stream().filter(r -> !cached.contains(r)).toList();
+        if (missing.isEmpty()) {
+            return cached;
         }
-        return cached;
+        Statistics fresh = pass(graph, null, sampleIndices, missing);
+        CollectedStatistics merged = cached.requests().isEmpty() ? new CollectedStatistics(values(fresh), fresh.samples())
+                : cached.merge(fresh);
+        statisticsCache.put(key, merged);
+        return merged;
+    }
+
+    private static Map<StatisticRequest, float[]> values(Statistics statistics) {
+        Map<StatisticRequest, float[]> values = new LinkedHashMap<>();
+        statistics.requests().forEach(r -> values.put(r, statistics.get(r)));
+        return values;
     }
 
     private static byte[] sha256(byte[] bytes) {

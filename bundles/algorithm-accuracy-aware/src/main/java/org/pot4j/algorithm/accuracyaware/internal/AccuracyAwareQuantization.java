@@ -49,6 +49,8 @@ import org.pot4j.api.statistics.Statistics;
         property = QuantizationAlgorithm.PROPERTY + "=AccuracyAwareQuantization")
 public final class AccuracyAwareQuantization implements QuantizationAlgorithm {
     static final String NAME = "AccuracyAwareQuantization";
+    /** Reverts in a row that did not reduce the gap before the group search takes over. */
+    static final int STALL_LIMIT = 3;
 
     /** Own parameters, with POT's names and defaults. */
     static final List<ParameterDescriptor> OWN = List.of(
@@ -145,6 +147,8 @@ public final class AccuracyAwareQuantization implements QuantizationAlgorithm {
         private int[] all;
         private int[] comparisonIndices;
         private EvaluationResult fp32Comparison;
+        /** Revert iterations so far (single reverts and group-search trials). */
+        private int iteration;
 
         Run(AlgorithmContext context, Parameters params) {
             this.context = context;
@@ -348,7 +352,8 @@ public final class AccuracyAwareQuantization implements QuantizationAlgorithm {
             List<String> queue = new ArrayList<>();
             boolean rankedCurrent = false;
             String reason;
-            int iteration = 0;
+            int stalled = 0;
+            boolean searched = false;
             report.put("initial_gap", criteria.gaps(start.values()));
             while (true) {
                 context.checkCancelled();
@@ -367,8 +372,23 @@ public final class AccuracyAwareQuantization implements QuantizationAlgorithm {
                     reason = "max_iter_num (" + maxIterations + ") reached before every metric was within maximal_drop";
                     break;
                 }
+                boolean exhausted = queue.isEmpty() && (rankedCurrent || candidates(current, undone).isEmpty());
+                int layers = candidates(current, Set.of()).size();
+                if (!searched && (stalled >= STALL_LIMIT || exhausted) && layers > 0
+                        && maxIterations - iteration >= GroupSearch.trialsToBisect(layers)) {
+                    searched = true;
+                    GroupSearch.Outcome outcome = groupSearch(ranking, current, maxIterations - iteration,
+                            exhausted ? "no single revert left to try" : stalled + " reverts in a row did not help");
+                    if (outcome.result() != null) {
+                        current = outcome.result();
+                        best = current;
+                    }
+                    queue = new ArrayList<>();
+                    rankedCurrent = false;
+                    continue;
+                }
                 if (queue.isEmpty()) {
-                    if (rankedCurrent || candidates(current, undone).isEmpty()) {
+                    if (exhausted) {
                         reason = "no quantized layer left whose revert could help";
                         break;
                     }
@@ -386,7 +406,8 @@ public final class AccuracyAwareQuantization implements QuantizationAlgorithm {
                 boolean worse = after > before + Criteria.EPSILON;
                 boolean improved = after < before - Criteria.EPSILON;
                 boolean keep = !(worse && usePrevious);
-                announce(iteration, node, candidate, keep, worse);
+                stalled = improved ? 0 : stalled + 1;
+                announce(node, candidate, keep ? "kept" : "undone (drop increased)", keep, worse);
                 if (keep) {
                     current = candidate;
                     rankedCurrent = false;
@@ -479,12 +500,40 @@ public final class AccuracyAwareQuantization implements QuantizationAlgorithm {
             return subset;
         }
 
-        private void announce(int iteration, String node, QuantizedState candidate, boolean kept, boolean worse) {
+        /**
+         * Single reverts stalled: rank every quantized layer of {@code state} again and search
+         * groups of them ({@link GroupSearch}); each trial is an iteration.
+         */
+        private GroupSearch.Outcome groupSearch(LayerRanking ranking, QuantizedState state, int budget, String trigger)
+                throws Exception {
+            List<String> order = rank(ranking, state, Set.of(), iteration);
+            context.stage(NAME + ": group search over " + order.size() + " layers (" + trigger + ")");
+            GroupSearch.Outcome outcome = new GroupSearch(reverted -> {
+                context.checkCancelled();
+                iteration++;
+                long start = System.nanoTime();
+                QuantizedState candidate = evaluated(state.base(), reverted);
+                boolean satisfied = criteria.satisfied(candidate.values());
+                announce("group of " + (reverted.size() - state.reverted().size()) + " layers", candidate,
+                        satisfied ? "group search: bound met" : "group search: bound missed", satisfied, false);
+                seconds.merge("reverting", elapsed(start), Double::sum);
+                return candidate;
+            }, criteria, budget).run(state.reverted(), order);
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("trigger", trigger);
+            row.put("after_iteration", iteration - outcome.trials());
+            row.put("trials", outcome.trials());
+            row.put("outcome", outcome.summary());
+            report.put("group_search", row);
+            return outcome;
+        }
+
+        private void announce(String node, QuantizedState candidate, String action, boolean kept, boolean worse) {
             Map<String, Double> gaps = criteria.gaps(candidate.values());
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("iteration", iteration);
             row.put("reverted_layer", node);
-            row.put("action", kept ? "kept" : "undone (drop increased)");
+            row.put("action", action);
             row.put("metrics", candidate.values());
             row.put("drop", criteria.drops(candidate.values()));
             row.put("remaining_gap", gaps);

@@ -68,7 +68,7 @@ final class EvaluatingContext implements AlgorithmContext {
     EvaluatingContext(String modelName, IdxDataset calibration, Dataset validation, List<MetricSpec> metrics) {
         Graph model = OnnxCodec.read(SharedFiles.model(modelName));
         this.original = model.copy();
-        this.real = new RealContext(model, new CpuDevice("true").hardwareConfig(), calibration,
+        this.real = new RealContext(model, new CpuDevice("auto").hardwareConfig(), calibration,
                 validation instanceof IdxDataset idx ? idx : null)
                 .withStatisticsCache() // as the server's cache: requantized candidates reuse the FP32 statistics
                 .register("MinMaxQuantization", new MinMaxQuantization())

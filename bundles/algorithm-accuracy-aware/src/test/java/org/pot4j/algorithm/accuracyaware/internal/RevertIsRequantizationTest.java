@@ -44,7 +44,7 @@ class RevertIsRequantizationTest {
     }
 
     private static RealContext context(String model) {
-        return new RealContext(OnnxCodec.read(SharedFiles.model(model)), new CpuDevice("true").hardwareConfig(),
+        return new RealContext(OnnxCodec.read(SharedFiles.model(model)), new CpuDevice("auto").hardwareConfig(),
                 calibration, validation)
                 .withStatisticsCache()
                 .register("MinMaxQuantization", new MinMaxQuantization())

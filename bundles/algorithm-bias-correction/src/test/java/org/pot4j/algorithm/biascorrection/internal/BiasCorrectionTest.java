@@ -35,7 +35,7 @@ class BiasCorrectionTest {
     void everyLayerOutputMeanMatchesFp32AfterCorrection() throws Exception {
         IdxDataset test = IdxDataset.test(1000);
         Graph fp32 = OnnxCodec.read(SharedFiles.model("cnn_relu"));
-        RealContext context = new RealContext(fp32, new CpuDevice("true").hardwareConfig(), IdxDataset.calibration(), test)
+        RealContext context = new RealContext(fp32, new CpuDevice("auto").hardwareConfig(), IdxDataset.calibration(), test)
                 .register("MinMaxQuantization", new MinMaxQuantization())
                 .register("BiasCorrection", new BiasCorrection());
         context.run("MinMaxQuantization", RealContext.params(Map.of("weights", Map.of("granularity", "pertensor"),

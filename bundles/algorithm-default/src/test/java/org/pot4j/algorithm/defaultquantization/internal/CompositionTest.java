@@ -33,7 +33,7 @@ class CompositionTest {
     }
 
     static RealContext context(String model) {
-        return new RealContext(OnnxCodec.read(SharedFiles.model(model)), new CpuDevice("true").hardwareConfig(),
+        return new RealContext(OnnxCodec.read(SharedFiles.model(model)), new CpuDevice("auto").hardwareConfig(),
                 calibration, test)
                 .register("MinMaxQuantization", new MinMaxQuantization())
                 .register("FastBiasCorrection", new FastBiasCorrection())
@@ -67,7 +67,7 @@ class CompositionTest {
     @Test
     void biasCorrectionSharesTheMinMaxPass() throws Exception {
         RealContext context = new RealContext(OnnxCodec.read(SharedFiles.model("cnn_relu")),
-                new CpuDevice("true").hardwareConfig(), calibration, test)
+                new CpuDevice("auto").hardwareConfig(), calibration, test)
                 .register("MinMaxQuantization", new MinMaxQuantization())
                 .register("BiasCorrection", new BiasCorrection())
                 .register("DefaultQuantization", new DefaultQuantization());
@@ -106,7 +106,7 @@ class CompositionTest {
                 .contains("steps=[ActivationChannelAlignment, MinMaxQuantization, FastBiasCorrection]"));
 
         RealContext without = new RealContext(OnnxCodec.read(SharedFiles.model("cnn_relu")),
-                new CpuDevice("true").hardwareConfig(), calibration, test)
+                new CpuDevice("auto").hardwareConfig(), calibration, test)
                 .register("MinMaxQuantization", new MinMaxQuantization())
                 .register("FastBiasCorrection", new FastBiasCorrection())
                 .register("DefaultQuantization", new DefaultQuantization());

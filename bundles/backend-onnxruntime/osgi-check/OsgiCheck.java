@@ -26,7 +26,7 @@ public class OsgiCheck {
         Class<?> optionsClass = api.loadClass("org.pot4j.api.backend.SessionOptions");
         Class<?> tensorClass = api.loadClass("org.pot4j.api.tensor.Tensor");
         Object options = optionsClass.getMethod("defaults").invoke(null);
-        byte[] model = Files.readAllBytes(new File(System.getProperty("pot4j.model", "/work/shared/models/cnn_relu.onnx")).toPath());
+        byte[] model = Files.readAllBytes(new File(System.getProperty("pot4j.model", "examples/fashion-mnist/models/cnn_relu.onnx")).toPath());
         long t0 = System.nanoTime();
         Object session = backend.getClass().getMethod("open", byte[].class, optionsClass).invoke(backend, model, options);
         System.out.printf("session opened in %.0f ms (first open loads the natives)%n", (System.nanoTime() - t0) / 1e6);

@@ -1,14 +1,14 @@
 #!/bin/sh
 # Standalone smoke check: Felix 7.0.5 + SCR 2.2.18 + api + onnx-proto + model + this bundle; opens a session
 # through the registered InferenceBackend service and runs cnn_relu (bytes, then Graph with an extra output).
-# Run after `mvn -q install -pl bundles/backend-onnxruntime` from /work/main. Not part of the Maven build.
+# Run after `mvn -q install -pl bundles/backend-onnxruntime` from the repository root. Not part of the Maven build.
 set -e
 R=${MAVEN_REPO:-$HOME/.m2/repository}
 HERE=$(cd "$(dirname "$0")" && pwd)
 FELIX=$R/org/apache/felix/org.apache.felix.framework/7.0.5/org.apache.felix.framework-7.0.5.jar
 OUT=$(mktemp -d)
 javac -cp "$FELIX" -d "$OUT" "$HERE/OsgiCheck.java"
-exec java -cp "$FELIX:$OUT" OsgiCheck \
+exec java -Dpot4j.model="$HERE/../../../examples/fashion-mnist/models/cnn_relu.onnx" -cp "$FELIX:$OUT" OsgiCheck \
   $R/org/osgi/org.osgi.util.function/1.2.0/org.osgi.util.function-1.2.0.jar \
   $R/org/osgi/org.osgi.util.promise/1.3.0/org.osgi.util.promise-1.3.0.jar \
   $R/org/osgi/org.osgi.service.component/1.5.1/org.osgi.service.component-1.5.1.jar \

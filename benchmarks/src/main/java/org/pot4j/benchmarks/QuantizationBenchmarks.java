@@ -33,6 +33,7 @@ import org.pot4j.device.cpu.internal.CpuDevice;
 import org.pot4j.model.OnnxCodec;
 import org.pot4j.model.QdqWriter;
 import org.pot4j.stats.StatisticsCollector;
+import org.pot4j.testsupport.TestFiles;
 
 /**
  * Issue 4 acceptance 2 and 3 (and issue 3 acceptance 4), as printed figures. One JVM, the real parts: OnnxCodec,
@@ -46,7 +47,9 @@ import org.pot4j.stats.StatisticsCollector;
  * </ol>
  * Arguments: {@code --models a,b} {@code --threads n} (ORT intra-op threads of every session, default 1; 0: ORT's
  * choice) {@code --rounds n} {@code --warmup n} (rounds before the measured ones, default 10)
- * {@code --accuracy-samples n} (0 skips accuracy). Shared files: {@code -Dpot4j.shared=DIR}, default ../../shared.
+ * {@code --accuracy-samples n} (0 skips accuracy; default 10000 with {@code -Dpot4j.data=DIR}, the folder holding the full
+ * Fashion-MNIST test set, see README.md; without it the repository's first 1000 test images). Models and calibration
+ * data come from the repository (org.pot4j.testsupport.TestFiles).
  */
 public final class QuantizationBenchmarks {
     private static final Set<String> WEIGHTED = Set.of("Conv", "ConvTranspose", "MatMul", "Gemm", "FusedConv",
@@ -54,7 +57,6 @@ public final class QuantizationBenchmarks {
     private static final Set<String> INTEGER_KERNELS = Set.of("QLinearConv", "QLinearMatMul", "QGemm", "ConvInteger",
             "MatMulInteger", "MatMulIntegerToFloat", "DynamicQuantizeMatMul");
 
-    private final Path shared;
     private final int threads;
     private final int rounds;
     private final int warmup;
@@ -67,17 +69,15 @@ public final class QuantizationBenchmarks {
     private final IdxDataset calibration;
     private final IdxDataset test;
 
-    QuantizationBenchmarks(Path shared, int threads, int rounds, int warmup, int accuracySamples) throws Exception {
-        this.shared = shared;
+    QuantizationBenchmarks(int threads, int rounds, int warmup, int accuracySamples) throws Exception {
         this.threads = threads;
         this.rounds = rounds;
         this.warmup = Math.max(1, warmup);
         this.accuracySamples = accuracySamples;
         this.backend = new OnnxRuntimeBackend(threads, OptimizationLevel.ALL);
-        this.calibration = new IdxDataset(file("data/calib-300-images-idx3-ubyte.gz"),
-                file("data/calib-300-labels-idx1-ubyte.gz"), 0);
-        this.test = accuracySamples > 0 ? new IdxDataset(file("data/t10k-images-idx3-ubyte.gz"),
-                file("data/t10k-labels-idx1-ubyte.gz"), accuracySamples) : null;
+        this.calibration = IdxDataset.calibration();
+        // up to 1000 images from the repository, more from -Dpot4j.data
+        this.test = accuracySamples > 0 ? IdxDataset.test(accuracySamples) : null;
     }
 
     public static void main(String[] args) throws Exception {
@@ -85,7 +85,7 @@ public final class QuantizationBenchmarks {
         int threads = 1;
         int rounds = 5;
         int warmup = 10;
-        int accuracy = 10_000;
+        int accuracy = TestFiles.fullDataGiven() ? 10_000 : TestFiles.TEST_SLICE;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--models" -> models = List.of(args[++i].split(","));
@@ -97,23 +97,14 @@ public final class QuantizationBenchmarks {
                         + " (allowed: --models a,b --threads n --rounds n --warmup n --accuracy-samples n)");
             }
         }
-        Path shared = Path.of(System.getProperty("pot4j.shared", "../../shared")).toAbsolutePath().normalize();
-        QuantizationBenchmarks benchmarks = new QuantizationBenchmarks(shared, threads, rounds, warmup, accuracy);
+        QuantizationBenchmarks benchmarks = new QuantizationBenchmarks(threads, rounds, warmup, accuracy);
         System.out.printf("pot4j benchmarks: ORT intra-op threads %d, %d rounds (median) after %d warm-up rounds, %d cores,"
-                + " shared files %s%n%n", threads, rounds, Math.max(1, warmup), Runtime.getRuntime().availableProcessors(),
-                shared);
+                + " top-1 on %s%n%n", threads, rounds, Math.max(1, warmup), Runtime.getRuntime().availableProcessors(),
+                accuracy == 0 ? "no images" : accuracy + " test images" + (accuracy > TestFiles.TEST_SLICE
+                        ? " from " + TestFiles.fullData("t10k-images-idx3-ubyte.gz") : " of the repository's slice"));
         for (String model : models) {
             benchmarks.run(model);
         }
-    }
-
-    private Path file(String relative) {
-        Path path = shared.resolve(relative);
-        if (!Files.isRegularFile(path)) {
-            throw new IllegalStateException(relative + " not found at " + path
-                    + " (the shared/ folder beside the checkout, or -Dpot4j.shared=DIR)");
-        }
-        return path;
     }
 
     private RealContext context(Graph model) {
@@ -124,7 +115,7 @@ public final class QuantizationBenchmarks {
     }
 
     private void run(String name) throws Exception {
-        Graph fp32 = OnnxCodec.read(file("models/" + name + ".onnx"));
+        Graph fp32 = OnnxCodec.read(TestFiles.model(name));
         System.out.println("== " + name);
 
         // (b) DefaultQuantization wall time against 300 bare FP32 inferences, alternating, median of rounds

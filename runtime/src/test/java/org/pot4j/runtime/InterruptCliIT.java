@@ -14,16 +14,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.pot4j.testsupport.TestFiles;
 
 /**
  * Ctrl-C during {@code bin/pot quantize}: the job is cancelled and the process exits 130 in order. With the
  * JVM's default exit, ONNX Runtime's native state was torn down under a running session: a SIGSEGV with an
- * hs_err file, or a misleading "cannot load the model" error. Needs the shared model and test set beside
- * the checkout (a job long enough to be interrupted in its middle).
+ * hs_err file, or a misleading "cannot load the model" error. The job must be long enough to be interrupted in its
+ * middle: mobilenet_v2_tiny evaluated on 10,000 images (the repository's 1000 test images ten times over).
  */
 class InterruptCliIT {
     private static final Path DIST = Path.of(System.getProperty("pot4j.dist", "target/pot4j"));
-    private static final Path SHARED = Path.of("../../shared").toAbsolutePath().normalize();
     private static final Path EXAMPLE = Path.of("../examples/fashion-mnist/quantize.json").toAbsolutePath().normalize();
 
     @TempDir
@@ -31,17 +31,18 @@ class InterruptCliIT {
 
     @Test
     void ctrlCCancelsTheJobAndExitsInOrder() throws Exception {
-        Path model = SHARED.resolve("models/mobilenet_v2_tiny.onnx");
-        assertTrue(Files.isRegularFile(model), "shared model not found at " + model);
-        // the example's job on mobilenet_v2_tiny, evaluated on the 10k test set, with the slow BiasCorrection
+        Path model = TestFiles.model("mobilenet_v2_tiny");
+        TestFiles.IdxPair tenThousand = TestFiles.repeatedTestSet(temp.resolve("data"), 10);
+        // the example's job on mobilenet_v2_tiny, evaluated on 10,000 images, with the slow BiasCorrection
         String config = Files.readString(EXAMPLE)
                 .replace("\"model_name\": \"cnn_relu\"", "\"model_name\": \"mobilenet_v2_tiny\"")
                 .replace("\"models/cnn_relu.onnx\"", "\"" + model + "\"")
-                .replace("\"data/test-1000-images-idx3-ubyte.gz\"", "\"" + SHARED.resolve("data/t10k-images-idx3-ubyte.gz") + "\"")
-                .replace("\"data/test-1000-labels-idx1-ubyte.gz\"", "\"" + SHARED.resolve("data/t10k-labels-idx1-ubyte.gz") + "\"")
+                .replace("\"data/test-1000-images-idx3-ubyte.gz\"", "\"" + tenThousand.images() + "\"")
+                .replace("\"data/test-1000-labels-idx1-ubyte.gz\"", "\"" + tenThousand.labels() + "\"")
                 .replace("\"data/", "\"" + EXAMPLE.getParent() + "/data/")
                 .replace("\"stat_subset_size\": 300", "\"stat_subset_size\": 300, \"use_fast_bias\": false");
-        assertTrue(config.contains("use_fast_bias") && config.contains("t10k-images"), "the example's shape changed");
+        assertTrue(config.contains("use_fast_bias") && config.contains(tenThousand.images().toString()),
+                "the example's shape changed");
         Path job = temp.resolve("job.json");
         Files.writeString(job, config);
         Path out = temp.resolve("out");
@@ -77,7 +78,7 @@ class InterruptCliIT {
         });
         outReader.start();
         assertTrue(evaluating.await(2, TimeUnit.MINUTES), "the job did not start: " + err);
-        Thread.sleep(500); // inside the 10k-image evaluation or the quantization after it
+        Thread.sleep(500); // inside the 10,000-image evaluation or the quantization after it
         assertTrue(process.isAlive(), "the job ended before it could be interrupted: " + err);
         new ProcessBuilder("kill", "-INT", Long.toString(process.pid())).start().waitFor();
 

@@ -16,6 +16,7 @@ import org.pot4j.api.graph.Graph;
 import org.pot4j.api.graph.Node;
 import org.pot4j.api.plan.QuantizationPlan;
 import org.pot4j.api.tensor.DataType;
+import org.pot4j.testsupport.TestFiles;
 
 /** Which leading Conv layers stay float for ONNX Runtime's CPU kernels, and what the QDQ writer makes of it. */
 class FloatStemTest {
@@ -31,7 +32,7 @@ class FloatStemTest {
 
     @Test
     void mobilenetStemIsTheFirstConvItsDepthwiseAndTheEightChannelProjection() throws Exception {
-        Map<String, String> stem = FloatStem.find(OnnxCodec.read(SharedFiles.model("mobilenet_v2_tiny")));
+        Map<String, String> stem = FloatStem.find(OnnxCodec.read(TestFiles.model("mobilenet_v2_tiny")));
         assertEquals(List.of(MOBILENET_STEM_CONV, MOBILENET_DEPTHWISE, MOBILENET_PROJECTION), List.copyOf(stem.keySet()),
                 stem.toString());
         assertTrue(stem.get(MOBILENET_STEM_CONV).startsWith("1 input channels"), stem.toString());
@@ -41,13 +42,13 @@ class FloatStemTest {
 
     @Test
     void cnnReluStemIsItsOneChannelFirstConv() throws Exception {
-        Map<String, String> stem = FloatStem.find(OnnxCodec.read(SharedFiles.model("cnn_relu")));
+        Map<String, String> stem = FloatStem.find(OnnxCodec.read(TestFiles.model("cnn_relu")));
         assertEquals(List.of("/features/features.0/Conv"), List.copyOf(stem.keySet()), stem.toString());
     }
 
     @Test
     void aBranchEndsTheStem() throws Exception {
-        Graph model = OnnxCodec.read(SharedFiles.model("mobilenet_v2_tiny"));
+        Graph model = OnnxCodec.read(TestFiles.model("mobilenet_v2_tiny"));
         // a second reader of the first Conv's activation: the chain cannot continue past it
         Node stemConv = model.node(MOBILENET_STEM_CONV).orElseThrow();
         String activation = new GraphIndex(model).consumers(stemConv.outputs().get(0)).get(0).outputs().get(0);
@@ -62,7 +63,7 @@ class FloatStemTest {
      */
     @Test
     void revertedStemIsWrittenFloatAndTheRestStaysInteger(@TempDir Path folder) throws Exception {
-        Graph model = OnnxCodec.read(SharedFiles.model("mobilenet_v2_tiny"));
+        Graph model = OnnxCodec.read(TestFiles.model("mobilenet_v2_tiny"));
         QuantizationPlan plan = QdqWriterTest.handMadePlan(model, 8);
         int quantizedBefore = plan.quantizedNodes().size();
 

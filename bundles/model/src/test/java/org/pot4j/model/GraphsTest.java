@@ -21,12 +21,13 @@ import org.pot4j.api.graph.Graph;
 import org.pot4j.api.graph.Node;
 import org.pot4j.api.graph.ValueInfo;
 import org.pot4j.api.tensor.DataType;
+import org.pot4j.testsupport.TestFiles;
 
 class GraphsTest {
 
     @Test
     void sharedModelsAreSortedAndAReversedGraphIsSortedBack() {
-        Graph graph = OnnxCodec.read(SharedFiles.model("mobilenet_v2_tiny"));
+        Graph graph = OnnxCodec.read(TestFiles.model("mobilenet_v2_tiny"));
         assertTrue(Graphs.isTopologicallySorted(graph));
         List<Node> original = List.copyOf(graph.nodes());
 
@@ -42,7 +43,7 @@ class GraphsTest {
 
     @Test
     void sortingKeepsAValidOrderUnchangedAndDetectsCycles() {
-        Graph graph = OnnxCodec.read(SharedFiles.model("cnn_relu"));
+        Graph graph = OnnxCodec.read(TestFiles.model("cnn_relu"));
         List<Node> before = List.copyOf(graph.nodes());
         Graphs.sortTopologically(graph);
         assertEquals(before, graph.nodes());
@@ -57,7 +58,7 @@ class GraphsTest {
 
     @Test
     void indexFindsProducersAndConsumers() {
-        Graph graph = OnnxCodec.read(SharedFiles.model("mobilenet_v2_tiny"));
+        Graph graph = OnnxCodec.read(TestFiles.model("mobilenet_v2_tiny"));
         GraphIndex index = new GraphIndex(graph);
         for (Node node : graph.nodes()) {
             for (String output : node.outputs()) {
@@ -71,7 +72,7 @@ class GraphsTest {
 
     @Test
     void uniqueNamesAvoidEveryExistingName() {
-        Graph graph = OnnxCodec.read(SharedFiles.model("cnn_relu"));
+        Graph graph = OnnxCodec.read(TestFiles.model("cnn_relu"));
         UniqueNames names = new UniqueNames(graph);
         String existing = graph.nodes().get(0).output(0);
         assertTrue(names.isTaken(existing));
@@ -84,7 +85,7 @@ class GraphsTest {
 
     @Test
     void addedOutputsAreReturnedByOnnxRuntime() throws Exception {
-        Graph graph = OnnxCodec.read(SharedFiles.model("cnn_relu"));
+        Graph graph = OnnxCodec.read(TestFiles.model("cnn_relu"));
         List<String> intermediates = new ArrayList<>();
         for (Node node : graph.nodes()) {
             if (node.opType().equals("Relu")) {
@@ -96,7 +97,7 @@ class GraphsTest {
         assertEquals(intermediates.subList(0, intermediates.size() - 1), added, "logits is already an output");
         assertEquals(DataType.FLOAT, graph.outputs().get(graph.outputs().size() - 1).type());
 
-        float[][] images = FashionMnist.images(SharedFiles.testImages(), 4);
+        float[][] images = TestFiles.testImages(0, 4);
         try (Ort ort = new Ort(OnnxCodec.write(graph))) {
             Map<String, float[][]> values = ort.run(images, intermediates);
             for (String name : added) {

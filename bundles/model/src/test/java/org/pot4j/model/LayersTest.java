@@ -15,12 +15,13 @@ import org.pot4j.api.graph.Attribute;
 import org.pot4j.api.graph.Graph;
 import org.pot4j.api.graph.Node;
 import org.pot4j.api.tensor.Tensor;
+import org.pot4j.testsupport.TestFiles;
 
 class LayersTest {
 
     @Test
     void everyConvAndGemmOfARealModelHasAsManyBiasValuesAsOutputChannels() {
-        Graph model = OnnxCodec.read(SharedFiles.model("cnn_relu"));
+        Graph model = OnnxCodec.read(TestFiles.model("cnn_relu"));
         int layers = 0;
         for (Node node : model.nodes()) {
             Tensor weight = Layers.convOrGemmWeight(model, node);

@@ -35,6 +35,7 @@ import org.pot4j.api.graph.Node;
 import org.pot4j.api.graph.ValueInfo;
 import org.pot4j.api.tensor.DataType;
 import org.pot4j.api.tensor.Tensor;
+import org.pot4j.testsupport.TestFiles;
 
 class OnnxCodecTest {
 
@@ -245,7 +246,7 @@ class OnnxCodecTest {
 
     @Test
     void corruptBytesGiveAModelError() throws Exception {
-        byte[] model = Files.readAllBytes(SharedFiles.model("cnn_relu"));
+        byte[] model = Files.readAllBytes(TestFiles.model("cnn_relu"));
         byte[] truncated = Arrays.copyOf(model, model.length / 2);
         Pot4jException error = assertThrows(Pot4jException.class, () -> OnnxCodec.read(truncated, "half.onnx"));
         assertEquals("MODEL_ERROR", error.code());
@@ -325,7 +326,7 @@ class OnnxCodecTest {
 
     @Test
     void writeToFileIsAtomicAndReadable(@TempDir Path folder) throws Exception {
-        Graph graph = OnnxCodec.read(SharedFiles.model("cnn_relu"));
+        Graph graph = OnnxCodec.read(TestFiles.model("cnn_relu"));
         Path target = folder.resolve("out/model.onnx");
         OnnxCodec.write(graph, target);
         assertArrayEquals(OnnxCodec.write(graph), Files.readAllBytes(target));

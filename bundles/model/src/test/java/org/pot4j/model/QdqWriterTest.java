@@ -24,6 +24,7 @@ import org.pot4j.api.plan.Quantizer;
 import org.pot4j.api.tensor.DataType;
 import org.pot4j.api.tensor.Tensor;
 import org.pot4j.device.cpu.internal.CpuDevice;
+import org.pot4j.testsupport.TestFiles;
 
 /** The QDQ writer on cnn_relu with a hand-made plan: accuracy, ORT integer kernels, determinism. */
 class QdqWriterTest {
@@ -33,7 +34,7 @@ class QdqWriterTest {
 
     @BeforeAll
     static void loadImages() throws Exception {
-        images = FashionMnist.images(SharedFiles.testImages(), EVALUATION_SAMPLES);
+        images = TestFiles.testImages(0, EVALUATION_SAMPLES);
     }
 
     /**
@@ -132,7 +133,7 @@ class QdqWriterTest {
 
     @Test
     void cnnReluRunsWithIntegerKernelsAndKeepsTop1(@TempDir Path folder) throws Exception {
-        Graph model = OnnxCodec.read(SharedFiles.model("cnn_relu"));
+        Graph model = OnnxCodec.read(TestFiles.model("cnn_relu"));
         QuantizationPlan plan = handMadePlan(model, 8);
         Graph quantized = QdqWriter.apply(model, plan);
         byte[] bytes = OnnxCodec.write(quantized);
@@ -159,7 +160,7 @@ class QdqWriterTest {
 
     @Test
     void weightsAreStoredQuantizedPerChannel() throws Exception {
-        Graph model = OnnxCodec.read(SharedFiles.model("cnn_relu"));
+        Graph model = OnnxCodec.read(TestFiles.model("cnn_relu"));
         QuantizationPlan plan = handMadePlan(model, 8);
         Graph quantized = QdqWriter.apply(model, plan);
         Node conv = model.nodes().stream().filter(n -> n.opType().equals("Conv")).findFirst().orElseThrow();
@@ -193,15 +194,15 @@ class QdqWriterTest {
 
     @Test
     void sameModelAndPlanGiveIdenticalBytes() throws Exception {
-        QuantizationPlan plan = handMadePlan(OnnxCodec.read(SharedFiles.model("cnn_relu")), 8);
-        byte[] first = OnnxCodec.write(QdqWriter.apply(OnnxCodec.read(SharedFiles.model("cnn_relu")), plan));
-        byte[] second = OnnxCodec.write(QdqWriter.apply(OnnxCodec.read(SharedFiles.model("cnn_relu")), plan.copy()));
+        QuantizationPlan plan = handMadePlan(OnnxCodec.read(TestFiles.model("cnn_relu")), 8);
+        byte[] first = OnnxCodec.write(QdqWriter.apply(OnnxCodec.read(TestFiles.model("cnn_relu")), plan));
+        byte[] second = OnnxCodec.write(QdqWriter.apply(OnnxCodec.read(TestFiles.model("cnn_relu")), plan.copy()));
         assertArrayEquals(first, second);
     }
 
     @Test
     void consumersOutsideThePlanKeepTheFloatTensor() throws Exception {
-        Graph model = OnnxCodec.read(SharedFiles.model("cnn_relu"));
+        Graph model = OnnxCodec.read(TestFiles.model("cnn_relu"));
         QuantizationPlan full = handMadePlan(model, 8);
         // keep only the first Gemm's activation: its input is also read by nothing else, so add a reader
         Node gemm = model.nodes().stream().filter(n -> n.opType().equals("Gemm")).findFirst().orElseThrow();
@@ -224,7 +225,7 @@ class QdqWriterTest {
 
     @Test
     void agnosticOpsCarryTheQuantizerExactly() throws Exception {
-        Graph model = OnnxCodec.read(SharedFiles.model("cnn_relu"));
+        Graph model = OnnxCodec.read(TestFiles.model("cnn_relu"));
         QuantizationPlan plan = handMadePlan(model, 8);
         try (Ort literal = new Ort(OnnxCodec.write(QdqWriter.apply(model, plan, QdqWriter.Options.literal())),
                 OrtSession.SessionOptions.OptLevel.NO_OPT, null);
@@ -240,7 +241,7 @@ class QdqWriterTest {
 
     @Test
     void outputPointsEndTheLastLayerInAQuantizerAndOrtFusesIt(@TempDir Path folder) throws Exception {
-        Graph model = OnnxCodec.read(SharedFiles.model("cnn_relu"));
+        Graph model = OnnxCodec.read(TestFiles.model("cnn_relu"));
         QuantizationPlan plan = handMadePlan(model, 8);
         Node last = model.nodes().get(model.nodes().size() - 1);
         assertEquals("logits", last.outputs().get(0));
@@ -272,7 +273,7 @@ class QdqWriterTest {
 
     @Test
     void signedActivationsAreWrittenAsUint8PlusTheSameValues() throws Exception {
-        Graph model = OnnxCodec.read(SharedFiles.model("cnn_relu"));
+        Graph model = OnnxCodec.read(TestFiles.model("cnn_relu"));
         Node conv = model.nodes().stream().filter(n -> n.opType().equals("Conv")).findFirst().orElseThrow();
         QuantizationPlan plan = new QuantizationPlan();
         // normalized pixels are roughly [-0.81, 2.02]: a signed symmetric grid
@@ -302,7 +303,7 @@ class QdqWriterTest {
 
     @Test
     void sixteenBitActivationsRaiseTheOpsetTo21() throws Exception {
-        Graph model = OnnxCodec.read(SharedFiles.model("cnn_relu"));
+        Graph model = OnnxCodec.read(TestFiles.model("cnn_relu"));
         Graph quantized = QdqWriter.apply(model, handMadePlan(model, 16));
         assertEquals(21, quantized.opset());
         Node quantize = quantized.nodes().stream().filter(n -> n.opType().equals("QuantizeLinear")).findFirst().orElseThrow();
@@ -318,7 +319,7 @@ class QdqWriterTest {
      */
     @Test
     void sixteenBitWeightsAndActivationsKeepTop1ThroughOnnxRuntimesBiasQuantization() throws Exception {
-        Graph model = OnnxCodec.read(SharedFiles.model("cnn_relu"));
+        Graph model = OnnxCodec.read(TestFiles.model("cnn_relu"));
         Graph quantized = QdqWriter.apply(model, handMadePlan(model, 16, 16));
         long adds = quantized.nodes().stream().filter(n -> n.opType().equals("Add")).count();
         assertTrue(adds > 0, "biases beyond int32 at 16 x 16 bits are written as Adds");
@@ -332,7 +333,7 @@ class QdqWriterTest {
 
     @Test
     void mobilenetWithDepthwiseConvolutionsKeepsTop1() throws Exception {
-        Graph model = OnnxCodec.read(SharedFiles.model("mobilenet_v2_tiny"));
+        Graph model = OnnxCodec.read(TestFiles.model("mobilenet_v2_tiny"));
         Graph quantized = QdqWriter.apply(model, handMadePlan(model, 8));
         double agreement = agreement(OnnxCodec.write(quantized), OnnxCodec.write(model), null);
         System.out.printf("mobilenet_v2_tiny QDQ (naive min/max plan): top-1 agreement with FP32 on %d samples %.4f%n",
@@ -379,7 +380,7 @@ class QdqWriterTest {
 
     @Test
     void planPointsThatDoNotMatchTheModelAreRejected() throws Exception {
-        Graph model = OnnxCodec.read(SharedFiles.model("cnn_relu"));
+        Graph model = OnnxCodec.read(TestFiles.model("cnn_relu"));
         Quantizer quantizer = new Quantizer(8, false, -1, 0, 255, new float[] {0}, new float[] {1}, "test");
         QuantizationPlan unknownNode = new QuantizationPlan();
         unknownNode.quantizers().put(new QuantizationPoint("no_such_conv", 0, "x", QuantizationPoint.Kind.ACTIVATION),

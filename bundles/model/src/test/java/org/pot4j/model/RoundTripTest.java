@@ -11,6 +11,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.pot4j.api.graph.Graph;
 import org.pot4j.api.graph.Node;
+import org.pot4j.testsupport.TestFiles;
 
 /** Acceptance 2 of issue 3: read → write of every shared model gives identical ORT outputs on 100 samples. */
 class RoundTripTest {
@@ -18,18 +19,18 @@ class RoundTripTest {
 
     @BeforeAll
     static void loadImages() throws Exception {
-        images = FashionMnist.images(SharedFiles.testImages(), 100);
+        images = TestFiles.testImages(0, 100);
     }
 
     static java.util.List<String> models() {
-        return SharedFiles.MODELS;
+        return TestFiles.MODELS;
     }
 
     @ParameterizedTest
     @MethodSource("models")
     void roundTripGivesIdenticalOutputs(String name) throws Exception {
-        byte[] original = Files.readAllBytes(SharedFiles.model(name));
-        Graph graph = OnnxCodec.read(SharedFiles.model(name));
+        byte[] original = Files.readAllBytes(TestFiles.model(name));
+        Graph graph = OnnxCodec.read(TestFiles.model(name));
         byte[] written = OnnxCodec.write(graph);
         // the shared models use raw_data and no fields outside the IR, so even the bytes come back unchanged
         assertArrayEquals(original, written, name + " bytes after read -> write");
@@ -52,7 +53,7 @@ class RoundTripTest {
     @ParameterizedTest
     @MethodSource("models")
     void writingIsStableAcrossRoundTrips(String name) {
-        Graph graph = OnnxCodec.read(SharedFiles.model(name));
+        Graph graph = OnnxCodec.read(TestFiles.model(name));
         byte[] once = OnnxCodec.write(graph);
         Graph again = OnnxCodec.read(once);
         assertArrayEquals(once, OnnxCodec.write(again), "write(read(write(g))) must equal write(g)");

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -31,6 +30,7 @@ import org.pot4j.api.tensor.Tensor;
 import org.pot4j.backend.onnxruntime.internal.OnnxRuntimeBackend;
 import org.pot4j.model.Graphs;
 import org.pot4j.model.OnnxCodec;
+import org.pot4j.testsupport.TestFiles;
 
 /**
  * The one-call pass, which lets ONNX Runtime reduce (ReduceMin/Max/Mean, TopK for extreme quantiles)
@@ -48,7 +48,7 @@ class InGraphReductionTest {
 
     @BeforeAll
     static void readImages() throws Exception {
-        images = Arrays.copyOf(IdxImages.read(SharedFiles.shared("data/calib-300-images-idx3-ubyte.gz")), SAMPLES);
+        images = TestFiles.images(TestFiles.calibrationImages(), 0, SAMPLES);
     }
 
     /** Every reducer ORT can compute, per tensor and per channel (axes 1 and 2), and some it cannot. */
@@ -108,17 +108,17 @@ class InGraphReductionTest {
 
     @Test
     void cnnReluInGraphEqualsJavaReduction() throws Exception {
-        Path model = SharedFiles.model("cnn_relu.onnx");
+        Path model = TestFiles.model("cnn_relu.onnx");
         List<String> activations = RealModels.activationInputsOfWeightedOps(model);
         // the 4-D ones get axis 2 too (the general Shape/Slice/Transpose view)
         List<StatisticRequest> requests = new ArrayList<>(requests(activations.subList(0, 4), true));
         requests.addAll(requests(activations.subList(4, 5), false, true));
         requests.addAll(requests(activations.subList(5, activations.size()), false));
-        Statistics javaSide = sessionPass(model, requests, IdxImages.inputs(images));
+        Statistics javaSide = sessionPass(model, requests, TestFiles.inputs(images, Tensor::ofFloats));
         for (boolean topK : new boolean[] {true, false}) {
             RecordingBackend backend = new RecordingBackend();
             Statistics ortSide = new StatisticsCollector(32, topK).collect(backend, OnnxCodec.read(model),
-                    SessionOptions.defaults().withThreads(1), requests, SAMPLES, IdxImages.inputs(images), null, null);
+                    SessionOptions.defaults().withThreads(1), requests, SAMPLES, TestFiles.inputs(images, Tensor::ofFloats), null, null);
             assertSameStatistics(javaSide, ortSide, requests);
             assertEquals(SAMPLES, ortSide.samples());
             // with TopK only the central quantile's tensor is returned whole; without, every quantile's tensor
@@ -134,7 +134,7 @@ class InGraphReductionTest {
             if (request.reducer() != Reducer.QUANTILE && request.reducer() != Reducer.ABS_QUANTILE) minMax.add(request);
         }
         new StatisticsCollector(32).collect(backend, OnnxCodec.read(model), SessionOptions.defaults().withThreads(1),
-                minMax, 8, IdxImages.inputs(images), null, null);
+                minMax, 8, TestFiles.inputs(images, Tensor::ofFloats), null, null);
         for (String tensor : activations) {
             assertFalse(backend.options.get(0).extraOutputs().contains(tensor), tensor + " is reduced inside ORT");
         }
@@ -142,14 +142,14 @@ class InGraphReductionTest {
 
     @Test
     void mobilenetInGraphEqualsJavaReductionAndReturnsNoActivation() throws Exception {
-        Path model = SharedFiles.model("mobilenet_v2_tiny.onnx");
+        Path model = TestFiles.model("mobilenet_v2_tiny.onnx");
         List<String> activations = RealModels.activationInputsOfWeightedOps(model);
         List<StatisticRequest> requests = new ArrayList<>();
         requests.addAll(requests(activations, false));
         RecordingBackend backend = new RecordingBackend();
         Statistics ortSide = new StatisticsCollector(32, true).collect(backend, OnnxCodec.read(model),
-                SessionOptions.defaults().withThreads(1), requests, SAMPLES, IdxImages.inputs(images), null, null);
-        assertSameStatistics(sessionPass(model, requests, IdxImages.inputs(images)), ortSide, requests);
+                SessionOptions.defaults().withThreads(1), requests, SAMPLES, TestFiles.inputs(images, Tensor::ofFloats), null, null);
+        assertSameStatistics(sessionPass(model, requests, TestFiles.inputs(images, Tensor::ofFloats)), ortSide, requests);
         for (String tensor : activations) {
             assertFalse(backend.options.get(0).extraOutputs().contains(tensor), tensor + " is reduced inside ORT");
         }
@@ -158,7 +158,7 @@ class InGraphReductionTest {
     /** Without quantiles the Reduce* read the activation itself (rank known from Conv weights / Gemm). */
     @Test
     void knownRankReducesTheActivationDirectly() throws Exception {
-        Path model = SharedFiles.model("cnn_relu.onnx");
+        Path model = TestFiles.model("cnn_relu.onnx");
         List<String> activations = RealModels.activationInputsOfWeightedOps(model);
         List<StatisticRequest> requests = new ArrayList<>();
         for (int i = 0; i < activations.size(); i++) {
@@ -169,8 +169,8 @@ class InGraphReductionTest {
             }
         }
         Statistics ortSide = new StatisticsCollector(32).collect(new OnnxRuntimeBackend(), OnnxCodec.read(model),
-                SessionOptions.defaults().withThreads(1), requests, SAMPLES, IdxImages.inputs(images), null, null);
-        assertSameStatistics(sessionPass(model, requests, IdxImages.inputs(images)), ortSide, requests);
+                SessionOptions.defaults().withThreads(1), requests, SAMPLES, TestFiles.inputs(images, Tensor::ofFloats), null, null);
+        assertSameStatistics(sessionPass(model, requests, TestFiles.inputs(images, Tensor::ofFloats)), ortSide, requests);
     }
 
     /** A backend that records the outputs each run fetches. */
@@ -202,7 +202,7 @@ class InGraphReductionTest {
      */
     @Test
     void perTensorFromChannelsAndOneGatheredOutputPerRun() throws Exception {
-        Path model = SharedFiles.model("mobilenet_v2_tiny.onnx");
+        Path model = TestFiles.model("mobilenet_v2_tiny.onnx");
         List<String> activations = RealModels.activationInputsOfWeightedOps(model);
         List<StatisticRequest> requests = new ArrayList<>();
         for (String tensor : activations) {
@@ -214,8 +214,8 @@ class InGraphReductionTest {
         }
         List<Collection<String>> fetched = new CopyOnWriteArrayList<>();
         Statistics ortSide = new StatisticsCollector(8).collect(recording(fetched), OnnxCodec.read(model),
-                SessionOptions.defaults().withThreads(1), requests, SAMPLES, IdxImages.inputs(images), null, null);
-        assertSameStatistics(sessionPass(model, requests, IdxImages.inputs(images)), ortSide, requests);
+                SessionOptions.defaults().withThreads(1), requests, SAMPLES, TestFiles.inputs(images, Tensor::ofFloats), null, null);
+        assertSameStatistics(sessionPass(model, requests, TestFiles.inputs(images, Tensor::ofFloats)), ortSide, requests);
         assertEquals((SAMPLES + 7) / 8, fetched.size());
         for (Collection<String> run : fetched) {
             assertEquals(List.of("pot4j_stats/all"), run, "outputs fetched: " + run.size());
@@ -228,7 +228,7 @@ class InGraphReductionTest {
      */
     @Test
     void unknownSizesAreLearntFromTheFirstRun() throws Exception {
-        Path model = SharedFiles.model("cnn_relu.onnx");
+        Path model = TestFiles.model("cnn_relu.onnx");
         List<String> activations = RealModels.activationInputsOfWeightedOps(model);
         List<StatisticRequest> requests = new ArrayList<>();
         for (String tensor : activations.subList(1, 3)) {
@@ -238,8 +238,8 @@ class InGraphReductionTest {
         }
         List<Collection<String>> fetched = new CopyOnWriteArrayList<>();
         Statistics ortSide = new StatisticsCollector(8, true).collect(recording(fetched), OnnxCodec.read(model),
-                SessionOptions.defaults().withThreads(1), requests, SAMPLES, IdxImages.inputs(images), null, null);
-        assertSameStatistics(sessionPass(model, requests, IdxImages.inputs(images)), ortSide, requests);
+                SessionOptions.defaults().withThreads(1), requests, SAMPLES, TestFiles.inputs(images, Tensor::ofFloats), null, null);
+        assertSameStatistics(sessionPass(model, requests, TestFiles.inputs(images, Tensor::ofFloats)), ortSide, requests);
         assertFalse(fetched.get(0).contains("pot4j_stats/all"), "the first run fetches the parts: " + fetched.get(0));
         assertTrue(fetched.get(0).size() > 2, fetched.get(0).toString());
         for (Collection<String> later : fetched.subList(1, fetched.size())) {
@@ -307,7 +307,7 @@ class InGraphReductionTest {
 
     @Test
     void opset18ModelsTakeReduceAxesAsAnInput() throws Exception {
-        Path model = SharedFiles.model("cnn_relu.onnx");
+        Path model = TestFiles.model("cnn_relu.onnx");
         Graph upgraded = OnnxCodec.read(model);
         assertTrue(Graphs.ensureOpset(upgraded, 18));
         List<String> activations = RealModels.activationInputsOfWeightedOps(model);
@@ -317,40 +317,40 @@ class InGraphReductionTest {
             requests.add(new StatisticRequest(activations.get(3), Reducer.MEAN, Aggregator.MEAN, axis, 0, 0));
         }
         Statistics ortSide = new StatisticsCollector(16, true).collect(new OnnxRuntimeBackend(),
-                upgraded, SessionOptions.defaults().withThreads(1), requests, SAMPLES, IdxImages.inputs(images), null, null);
-        assertSameStatistics(sessionPass(model, requests, IdxImages.inputs(images)), ortSide, requests);
+                upgraded, SessionOptions.defaults().withThreads(1), requests, SAMPLES, TestFiles.inputs(images, Tensor::ofFloats), null, null);
+        assertSameStatistics(sessionPass(model, requests, TestFiles.inputs(images, Tensor::ofFloats)), ortSide, requests);
     }
 
     @Test
     void batchSizeDoesNotChangeInGraphResults() {
-        Graph model = OnnxCodec.read(SharedFiles.model("cnn_relu.onnx"));
-        List<String> activations = RealModels.activationInputsOfWeightedOps(SharedFiles.model("cnn_relu.onnx"));
+        Graph model = OnnxCodec.read(TestFiles.model("cnn_relu.onnx"));
+        List<String> activations = RealModels.activationInputsOfWeightedOps(TestFiles.model("cnn_relu.onnx"));
         List<StatisticRequest> requests = requests(activations.subList(1, 2), true);
         Statistics one = new StatisticsCollector(1, true).collect(new OnnxRuntimeBackend(), model,
-                SessionOptions.defaults().withThreads(1), requests, 20, IdxImages.inputs(images), null, null);
+                SessionOptions.defaults().withThreads(1), requests, 20, TestFiles.inputs(images, Tensor::ofFloats), null, null);
         Statistics batched = new StatisticsCollector(8, true).collect(new OnnxRuntimeBackend(), model,
-                SessionOptions.defaults().withThreads(1), requests, 20, IdxImages.inputs(images), null, null);
+                SessionOptions.defaults().withThreads(1), requests, 20, TestFiles.inputs(images, Tensor::ofFloats), null, null);
         assertSameStatistics(one, batched, requests);
     }
 
     /** The one-call pass reduces batch k on a second thread while ORT runs batch k + 1: same values, same order. */
     @Test
     void pipelinedPassEqualsSequentialBatchOfOne() {
-        Graph model = OnnxCodec.read(SharedFiles.model("cnn_relu.onnx"));
-        List<String> activations = RealModels.activationInputsOfWeightedOps(SharedFiles.model("cnn_relu.onnx"));
+        Graph model = OnnxCodec.read(TestFiles.model("cnn_relu.onnx"));
+        List<String> activations = RealModels.activationInputsOfWeightedOps(TestFiles.model("cnn_relu.onnx"));
         List<StatisticRequest> requests = requests(activations, false, true);
         SessionOptions options = SessionOptions.defaults().withThreads(1);
         Statistics sequentialOne = new StatisticsCollector(1, false, false).collect(new OnnxRuntimeBackend(), model,
-                options, requests, SAMPLES, IdxImages.inputs(images), null, null);
+                options, requests, SAMPLES, TestFiles.inputs(images, Tensor::ofFloats), null, null);
         Statistics pipelinedOne = new StatisticsCollector(1, false, true).collect(new OnnxRuntimeBackend(), model,
-                options, requests, SAMPLES, IdxImages.inputs(images), null, null);
+                options, requests, SAMPLES, TestFiles.inputs(images, Tensor::ofFloats), null, null);
         assertEquals(sequentialOne, pipelinedOne, "batch 1: identical per-sample values in identical order");
 
         List<Integer> done = new CopyOnWriteArrayList<>();
         Statistics pipelinedBatched = new StatisticsCollector(16).collect(new OnnxRuntimeBackend(), model, options,
-                requests, SAMPLES, IdxImages.inputs(images), (d, total) -> done.add(d), null);
+                requests, SAMPLES, TestFiles.inputs(images, Tensor::ofFloats), (d, total) -> done.add(d), null);
         Statistics sequentialBatched = new StatisticsCollector(16, false, false).collect(new OnnxRuntimeBackend(),
-                model, options, requests, SAMPLES, IdxImages.inputs(images), null, null);
+                model, options, requests, SAMPLES, TestFiles.inputs(images, Tensor::ofFloats), null, null);
         assertEquals(sequentialBatched, pipelinedBatched, "batch 16: identical to the sequential pass");
         assertSameStatistics(sequentialOne, pipelinedBatched, requests); // ORT may round differently per batch size
         List<Integer> expected = new ArrayList<>();
@@ -360,7 +360,7 @@ class InGraphReductionTest {
 
     @Test
     void datasetCallOpensAndClosesItsSessionAndNamesBadInput() {
-        Graph model = OnnxCodec.read(SharedFiles.model("cnn_relu.onnx"));
+        Graph model = OnnxCodec.read(TestFiles.model("cnn_relu.onnx"));
         Dataset dataset = new Dataset() {
             public int size() { return images.length; }
             public Sample get(int index) {
@@ -369,7 +369,7 @@ class InGraphReductionTest {
             public boolean annotated() { return false; }
             public String identity() { return "calib-300-first-64"; }
         };
-        String tensor = RealModels.activationInputsOfWeightedOps(SharedFiles.model("cnn_relu.onnx")).get(2);
+        String tensor = RealModels.activationInputsOfWeightedOps(TestFiles.model("cnn_relu.onnx")).get(2);
         List<StatisticRequest> requests = List.of(StatisticRequest.perTensor(tensor, Reducer.MAX, Aggregator.MEAN));
         RecordingBackend backend = new RecordingBackend();
         List<Integer> progress = new ArrayList<>();

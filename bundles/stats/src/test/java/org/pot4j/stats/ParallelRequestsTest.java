@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -29,6 +28,7 @@ import org.pot4j.api.statistics.Statistics;
 import org.pot4j.api.tensor.Tensor;
 import org.pot4j.backend.onnxruntime.internal.OnnxRuntimeBackend;
 import org.pot4j.model.OnnxCodec;
+import org.pot4j.testsupport.TestFiles;
 
 /**
  * Parallel inference requests (POT's {@code stat_requests_number}) on real models and real ONNX Runtime: the same
@@ -41,13 +41,13 @@ class ParallelRequestsTest {
 
     @BeforeAll
     static void readImages() throws Exception {
-        images = Arrays.copyOf(IdxImages.read(SharedFiles.shared("data/calib-300-images-idx3-ubyte.gz")), SAMPLES);
+        images = TestFiles.images(TestFiles.calibrationImages(), 0, SAMPLES);
     }
 
     /** What DefaultQuantization declares (per-tensor ranges, per-channel means) plus a quantile reduced in Java. */
     private static List<StatisticRequest> requests(String model) {
         List<StatisticRequest> requests = new ArrayList<>();
-        List<String> activations = RealModels.activationInputsOfWeightedOps(SharedFiles.model(model));
+        List<String> activations = RealModels.activationInputsOfWeightedOps(TestFiles.model(model));
         for (String tensor : activations) {
             requests.add(StatisticRequest.perTensor(tensor, Reducer.MIN, Aggregator.MIN));
             requests.add(StatisticRequest.perTensor(tensor, Reducer.ABS_MAX, Aggregator.MEAN));
@@ -60,16 +60,16 @@ class ParallelRequestsTest {
     @Test
     void parallelRequestsGiveExactlyTheStatisticsOfOneRequest() {
         for (String model : List.of("cnn_relu.onnx", "mobilenet_v2_tiny.onnx")) {
-            Graph graph = OnnxCodec.read(SharedFiles.model(model));
+            Graph graph = OnnxCodec.read(TestFiles.model(model));
             List<StatisticRequest> requests = requests(model);
             SessionOptions options = SessionOptions.defaults().withThreads(1);
             Statistics one = new StatisticsCollector(8, 1).collect(new OnnxRuntimeBackend(), graph, options, requests,
-                    SAMPLES, IdxImages.inputs(images), null, null);
+                    SAMPLES, TestFiles.inputs(images, Tensor::ofFloats), null, null);
             for (int parallel : new int[] {2, 3, 16}) {
                 RecordingBackend backend = new RecordingBackend();
                 List<Integer> done = new CopyOnWriteArrayList<>();
                 Statistics several = new StatisticsCollector(8, parallel).collect(backend, graph, options, requests,
-                        SAMPLES, IdxImages.inputs(images), (d, total) -> done.add(d), null);
+                        SAMPLES, TestFiles.inputs(images, Tensor::ofFloats), (d, total) -> done.add(d), null);
                 assertEquals(one, several, model + ", " + parallel + " requests");
                 // at most one session per batch (10 batches), each closed
                 assertEquals(Math.min(parallel, 10), backend.opened.get(), model + " sessions");
@@ -84,18 +84,18 @@ class ParallelRequestsTest {
     /** A model with batch dimension 1 rejects batch 0: the first session finishes the pass alone, one sample per run. */
     @Test
     void aModelThatCannotRunBatchesFallsBackToOneSessionOneSamplePerRun() {
-        Graph graph = OnnxCodec.read(SharedFiles.model("cnn_relu.onnx"));
+        Graph graph = OnnxCodec.read(TestFiles.model("cnn_relu.onnx"));
         ValueInfo input = graph.inputs().get(0);
         graph.inputs().set(0, new ValueInfo(input.name(), input.type(), List.of(ValueInfo.Dim.of(1), ValueInfo.Dim.of(1),
                 ValueInfo.Dim.of(28), ValueInfo.Dim.of(28))));
         List<StatisticRequest> requests = requests("cnn_relu.onnx");
         SessionOptions options = SessionOptions.defaults().withThreads(1);
         Statistics oneByOne = new StatisticsCollector(1, 1).collect(new OnnxRuntimeBackend(), graph, options, requests,
-                SAMPLES, IdxImages.inputs(images), null, null);
+                SAMPLES, TestFiles.inputs(images, Tensor::ofFloats), null, null);
         RecordingBackend backend = new RecordingBackend();
         List<Integer> done = new CopyOnWriteArrayList<>();
         Statistics parallel = new StatisticsCollector(8, 2).collect(backend, graph, options, requests, SAMPLES,
-                IdxImages.inputs(images), (d, total) -> done.add(d), null);
+                TestFiles.inputs(images, Tensor::ofFloats), (d, total) -> done.add(d), null);
         assertEquals(oneByOne, parallel);
         assertEquals(SAMPLES, done.size(), "every sample reported once");
         assertEquals(backend.opened.get(), backend.closed.get(), "every session closed");
@@ -103,8 +103,8 @@ class ParallelRequestsTest {
 
     @Test
     void aFailingSampleInAnotherRequestEndsThePassWithItsErrorAndClosesEverySession() {
-        Graph graph = OnnxCodec.read(SharedFiles.model("cnn_relu.onnx"));
-        IntFunction<Map<String, Tensor>> inputs = IdxImages.inputs(images);
+        Graph graph = OnnxCodec.read(TestFiles.model("cnn_relu.onnx"));
+        IntFunction<Map<String, Tensor>> inputs = TestFiles.inputs(images, Tensor::ofFloats);
         Set<Integer> built = ConcurrentHashMap.newKeySet();
         IntFunction<Map<String, Tensor>> failing = index -> {
             built.add(index);
@@ -124,12 +124,12 @@ class ParallelRequestsTest {
 
     @Test
     void aCancelStopsEveryRequest() {
-        Graph graph = OnnxCodec.read(SharedFiles.model("cnn_relu.onnx"));
+        Graph graph = OnnxCodec.read(TestFiles.model("cnn_relu.onnx"));
         AtomicInteger reported = new AtomicInteger();
         RecordingBackend backend = new RecordingBackend();
         Pot4jException thrown = assertThrows(Pot4jException.class, () -> new StatisticsCollector(8, 3).collect(backend,
                 graph, SessionOptions.defaults().withThreads(1), requests("cnn_relu.onnx"), SAMPLES,
-                IdxImages.inputs(images), (done, total) -> reported.set(done), () -> reported.get() >= 24));
+                TestFiles.inputs(images, Tensor::ofFloats), (done, total) -> reported.set(done), () -> reported.get() >= 24));
         assertEquals("CANCELLED", thrown.code(), thrown.getMessage());
         assertTrue(reported.get() < SAMPLES, "stopped before the end: " + reported.get());
         assertEquals(3, backend.opened.get());

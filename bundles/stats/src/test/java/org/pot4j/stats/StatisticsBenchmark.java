@@ -11,24 +11,25 @@ import org.pot4j.api.statistics.Aggregator;
 import org.pot4j.api.statistics.Reducer;
 import org.pot4j.api.statistics.StatisticRequest;
 import org.pot4j.api.tensor.Tensor;
+import org.pot4j.testsupport.TestFiles;
 
 /**
  * Not a test: prints bare ONNX Runtime inference time over the 300 calibration samples, the time
  * of one statistics pass over them for every activation input of every Conv/MatMul/Gemm node
  * (per-tensor min + max, mean of abs_max, quantile 1e-4 and 1 - 1e-4, aggregated by mean), and
  * their ratio (goal <= 1.3), for the session pass (whole tensors reduced in Java) and the one-call pass
- * (reduced inside ONNX Runtime, session opened by the collector). Arguments: [model file name in shared/models] [batch] [rounds].
+ * (reduced inside ONNX Runtime, session opened by the collector). Arguments: [model: cnn_relu, mobilenet_v2_tiny or cnn_relu_outlier, see TestFiles] [batch] [rounds].
  */
 public final class StatisticsBenchmark {
 
     public static void main(String[] args) throws Exception {
-        String modelName = args.length > 0 ? args[0] : "cnn_relu.onnx";
+        String modelName = args.length > 0 ? args[0] : "cnn_relu";
         int batch = args.length > 1 ? Integer.parseInt(args[1]) : StatisticsCollector.DEFAULT_BATCH_SIZE;
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 11;
-        Path model = SharedFiles.model(modelName);
-        float[][] images = IdxImages.read(SharedFiles.shared("data/calib-300-images-idx3-ubyte.gz"));
+        Path model = TestFiles.model(modelName);
+        float[][] images = TestFiles.images(TestFiles.calibrationImages(), 0, 0);
         int samples = images.length;
-        IntFunction<Map<String, Tensor>> inputs = IdxImages.inputs(images);
+        IntFunction<Map<String, Tensor>> inputs = TestFiles.inputs(images, Tensor::ofFloats);
         List<String> activations = RealModels.activationInputsOfWeightedOps(model);
 
         List<StatisticRequest> requests = new ArrayList<>();

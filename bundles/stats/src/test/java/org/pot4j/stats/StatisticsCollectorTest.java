@@ -25,6 +25,7 @@ import org.pot4j.api.statistics.Reducer;
 import org.pot4j.api.statistics.StatisticRequest;
 import org.pot4j.api.statistics.Statistics;
 import org.pot4j.api.tensor.Tensor;
+import org.pot4j.testsupport.TestFiles;
 
 class StatisticsCollectorTest {
     private static final int SAMPLES = 100;
@@ -35,8 +36,8 @@ class StatisticsCollectorTest {
 
     @BeforeAll
     static void openCnnRelu() throws Exception {
-        model = SharedFiles.model("cnn_relu.onnx");
-        images = Arrays.copyOf(IdxImages.read(SharedFiles.shared("data/calib-300-images-idx3-ubyte.gz")), SAMPLES);
+        model = TestFiles.model("cnn_relu.onnx");
+        images = TestFiles.images(TestFiles.calibrationImages(), 0, SAMPLES);
         activations = RealModels.activationInputsOfWeightedOps(model);
         assertTrue(activations.size() >= 3, "cnn_relu has several Conv/Gemm activations: " + activations);
         session = RealModels.open(model, Set.copyOf(activations), 1);
@@ -80,7 +81,7 @@ class StatisticsCollectorTest {
     @Test
     void twoConsumersAreServedByOnePass() {
         session.runs.set(0);
-        Statistics shared = new StatisticsCollector(32).collect(session, both(), SAMPLES, IdxImages.inputs(images),
+        Statistics shared = new StatisticsCollector(32).collect(session, both(), SAMPLES, TestFiles.inputs(images, Tensor::ofFloats),
                 null, null);
         assertEquals((SAMPLES + 31) / 32, session.runs.get(), "one run per batch of 32: one pass for both consumers");
         assertEquals(SAMPLES, shared.samples());
@@ -88,7 +89,7 @@ class StatisticsCollectorTest {
         assertTrue(shared.requests().size() < both().size(), "the duplicate request was merged");
 
         for (List<StatisticRequest> consumer : List.of(minMaxConsumer(), biasConsumer())) {
-            Statistics alone = new StatisticsCollector(32).collect(session, consumer, SAMPLES, IdxImages.inputs(images),
+            Statistics alone = new StatisticsCollector(32).collect(session, consumer, SAMPLES, TestFiles.inputs(images, Tensor::ofFloats),
                     null, null);
             for (StatisticRequest request : consumer) {
                 assertArrayEquals(alone.get(request), shared.get(request), request.toString());
@@ -103,13 +104,13 @@ class StatisticsCollectorTest {
         StatisticRequest quantileMedian = new StatisticRequest(tensor, Reducer.QUANTILE, Aggregator.MEDIAN, -1, 0.99, 0);
         StatisticRequest absMaxHl = StatisticRequest.perTensor(tensor, Reducer.ABS_MAX, Aggregator.HL_ESTIMATOR);
         Statistics statistics = new StatisticsCollector(16).collect(session,
-                List.of(perChannelMean, quantileMedian, absMaxHl), 40, IdxImages.inputs(images), null, null);
+                List.of(perChannelMean, quantileMedian, absMaxHl), 40, TestFiles.inputs(images, Tensor::ofFloats), null, null);
 
         // sample by sample with plain loops and sorting
         List<double[]> channelMeans = new ArrayList<>();
         double[] quantiles = new double[40], absMaxima = new double[40];
         for (int s = 0; s < 40; s++) {
-            Tensor activation = session.run(IdxImages.inputs(images).apply(s), List.of(tensor)).get(tensor);
+            Tensor activation = session.run(TestFiles.inputs(images, Tensor::ofFloats).apply(s), List.of(tensor)).get(tensor);
             long[] shape = activation.shape();
             double[] means = new double[(int) shape[1]];
             for (int c = 0; c < means.length; c++) means[c] = Naive.mean(Naive.channel(activation.floats(), shape, 1, c));
@@ -148,8 +149,8 @@ class StatisticsCollectorTest {
 
         // the real model too (ORT's kernels may round differently per batch size: allow float noise)
         List<StatisticRequest> real = both();
-        Statistics ortOne = new StatisticsCollector(1).collect(session, real, SAMPLES, IdxImages.inputs(images), null, null);
-        Statistics ortBatched = new StatisticsCollector(32).collect(session, real, SAMPLES, IdxImages.inputs(images), null, null);
+        Statistics ortOne = new StatisticsCollector(1).collect(session, real, SAMPLES, TestFiles.inputs(images, Tensor::ofFloats), null, null);
+        Statistics ortBatched = new StatisticsCollector(32).collect(session, real, SAMPLES, TestFiles.inputs(images, Tensor::ofFloats), null, null);
         for (StatisticRequest request : real) {
             float[] a = ortOne.get(request), b = ortBatched.get(request);
             for (int c = 0; c < a.length; c++) {
@@ -227,7 +228,7 @@ class StatisticsCollectorTest {
         CollectedStatistics fromDataset = new StatisticsCollector().collect(session, requests, dataset, "input", indices,
                 null, null);
         CollectedStatistics fromFunction = new StatisticsCollector().collect(session, requests, 50,
-                i -> IdxImages.inputs(images).apply(2 * i), null, null);
+                i -> TestFiles.inputs(images, Tensor::ofFloats).apply(2 * i), null, null);
         assertEquals(fromFunction, fromDataset);
         InvalidInputException outside = assertThrows(InvalidInputException.class, () -> new StatisticsCollector()
                 .collect(session, requests, dataset, "input", new int[] {0, 100}, null, null));

@@ -9,11 +9,12 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.pot4j.testsupport.TestFiles;
 
 /** {@code pot benchmark}: option ranges and model paths are checked before anything is allocated or run. */
 class BenchmarkCommandTest {
     private static BenchmarkCommand benchmark;
-    private static final String MODEL = RealServer.example("models/cnn_relu.onnx").toString();
+    private static final String MODEL = TestFiles.example("models/cnn_relu.onnx").toString();
 
     @TempDir
     Path temp;

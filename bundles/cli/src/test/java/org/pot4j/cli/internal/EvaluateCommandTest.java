@@ -13,9 +13,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.pot4j.testsupport.TestFiles;
 
 /** {@code pot evaluate} end to end on the real components, and every kind of bad input it must name. */
 class EvaluateCommandTest {
@@ -46,16 +48,20 @@ class EvaluateCommandTest {
 
     private static final String ACCURACY = "[{\"name\": \"accuracy\", \"top_k\": 1}]";
 
+    /** The repository's test slice: the first 1000 images of the Fashion-MNIST test set. */
     private String testSet() {
-        return idxDataset(RealServer.shared("data/t10k-images-idx3-ubyte.gz").toString(),
-                RealServer.shared("data/t10k-labels-idx1-ubyte.gz").toString());
+        return idxDataset(TestFiles.testImages().toString(), TestFiles.testLabels().toString());
     }
 
+    /** A benchmark: the full 10k test set is not in the repository (-Dpot4j.data=DIR, see testdata/README.md). */
     @ParameterizedTest
     @ValueSource(strings = {"cnn_relu", "mobilenet_v2_tiny", "cnn_relu_outlier"})
+    @EnabledIfSystemProperty(named = "pot4j.data", matches = ".+")
     void fullTestSetAccuracyMatchesTheModelCard(String model) throws Exception {
-        JsonNode card = JSON.readTree(RealServer.shared("models/models.json").toFile()).get("models").get(model);
-        Path config = config(RealServer.shared("models/" + model + ".onnx").toString(), testSet(), ACCURACY);
+        JsonNode card = JSON.readTree(TestFiles.modelsJson().toFile()).get("models").get(model);
+        Path config = config(TestFiles.model(model).toString(), idxDataset(
+                TestFiles.fullData("t10k-images-idx3-ubyte.gz").toString(),
+                TestFiles.fullData("t10k-labels-idx1-ubyte.gz").toString()), ACCURACY);
         RealServer.Run run = RealServer.run(evaluate, "-c", config.toString(), "--json");
         assertEquals(0, run.exitCode(), run.err());
         JsonNode result = JSON.readTree(run.out());
@@ -63,15 +69,32 @@ class EvaluateCommandTest {
         assertEquals(card.get("fp32_top1_t10k").asDouble(), result.get("metrics").get("accuracy").asDouble(), 5e-5);
     }
 
+    /** cnn_relu_outlier computes cnn_relu's function (models.json): the same top-1 on the repository's slice. */
+    @Test
+    void theOutlierModelScoresAsCnnReluOnTheTestSlice() throws Exception {
+        double[] accuracy = new double[2];
+        String[] models = {"cnn_relu", "cnn_relu_outlier"};
+        for (int i = 0; i < models.length; i++) {
+            Path config = config(TestFiles.model(models[i]).toString(), testSet(), ACCURACY);
+            RealServer.Run run = RealServer.run(evaluate, "-c", config.toString(), "--json");
+            assertEquals(0, run.exitCode(), run.err());
+            JsonNode result = JSON.readTree(run.out());
+            assertEquals(TestFiles.TEST_SLICE, result.get("samples").asInt());
+            accuracy[i] = result.get("metrics").get("accuracy").asDouble();
+        }
+        assertTrue(accuracy[0] > 0.85, "cnn_relu top-1 " + accuracy[0]);
+        assertEquals(accuracy[0], accuracy[1], 1e-9, "FP32 top-1 of cnn_relu and cnn_relu_outlier");
+    }
+
     @Test
     void modelOverrideEvaluatesAnotherModelOnTheSameData() throws Exception {
-        Path config = config(RealServer.example("models/cnn_relu.onnx").toString(),
-                idxDataset(RealServer.example("data/test-1000-images-idx3-ubyte.gz").toString(),
-                        RealServer.example("data/test-1000-labels-idx1-ubyte.gz").toString()),
+        Path config = config(TestFiles.example("models/cnn_relu.onnx").toString(),
+                idxDataset(TestFiles.example("data/test-1000-images-idx3-ubyte.gz").toString(),
+                        TestFiles.example("data/test-1000-labels-idx1-ubyte.gz").toString()),
                 ACCURACY.replace("]", ", {\"name\": \"similarity\", \"type\": \"cosine\"}]"));
         RealServer.Run same = RealServer.run(evaluate, "-c", config.toString(), "--json");
         RealServer.Run other = RealServer.run(evaluate, "-c", config.toString(), "-m",
-                RealServer.shared("models/mobilenet_v2_tiny.onnx").toString(), "--json");
+                TestFiles.model("mobilenet_v2_tiny").toString(), "--json");
         assertEquals(0, same.exitCode(), same.err());
         assertEquals(0, other.exitCode(), other.err());
         double sameAccuracy = JSON.readTree(same.out()).get("metrics").get("accuracy").asDouble();
@@ -82,9 +105,9 @@ class EvaluateCommandTest {
 
     @Test
     void tableOutputListsEachMetric() throws Exception {
-        Path config = config(RealServer.example("models/cnn_relu.onnx").toString(),
-                idxDataset(RealServer.example("data/test-1000-images-idx3-ubyte.gz").toString(),
-                        RealServer.example("data/test-1000-labels-idx1-ubyte.gz").toString()), ACCURACY);
+        Path config = config(TestFiles.example("models/cnn_relu.onnx").toString(),
+                idxDataset(TestFiles.example("data/test-1000-images-idx3-ubyte.gz").toString(),
+                        TestFiles.example("data/test-1000-labels-idx1-ubyte.gz").toString()), ACCURACY);
         RealServer.Run run = RealServer.run(evaluate, "-c", config.toString());
         assertEquals(0, run.exitCode(), run.err());
         assertTrue(run.out().matches("(?s).*accuracy\\s+0\\.9\\d{3}.*"), run.out());
@@ -99,7 +122,7 @@ class EvaluateCommandTest {
 
     @Test
     void unknownLoaderIsNamedWithTheAvailableOnes() throws Exception {
-        Path config = config(RealServer.example("models/cnn_relu.onnx").toString(),
+        Path config = config(TestFiles.example("models/cnn_relu.onnx").toString(),
                 "{\"loader\": \"idxx\", \"images\": \"x\"}", ACCURACY);
         assertBadInput(RealServer.run(evaluate, "-c", config.toString()), "engine.dataset.loader", "idxx",
                 "did you mean 'idx'");
@@ -107,7 +130,7 @@ class EvaluateCommandTest {
 
     @Test
     void unknownMetricIsNamedWithTheAvailableOnes() throws Exception {
-        Path config = config(RealServer.example("models/cnn_relu.onnx").toString(), testSet(),
+        Path config = config(TestFiles.example("models/cnn_relu.onnx").toString(), testSet(),
                 "[{\"name\": \"acuracy\"}]");
         assertBadInput(RealServer.run(evaluate, "-c", config.toString()), "engine.metrics[0].name", "acuracy",
                 "accuracy");
@@ -121,7 +144,7 @@ class EvaluateCommandTest {
 
     @Test
     void missingDataFileIsNamed() throws Exception {
-        Path config = config(RealServer.example("models/cnn_relu.onnx").toString(),
+        Path config = config(TestFiles.example("models/cnn_relu.onnx").toString(),
                 idxDataset(temp.resolve("missing-images.gz").toString(), temp.resolve("l.gz").toString()), ACCURACY);
         assertBadInput(RealServer.run(evaluate, "-c", config.toString()), "images", "missing-images.gz");
     }
@@ -129,7 +152,7 @@ class EvaluateCommandTest {
     @Test
     void corruptModelIsABadInput() throws Exception {
         Path corrupt = temp.resolve("corrupt.onnx");
-        byte[] bytes = Files.readAllBytes(RealServer.example("models/cnn_relu.onnx"));
+        byte[] bytes = Files.readAllBytes(TestFiles.example("models/cnn_relu.onnx"));
         Files.write(corrupt, java.util.Arrays.copyOf(bytes, bytes.length / 3));
         Path config = config(corrupt.toString(), testSet(), ACCURACY);
         assertBadInput(RealServer.run(evaluate, "-c", config.toString()), "corrupt.onnx");
@@ -138,7 +161,7 @@ class EvaluateCommandTest {
     @Test
     void wrongInputShapeNamesTheInputAndBothShapes() throws Exception {
         // NHWC samples [28, 28, 1] for a model that takes [N, 1, 28, 28]
-        Path config = config(RealServer.example("models/cnn_relu.onnx").toString(),
+        Path config = config(TestFiles.example("models/cnn_relu.onnx").toString(),
                 testSet().replace("\"loader\": \"idx\",", "\"loader\": \"idx\", \"layout\": \"NHWC\","), ACCURACY);
         assertBadInput(RealServer.run(evaluate, "-c", config.toString()), "inputs.input", "28, 28, 1");
     }
@@ -149,7 +172,7 @@ class EvaluateCommandTest {
         Files.write(npy, npyFloats(new long[] {2, 1, 28, 28}, 5));
         Path labels = temp.resolve("labels.npy");
         Files.write(labels, npyLongs(new long[] {0, 1}));
-        Path config = config(RealServer.example("models/cnn_relu.onnx").toString(),
+        Path config = config(TestFiles.example("models/cnn_relu.onnx").toString(),
                 "{\"loader\": \"npy\", \"data\": \"" + npy + "\", \"labels\": \"" + labels + "\"}", ACCURACY);
         assertBadInput(RealServer.run(evaluate, "-c", config.toString()), "bad.npy", "NaN");
     }

@@ -19,6 +19,7 @@ import org.pot4j.api.job.JobState;
 import org.pot4j.api.params.ParameterDescriptor;
 import org.pot4j.api.statistics.Statistics;
 import org.pot4j.config.support.ConfigFiles;
+import org.pot4j.testsupport.TestFiles;
 
 /** A plugin whose bundle goes away while a job uses it fails that job, naming the bundle; the next job runs. */
 class PluginRemovalTest {
@@ -46,9 +47,9 @@ class PluginRemovalTest {
     Path temp;
 
     private JobRequest request(String id, String algorithm) throws Exception {
-        String text = Files.readString(RealServer.example("quantize.json"))
-                .replace("\"models/", "\"" + RealServer.example("models") + "/")
-                .replace("\"data/", "\"" + RealServer.example("data") + "/")
+        String text = Files.readString(TestFiles.example("quantize.json"))
+                .replace("\"models/", "\"" + TestFiles.example("models") + "/")
+                .replace("\"data/", "\"" + TestFiles.example("data") + "/")
                 .replace("\"DefaultQuantization\"", "\"" + algorithm + "\"")
                 .replace("\"preset\": \"performance\",", "").replace("\"stat_subset_size\": 300", "");
         Map<String, Object> config = ConfigFiles.parse(text, "test");

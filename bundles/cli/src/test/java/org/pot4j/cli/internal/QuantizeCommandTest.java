@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pot4j.api.graph.Graph;
 import org.pot4j.model.OnnxCodec;
+import org.pot4j.testsupport.TestFiles;
 
 /** {@code pot quantize} end to end on the shipped example, and bad configurations that must leave nothing behind. */
 class QuantizeCommandTest {
@@ -36,9 +37,9 @@ class QuantizeCommandTest {
 
     /** The example config with its paths made absolute and one JSON fragment replaced. */
     private Path exampleConfig(String find, String replace) throws Exception {
-        String text = Files.readString(RealServer.example("quantize.json"))
-                .replace("\"models/", "\"" + RealServer.example("models") + "/")
-                .replace("\"data/", "\"" + RealServer.example("data") + "/");
+        String text = Files.readString(TestFiles.example("quantize.json"))
+                .replace("\"models/", "\"" + TestFiles.example("models") + "/")
+                .replace("\"data/", "\"" + TestFiles.example("data") + "/");
         if (find != null) {
             assertTrue(text.contains(find), "example config contains " + find);
             text = text.replace(find, replace);

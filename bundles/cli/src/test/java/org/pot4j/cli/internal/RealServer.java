@@ -4,7 +4,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.lang.annotation.Annotation;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -107,20 +106,5 @@ final class RealServer {
             code = command.execute(List.of(args), outStream, errStream);
         }
         return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
-
-    /** A file below the shared folder beside the checkout, or a clear failure. */
-    static Path shared(String relative) {
-        Path file = Path.of(System.getProperty("user.dir")).resolve("../../../shared").resolve(relative).normalize();
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalStateException("shared file " + relative + " not found at " + file
-                    + " (tests expect the shared/ folder beside the repository checkout)");
-        }
-        return file;
-    }
-
-    /** The repository's example folder. */
-    static Path example(String relative) {
-        return Path.of(System.getProperty("user.dir")).resolve("../../examples/fashion-mnist").resolve(relative).normalize();
     }
 }

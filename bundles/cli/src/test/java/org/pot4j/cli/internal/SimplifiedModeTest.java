@@ -16,6 +16,7 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pot4j.loader.images.internal.ImageFolderLoader;
+import org.pot4j.testsupport.TestFiles;
 
 /** POT's simplified mode: a folder of unlabelled images, no metrics; the model still gets quantized. */
 class SimplifiedModeTest {
@@ -27,7 +28,7 @@ class SimplifiedModeTest {
     /** The first {@code count} example test images written as grayscale PNG files. */
     private Path pngFolder(int count) throws Exception {
         Path folder = Files.createDirectories(temp.resolve("images"));
-        try (InputStream raw = Files.newInputStream(RealServer.example("data/test-1000-images-idx3-ubyte.gz"));
+        try (InputStream raw = Files.newInputStream(TestFiles.example("data/test-1000-images-idx3-ubyte.gz"));
              DataInputStream in = new DataInputStream(new GZIPInputStream(raw))) {
             in.readInt();
             in.readInt();
@@ -47,7 +48,7 @@ class SimplifiedModeTest {
     void quantizesFromAFolderOfImagesWithoutLabels() throws Exception {
         Path images = pngFolder(40);
         Path config = temp.resolve("simplified.json");
-        Files.writeString(config, "{ \"model\": {\"model\": \"" + RealServer.example("models/cnn_relu.onnx") + "\"},\n"
+        Files.writeString(config, "{ \"model\": {\"model\": \"" + TestFiles.example("models/cnn_relu.onnx") + "\"},\n"
                 + "  \"engine\": {\"type\": \"simplified\", \"data_source\": \"images\", \"layout\": \"NCHW\","
                 + " \"color\": \"GRAYSCALE\","
                 + " \"preprocessing\": [{\"type\": \"normalization\", \"mean\": 72.93, \"std\": 90.015}]},\n"

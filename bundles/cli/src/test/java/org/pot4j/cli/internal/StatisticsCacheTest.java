@@ -18,6 +18,7 @@ import org.pot4j.api.job.JobRequest;
 import org.pot4j.api.job.JobResult;
 import org.pot4j.api.job.JobState;
 import org.pot4j.config.support.ConfigFiles;
+import org.pot4j.testsupport.TestFiles;
 
 /** A second job on the same model and data reuses the statistics the first one collected, and says so. */
 class StatisticsCacheTest {
@@ -25,9 +26,9 @@ class StatisticsCacheTest {
     Path temp;
 
     private JobRequest request(String id, String preset) throws Exception {
-        String text = Files.readString(RealServer.example("quantize.json"))
-                .replace("\"models/", "\"" + RealServer.example("models") + "/")
-                .replace("\"data/", "\"" + RealServer.example("data") + "/")
+        String text = Files.readString(TestFiles.example("quantize.json"))
+                .replace("\"models/", "\"" + TestFiles.example("models") + "/")
+                .replace("\"data/", "\"" + TestFiles.example("data") + "/")
                 .replace("\"preset\": \"performance\"", "\"preset\": \"" + preset + "\"");
         Map<String, Object> config = ConfigFiles.parse(text, "test");
         return new JobRequest(id, config, temp, temp.resolve("out-" + id), "test");

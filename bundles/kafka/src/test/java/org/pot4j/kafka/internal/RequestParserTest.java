@@ -14,11 +14,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.pot4j.testsupport.TestFiles;
 
 class RequestParserTest {
     private static final ObjectMapper COMMENTED = new ObjectMapper().enable(JsonParser.Feature.ALLOW_COMMENTS);
 
-    private final Path exampleDir = SharedFiles.example("fashion-mnist/quantize.json").getParent();
+    private final Path exampleDir = TestFiles.example("quantize.json").getParent();
     private final RequestParser.Limits limits = new RequestParser.Limits(1_048_576, List.of(exampleDir,
             Path.of("/tmp/pot4j-out")), exampleDir, Path.of("/tmp/pot4j-out"));
 

@@ -10,12 +10,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.pot4j.testsupport.TestFiles;
 
 class SnapshotChunksTest {
 
     @Test
     void aRealModelSplitIntoChunksReassemblesInAnyOrderWithItsChecksum() throws Exception {
-        byte[] model = Files.readAllBytes(SharedFiles.model("cnn_relu.onnx"));
+        byte[] model = Files.readAllBytes(TestFiles.model("cnn_relu"));
         String sha = SnapshotChunks.sha256(model);
         List<byte[]> chunks = SnapshotChunks.split(model, 4096);
         assertEquals((model.length + 4095) / 4096, chunks.size());

@@ -33,6 +33,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
+import org.pot4j.testsupport.TestFiles;
 
 /**
  * One real KRaft broker in the test JVM (loopback), the built distribution's launcher as child
@@ -47,8 +48,8 @@ final class KafkaHarness implements AutoCloseable {
     final Path dist;
     final Path work;
     final Path examples;
-    /** The team's shared models and data (beside the checkout). */
-    final Path shared;
+    /** The repository's test slice ten times over (written on first use): 10,000 images for long jobs. */
+    private TestFiles.IdxPair longDataset;
     private final List<ServerProcess> servers = new ArrayList<>();
 
     KafkaHarness() throws Exception {
@@ -58,10 +59,6 @@ final class KafkaHarness implements AutoCloseable {
         }
         work = Path.of(required("pot4j.itest.work")).toAbsolutePath().normalize();
         examples = Path.of(required("pot4j.examples")).toAbsolutePath().normalize();
-        shared = Path.of(required("pot4j.shared")).toAbsolutePath().normalize();
-        if (!Files.isDirectory(shared.resolve("data"))) {
-            throw new IllegalStateException("no shared data at " + shared + " (shared/ must sit beside the checkout)");
-        }
         deleteRecursively(work);
         Files.createDirectories(work);
         cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
@@ -362,13 +359,16 @@ final class KafkaHarness implements AutoCloseable {
         return config;
     }
 
-    /** The example job evaluated on the full 10k test set (shared data): runs long enough to kill or cancel. */
+    /** The example job evaluated on 10,000 images (the test slice ten times, under work/): runs long enough to kill or cancel. */
     @SuppressWarnings("unchecked")
     Map<String, Object> longConfig() throws IOException {
+        if (longDataset == null) {
+            longDataset = TestFiles.repeatedTestSet(work.resolve("data"), 10);
+        }
         Map<String, Object> config = exampleConfig(300, true);
         Map<String, Object> dataset = (Map<String, Object>) ((Map<String, Object>) config.get("engine")).get("dataset");
-        dataset.put("images", shared.resolve("data/t10k-images-idx3-ubyte.gz").toString());
-        dataset.put("labels", shared.resolve("data/t10k-labels-idx1-ubyte.gz").toString());
+        dataset.put("images", longDataset.images().toString());
+        dataset.put("labels", longDataset.labels().toString());
         return config;
     }
 

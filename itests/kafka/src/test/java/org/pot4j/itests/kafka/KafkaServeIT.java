@@ -50,7 +50,7 @@ class KafkaServeIT {
     }
 
     private List<String> options(KafkaHarness.Topics topics, String group) {
-        return topics.options(kafka.bootstrap, group, List.of(kafka.examples, kafka.work, kafka.shared),
+        return topics.options(kafka.bootstrap, group, List.of(kafka.examples, kafka.work),
                 kafka.work.resolve("outputs"));
     }
 

@@ -14,9 +14,10 @@ import org.pot4j.metric.accuracy.internal.AccuracyMetric;
  * <pre>
  * mvn -q -o test-compile exec:java -pl bundles/algorithm-accuracy-aware \
  *     -Dexec.mainClass=org.pot4j.algorithm.accuracyaware.internal.AccuracyAwareBenchmark \
- *     -Dexec.classpathScope=test -Dexec.args="10000 2"
+ *     -Dexec.classpathScope=test -Dexec.args="10000 2" -Dpot4j.data=DIR
  * </pre>
- * Arguments: validation samples (default 10000), workers N (default 2), rounds (default 2).
+ * Arguments: validation samples (default 10000), workers N (default 2), rounds (default 2). More than 1000
+ * samples need the full test set in {@code -Dpot4j.data=DIR} (testdata/README.md); up to 1000 come from the repository.
  */
 public final class AccuracyAwareBenchmark {
 

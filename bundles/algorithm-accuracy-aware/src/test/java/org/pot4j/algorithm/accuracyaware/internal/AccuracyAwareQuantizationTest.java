@@ -11,7 +11,6 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.pot4j.algorithm.testkit.IdxDataset;
-import org.pot4j.algorithm.testkit.SharedFiles;
 import org.pot4j.api.InvalidInputException;
 import org.pot4j.api.graph.Graph;
 import org.pot4j.api.params.Parameters;
@@ -19,6 +18,7 @@ import org.pot4j.api.plan.QuantizationPoint;
 import org.pot4j.metric.accuracy.internal.AccuracyMetric;
 import org.pot4j.metric.similarity.internal.SimilarityMetric;
 import org.pot4j.model.OnnxCodec;
+import org.pot4j.testsupport.TestFiles;
 
 /**
  * AccuracyAwareQuantization on the real cnn_relu_outlier / cnn_relu models (DefaultQuantization
@@ -426,7 +426,7 @@ class AccuracyAwareQuantizationTest {
         assertTrue(noMetrics.getMessage().contains("engine.metrics") && noMetrics.getMessage().contains("simplified"),
                 noMetrics.getMessage());
 
-        IdxDataset unlabelled = new IdxDataset(SharedFiles.resolve("data/t10k-images-idx3-ubyte.gz"), null, 500);
+        IdxDataset unlabelled = new IdxDataset(TestFiles.testImages(), null, 500);
         EvaluatingContext noLabels = new EvaluatingContext("cnn_relu", calibration, unlabelled, List.of(cosine()));
         InvalidInputException annotation = assertThrows(InvalidInputException.class,
                 () -> noLabels.runAccuracyAware(Map.of()));
@@ -435,7 +435,7 @@ class AccuracyAwareQuantizationTest {
 
     @Test
     void annotationFreeWorksWithTheSimilarityMetric() throws Exception {
-        IdxDataset unlabelled = new IdxDataset(SharedFiles.resolve("data/t10k-images-idx3-ubyte.gz"), null, 500);
+        IdxDataset unlabelled = new IdxDataset(TestFiles.testImages(), null, 500);
         EvaluatingContext context = new EvaluatingContext("cnn_relu_outlier", calibration, unlabelled, List.of(cosine()));
         context.runAccuracyAware(Map.of("annotation_free", true, "maximal_drop", 0.001));
         Map<String, Object> report = context.accuracyAwareReport();

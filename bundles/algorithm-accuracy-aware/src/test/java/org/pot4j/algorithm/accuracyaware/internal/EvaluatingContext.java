@@ -13,7 +13,6 @@ import org.pot4j.algorithm.fastbiascorrection.internal.FastBiasCorrection;
 import org.pot4j.algorithm.minmax.internal.MinMaxQuantization;
 import org.pot4j.algorithm.testkit.IdxDataset;
 import org.pot4j.algorithm.testkit.RealContext;
-import org.pot4j.algorithm.testkit.SharedFiles;
 import org.pot4j.api.InvalidInputException;
 import org.pot4j.api.algorithm.AlgorithmContext;
 import org.pot4j.api.algorithm.EvaluationResult;
@@ -34,6 +33,7 @@ import org.pot4j.api.statistics.Statistics;
 import org.pot4j.api.tensor.Tensor;
 import org.pot4j.device.cpu.internal.CpuDevice;
 import org.pot4j.model.OnnxCodec;
+import org.pot4j.testsupport.TestFiles;
 
 /**
  * The test kit's {@link RealContext} (ONNX Runtime, QDQ writer, statistics collector, real
@@ -66,7 +66,7 @@ final class EvaluatingContext implements AlgorithmContext {
     private boolean quiet;
 
     EvaluatingContext(String modelName, IdxDataset calibration, Dataset validation, List<MetricSpec> metrics) {
-        Graph model = OnnxCodec.read(SharedFiles.model(modelName));
+        Graph model = OnnxCodec.read(TestFiles.model(modelName));
         this.original = model.copy();
         this.real = new RealContext(model, new CpuDevice("auto").hardwareConfig(), calibration,
                 validation instanceof IdxDataset idx ? idx : null)

@@ -16,7 +16,7 @@ import org.pot4j.algorithm.fastbiascorrection.internal.FastBiasCorrection;
 import org.pot4j.algorithm.minmax.internal.MinMaxQuantization;
 import org.pot4j.algorithm.testkit.IdxDataset;
 import org.pot4j.algorithm.testkit.RealContext;
-import org.pot4j.algorithm.testkit.SharedFiles;
+
 import org.pot4j.api.backend.InferenceSession;
 import org.pot4j.api.backend.SessionOptions;
 import org.pot4j.api.graph.Graph;
@@ -24,6 +24,7 @@ import org.pot4j.api.params.Parameters;
 import org.pot4j.api.plan.QuantizationPlan;
 import org.pot4j.device.cpu.internal.CpuDevice;
 import org.pot4j.model.OnnxCodec;
+import org.pot4j.testsupport.TestFiles;
 
 /**
  * Issue 14, acceptance 1: for every quantized layer L, AccuracyAware's candidate "L reverted" is
@@ -44,7 +45,7 @@ class RevertIsRequantizationTest {
     }
 
     private static RealContext context(String model) {
-        return new RealContext(OnnxCodec.read(SharedFiles.model(model)), new CpuDevice("auto").hardwareConfig(),
+        return new RealContext(OnnxCodec.read(TestFiles.model(model)), new CpuDevice("auto").hardwareConfig(),
                 calibration, validation)
                 .withStatisticsCache()
                 .register("MinMaxQuantization", new MinMaxQuantization())

@@ -9,7 +9,6 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.pot4j.algorithm.testkit.IdxDataset;
 import org.pot4j.algorithm.testkit.RealContext;
-import org.pot4j.algorithm.testkit.SharedFiles;
 import org.pot4j.api.backend.InferenceSession;
 import org.pot4j.api.backend.SessionOptions;
 import org.pot4j.api.graph.Graph;
@@ -17,6 +16,7 @@ import org.pot4j.api.graph.Node;
 import org.pot4j.api.statistics.StatisticRequest;
 import org.pot4j.device.cpu.internal.CpuDevice;
 import org.pot4j.model.OnnxCodec;
+import org.pot4j.testsupport.TestFiles;
 
 /** ActivationChannelAlignment on the real shared models, run with ONNX Runtime. */
 class ActivationChannelAlignmentTest {
@@ -44,7 +44,7 @@ class ActivationChannelAlignmentTest {
         IdxDataset calibration = IdxDataset.calibration();
         IdxDataset test = IdxDataset.test(200);
         for (String name : List.of("cnn_relu", "cnn_relu_outlier", "mobilenet_v2_tiny")) {
-            RealContext context = new RealContext(OnnxCodec.read(SharedFiles.model(name)),
+            RealContext context = new RealContext(OnnxCodec.read(TestFiles.model(name)),
                     new CpuDevice("true").hardwareConfig(), calibration, test)
                     .register("ActivationChannelAlignment", new ActivationChannelAlignment());
             Graph fp32 = context.model();
@@ -62,7 +62,7 @@ class ActivationChannelAlignmentTest {
     @Test
     void centresLinearChannelsOfMobilenet() throws Exception {
         IdxDataset calibration = IdxDataset.calibration();
-        Graph model = OnnxCodec.read(SharedFiles.model("mobilenet_v2_tiny"));
+        Graph model = OnnxCodec.read(TestFiles.model("mobilenet_v2_tiny"));
         List<ActivationChannelAlignment.Pair> linear = ActivationChannelAlignment.pairs(model).stream()
                 .filter(p -> p.activation() == null).toList();
         assertFalse(linear.isEmpty());

@@ -9,12 +9,12 @@ import org.junit.jupiter.api.Test;
 import org.pot4j.algorithm.minmax.internal.MinMaxQuantization;
 import org.pot4j.algorithm.testkit.IdxDataset;
 import org.pot4j.algorithm.testkit.RealContext;
-import org.pot4j.algorithm.testkit.SharedFiles;
 import org.pot4j.api.graph.Graph;
 import org.pot4j.api.graph.Node;
 import org.pot4j.api.plan.QuantizationPlan;
 import org.pot4j.device.cpu.internal.CpuDevice;
 import org.pot4j.model.OnnxCodec;
+import org.pot4j.testsupport.TestFiles;
 
 /** BiasCorrection on real cnn_relu with a coarse (per-tensor) weight grid, measured with ONNX Runtime. */
 class BiasCorrectionTest {
@@ -34,7 +34,7 @@ class BiasCorrectionTest {
     @Test
     void everyLayerOutputMeanMatchesFp32AfterCorrection() throws Exception {
         IdxDataset test = IdxDataset.test(1000);
-        Graph fp32 = OnnxCodec.read(SharedFiles.model("cnn_relu"));
+        Graph fp32 = OnnxCodec.read(TestFiles.model("cnn_relu"));
         RealContext context = new RealContext(fp32, new CpuDevice("auto").hardwareConfig(), IdxDataset.calibration(), test)
                 .register("MinMaxQuantization", new MinMaxQuantization())
                 .register("BiasCorrection", new BiasCorrection());

@@ -10,13 +10,13 @@ import org.junit.jupiter.api.Test;
 import org.pot4j.algorithm.minmax.internal.MinMaxQuantization;
 import org.pot4j.algorithm.testkit.IdxDataset;
 import org.pot4j.algorithm.testkit.RealContext;
-import org.pot4j.algorithm.testkit.SharedFiles;
 import org.pot4j.api.backend.InferenceSession;
 import org.pot4j.api.backend.SessionOptions;
 import org.pot4j.api.graph.Graph;
 import org.pot4j.api.tensor.Tensor;
 import org.pot4j.device.cpu.internal.CpuDevice;
 import org.pot4j.model.OnnxCodec;
+import org.pot4j.testsupport.TestFiles;
 
 /** CrossLayerEqualization on the real shared models, run with ONNX Runtime. */
 class CrossLayerEqualizationTest {
@@ -30,7 +30,7 @@ class CrossLayerEqualizationTest {
     }
 
     static RealContext context(String model) {
-        return new RealContext(OnnxCodec.read(SharedFiles.model(model)), new CpuDevice("true").hardwareConfig(),
+        return new RealContext(OnnxCodec.read(TestFiles.model(model)), new CpuDevice("true").hardwareConfig(),
                 calibration, test)
                 .register("CrossLayerEqualization", new CrossLayerEqualization())
                 .register("MinMaxQuantization", new MinMaxQuantization());
@@ -73,7 +73,7 @@ class CrossLayerEqualizationTest {
 
     @Test
     void pairsEveryConsecutiveLayerOfCnnReluThroughReluMaxPoolAndFlatten() {
-        Graph model = OnnxCodec.read(SharedFiles.model("cnn_relu_outlier"));
+        Graph model = OnnxCodec.read(TestFiles.model("cnn_relu_outlier"));
         LayerPairs.Search search = LayerPairs.find(model);
         assertEquals(5, search.pairs().size(), search.toString());
         LayerPairs.Pair toGemm = search.pairs().get(3);
@@ -82,7 +82,7 @@ class CrossLayerEqualizationTest {
         assertEquals(49, toGemm.spatial(), "7x7 columns per channel after Flatten");
         assertEquals("/features/features.13/MaxPool_output_0", toGemm.activation());
         // mobilenet's Clip (Relu6) bounds every channel at the same 6: no per-channel scale passes it
-        LayerPairs.Search mobilenet = LayerPairs.find(OnnxCodec.read(SharedFiles.model("mobilenet_v2_tiny")));
+        LayerPairs.Search mobilenet = LayerPairs.find(OnnxCodec.read(TestFiles.model("mobilenet_v2_tiny")));
         assertTrue(mobilenet.pairs().stream().noneMatch(p -> p.between().stream().anyMatch(n -> n.contains("Clip"))));
         assertTrue(mobilenet.skipped().stream().anyMatch(s -> s.contains("Clip")), mobilenet.skipped().toString());
     }

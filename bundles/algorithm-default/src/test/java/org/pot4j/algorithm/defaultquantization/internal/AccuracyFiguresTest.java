@@ -9,17 +9,19 @@ import org.pot4j.algorithm.fastbiascorrection.internal.FastBiasCorrection;
 import org.pot4j.algorithm.minmax.internal.MinMaxQuantization;
 import org.pot4j.algorithm.testkit.IdxDataset;
 import org.pot4j.algorithm.testkit.RealContext;
-import org.pot4j.algorithm.testkit.SharedFiles;
 import org.pot4j.api.graph.Graph;
 import org.pot4j.device.cpu.internal.CpuDevice;
 import org.pot4j.model.OnnxCodec;
+import org.pot4j.testsupport.TestFiles;
 
 /**
- * Prints FP32 / INT8 top-1 on the full 10k test set for the shared models and several
- * configurations (a figure table, not a gate). Run with
- * {@code mvn test -pl bundles/algorithm-default -Dtest=AccuracyFiguresTest -Dpot4j.accuracy.figures=true}.
+ * Prints FP32 / INT8 top-1 on the full 10k test set for the test models and several
+ * configurations (a figure table, not a gate): a benchmark, it needs the full Fashion-MNIST test set, which the
+ * repository does not hold (testdata/README.md says where to get it). Run with
+ * {@code mvn test -pl bundles/algorithm-default -Dtest=AccuracyFiguresTest -Dpot4j.accuracy.figures=true -Dpot4j.data=DIR}.
  */
 @EnabledIfSystemProperty(named = "pot4j.accuracy.figures", matches = "true")
+@EnabledIfSystemProperty(named = "pot4j.data", matches = ".+")
 class AccuracyFiguresTest {
 
     @Test
@@ -38,7 +40,7 @@ class AccuracyFiguresTest {
                 {"cnn_relu_outlier", true, Map.of("preset", "mixed")},
         };
         for (Object[] c : cases) {
-            RealContext context = new RealContext(OnnxCodec.read(SharedFiles.model((String) c[0])),
+            RealContext context = new RealContext(OnnxCodec.read(TestFiles.model((String) c[0])),
                     new CpuDevice(String.valueOf(c[1])).hardwareConfig(), calibration, test)
                     .register("MinMaxQuantization", new MinMaxQuantization())
                     .register("FastBiasCorrection", new FastBiasCorrection())

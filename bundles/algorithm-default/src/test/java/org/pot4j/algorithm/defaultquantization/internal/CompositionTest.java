@@ -15,11 +15,11 @@ import org.pot4j.algorithm.fastbiascorrection.internal.FastBiasCorrection;
 import org.pot4j.algorithm.minmax.internal.MinMaxQuantization;
 import org.pot4j.algorithm.testkit.IdxDataset;
 import org.pot4j.algorithm.testkit.RealContext;
-import org.pot4j.algorithm.testkit.SharedFiles;
 import org.pot4j.api.graph.Graph;
 import org.pot4j.device.cpu.internal.CpuDevice;
 import org.pot4j.model.OnnxCodec;
 import org.pot4j.model.QdqWriter;
+import org.pot4j.testsupport.TestFiles;
 
 /** DefaultQuantization with every sub-algorithm deployed: CLE, channel alignment, BiasCorrection. */
 class CompositionTest {
@@ -33,7 +33,7 @@ class CompositionTest {
     }
 
     static RealContext context(String model) {
-        return new RealContext(OnnxCodec.read(SharedFiles.model(model)), new CpuDevice("auto").hardwareConfig(),
+        return new RealContext(OnnxCodec.read(TestFiles.model(model)), new CpuDevice("auto").hardwareConfig(),
                 calibration, test)
                 .register("MinMaxQuantization", new MinMaxQuantization())
                 .register("FastBiasCorrection", new FastBiasCorrection())
@@ -66,7 +66,7 @@ class CompositionTest {
 
     @Test
     void biasCorrectionSharesTheMinMaxPass() throws Exception {
-        RealContext context = new RealContext(OnnxCodec.read(SharedFiles.model("cnn_relu")),
+        RealContext context = new RealContext(OnnxCodec.read(TestFiles.model("cnn_relu")),
                 new CpuDevice("auto").hardwareConfig(), calibration, test)
                 .register("MinMaxQuantization", new MinMaxQuantization())
                 .register("BiasCorrection", new BiasCorrection())
@@ -105,7 +105,7 @@ class CompositionTest {
         assertTrue(context.reports().get("default_quantization").toString()
                 .contains("steps=[ActivationChannelAlignment, MinMaxQuantization, FastBiasCorrection]"));
 
-        RealContext without = new RealContext(OnnxCodec.read(SharedFiles.model("cnn_relu")),
+        RealContext without = new RealContext(OnnxCodec.read(TestFiles.model("cnn_relu")),
                 new CpuDevice("auto").hardwareConfig(), calibration, test)
                 .register("MinMaxQuantization", new MinMaxQuantization())
                 .register("FastBiasCorrection", new FastBiasCorrection())

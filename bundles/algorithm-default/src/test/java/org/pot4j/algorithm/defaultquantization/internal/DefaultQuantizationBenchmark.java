@@ -9,12 +9,12 @@ import org.pot4j.algorithm.fastbiascorrection.internal.FastBiasCorrection;
 import org.pot4j.algorithm.minmax.internal.MinMaxQuantization;
 import org.pot4j.algorithm.testkit.IdxDataset;
 import org.pot4j.algorithm.testkit.RealContext;
-import org.pot4j.algorithm.testkit.SharedFiles;
 import org.pot4j.api.backend.InferenceSession;
 import org.pot4j.api.backend.SessionOptions;
 import org.pot4j.api.graph.Graph;
 import org.pot4j.device.cpu.internal.CpuDevice;
 import org.pot4j.model.OnnxCodec;
+import org.pot4j.testsupport.TestFiles;
 
 /**
  * Prints DefaultQuantization wall time against the bare time of 300 FP32 inferences in the same
@@ -28,7 +28,7 @@ class DefaultQuantizationBenchmark {
     void defaultQuantizationVersusBareInference() throws Exception {
         IdxDataset calibration = IdxDataset.calibration();
         for (String name : List.of("cnn_relu", "mobilenet_v2_tiny")) {
-            Graph model = OnnxCodec.read(SharedFiles.model(name));
+            Graph model = OnnxCodec.read(TestFiles.model(name));
             long[] bare1 = new long[5];
             long[] bare32 = new long[5];
             long[] quantize = new long[5];

@@ -15,7 +15,6 @@ import org.pot4j.algorithm.fastbiascorrection.internal.FastBiasCorrection;
 import org.pot4j.algorithm.minmax.internal.MinMaxQuantization;
 import org.pot4j.algorithm.testkit.IdxDataset;
 import org.pot4j.algorithm.testkit.RealContext;
-import org.pot4j.algorithm.testkit.SharedFiles;
 import org.pot4j.api.Pot4jException;
 import org.pot4j.api.graph.Graph;
 import org.pot4j.api.graph.Node;
@@ -24,6 +23,7 @@ import org.pot4j.api.plan.Quantizer;
 import org.pot4j.device.cpu.internal.CpuDevice;
 import org.pot4j.model.OnnxCodec;
 import org.pot4j.model.QdqWriter;
+import org.pot4j.testsupport.TestFiles;
 
 /** DefaultQuantization on the real cnn_relu model, real calibration data, ONNX Runtime and the statistics collector. */
 class DefaultQuantizationTest {
@@ -37,7 +37,7 @@ class DefaultQuantizationTest {
     }
 
     static RealContext context(String model, boolean vnni) {
-        return new RealContext(OnnxCodec.read(SharedFiles.model(model)), new CpuDevice(String.valueOf(vnni)).hardwareConfig(),
+        return new RealContext(OnnxCodec.read(TestFiles.model(model)), new CpuDevice(String.valueOf(vnni)).hardwareConfig(),
                 calibration, test)
                 .register("MinMaxQuantization", new MinMaxQuantization())
                 .register("FastBiasCorrection", new FastBiasCorrection())
@@ -145,7 +145,7 @@ class DefaultQuantizationTest {
 
     @Test
     void missingSubAlgorithmsAreNamedErrors() {
-        RealContext noFastBias = new RealContext(OnnxCodec.read(SharedFiles.model("cnn_relu")),
+        RealContext noFastBias = new RealContext(OnnxCodec.read(TestFiles.model("cnn_relu")),
                 new CpuDevice("true").hardwareConfig(), calibration, test)
                 .register("MinMaxQuantization", new MinMaxQuantization())
                 .register("DefaultQuantization", new DefaultQuantization());

@@ -8,7 +8,6 @@ import org.junit.jupiter.api.Test;
 import org.pot4j.algorithm.minmax.internal.MinMaxQuantization;
 import org.pot4j.algorithm.testkit.IdxDataset;
 import org.pot4j.algorithm.testkit.RealContext;
-import org.pot4j.algorithm.testkit.SharedFiles;
 import org.pot4j.api.graph.Graph;
 import org.pot4j.api.graph.Node;
 import org.pot4j.api.plan.QuantizationPlan;
@@ -17,6 +16,7 @@ import org.pot4j.api.statistics.Reducer;
 import org.pot4j.api.statistics.StatisticRequest;
 import org.pot4j.device.cpu.internal.CpuDevice;
 import org.pot4j.model.OnnxCodec;
+import org.pot4j.testsupport.TestFiles;
 
 /**
  * On cnn_relu with per-tensor weights (a coarse weight grid), the per-channel mean of every
@@ -40,7 +40,7 @@ class RealModelFastBiasCorrectionTest {
     @Test
     void correctedLayersHaveOutputMeansCloserToFp32() throws Exception {
         IdxDataset calibration = IdxDataset.calibration();
-        Graph fp32 = OnnxCodec.read(SharedFiles.model("cnn_relu"));
+        Graph fp32 = OnnxCodec.read(TestFiles.model("cnn_relu"));
         RealContext context = new RealContext(fp32, new CpuDevice("true").hardwareConfig(), calibration, null)
                 .register("MinMaxQuantization", new MinMaxQuantization())
                 .register("FastBiasCorrection", new FastBiasCorrection());

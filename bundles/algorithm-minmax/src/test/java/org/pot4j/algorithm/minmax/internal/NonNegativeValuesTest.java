@@ -9,7 +9,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
-import org.pot4j.algorithm.testkit.SharedFiles;
 import org.pot4j.api.graph.Attribute;
 import org.pot4j.api.graph.Graph;
 import org.pot4j.api.graph.Node;
@@ -17,6 +16,7 @@ import org.pot4j.api.graph.ValueInfo;
 import org.pot4j.api.tensor.DataType;
 import org.pot4j.api.tensor.Tensor;
 import org.pot4j.model.OnnxCodec;
+import org.pot4j.testsupport.TestFiles;
 
 class NonNegativeValuesTest {
 
@@ -70,7 +70,7 @@ class NonNegativeValuesTest {
     /** mobilenet_v2_tiny: the ReLU6 (Clip 0..6) outputs feeding convs, not the linear bottlenecks or residual sums. */
     @Test
     void mobilenetClipOutputsAreNonNegativeAndBlockInputsAreNot() {
-        Graph model = OnnxCodec.read(SharedFiles.model("mobilenet_v2_tiny"));
+        Graph model = OnnxCodec.read(TestFiles.model("mobilenet_v2_tiny"));
         NonNegativeValues values = new NonNegativeValues(model);
         Map<String, Boolean> convInputs = model.nodes().stream().filter(n -> n.opType().equals("Conv"))
                 .map(n -> n.input(0)).distinct()

@@ -12,7 +12,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.pot4j.algorithm.testkit.IdxDataset;
 import org.pot4j.algorithm.testkit.RealContext;
-import org.pot4j.algorithm.testkit.SharedFiles;
 import org.pot4j.api.backend.InferenceSession;
 import org.pot4j.api.backend.SessionOptions;
 import org.pot4j.api.graph.Graph;
@@ -23,6 +22,7 @@ import org.pot4j.api.plan.Quantizer;
 import org.pot4j.api.tensor.Tensor;
 import org.pot4j.device.cpu.internal.CpuDevice;
 import org.pot4j.model.OnnxCodec;
+import org.pot4j.testsupport.TestFiles;
 
 /** MinMax on the shared models with the real statistics collector; expected ranges computed here from ORT outputs. */
 class RealModelMinMaxTest {
@@ -34,7 +34,7 @@ class RealModelMinMaxTest {
     }
 
     private static RealContext run(String model, Map<String, ?> params) throws Exception {
-        RealContext context = new RealContext(OnnxCodec.read(SharedFiles.model(model)), new CpuDevice("true").hardwareConfig(),
+        RealContext context = new RealContext(OnnxCodec.read(TestFiles.model(model)), new CpuDevice("true").hardwareConfig(),
                 calibration, null).register("MinMaxQuantization", new MinMaxQuantization());
         context.run("MinMaxQuantization", RealContext.params(params));
         return context;

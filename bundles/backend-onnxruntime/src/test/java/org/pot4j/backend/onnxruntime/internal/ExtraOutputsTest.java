@@ -18,6 +18,7 @@ import org.pot4j.api.graph.Graph;
 import org.pot4j.api.graph.Node;
 import org.pot4j.api.tensor.Tensor;
 import org.pot4j.model.OnnxCodec;
+import org.pot4j.testsupport.TestFiles;
 
 class ExtraOutputsTest {
     private final OnnxRuntimeBackend backend = new OnnxRuntimeBackend(1, OptimizationLevel.ALL);
@@ -29,9 +30,9 @@ class ExtraOutputsTest {
 
     @Test
     void firstReluOfCnnReluIsReturnedBesideTheLogits() throws Exception {
-        byte[] model = SharedFiles.model("cnn_relu");
+        byte[] model = TestFiles.modelBytes("cnn_relu");
         String relu = firstOutputOf(OnnxCodec.read(model), "Relu");
-        Tensor image = SharedFiles.testImages(0, 1);
+        Tensor image = TestFiles.testBatch(0, 1, Tensor::ofFloats);
         float[] plainLogits;
         try (InferenceSession plain = backend.open(model, SessionOptions.defaults())) {
             plainLogits = plain.run(Map.of("input", image), List.of()).get("logits").floats();
@@ -63,10 +64,10 @@ class ExtraOutputsTest {
     @Test
     void fusedOptimizationKeepsTheValuesOfTheOriginalGraph() throws Exception {
         // at level ALL ORT fuses Conv+Clip etc.; exposing the intermediates must still yield the unfused values
-        Graph graph = OnnxCodec.read(SharedFiles.model("mobilenet_v2_tiny"));
+        Graph graph = OnnxCodec.read(TestFiles.modelBytes("mobilenet_v2_tiny"));
         Set<String> convOutputs = graph.nodes().stream().filter(node -> node.opType().equals("Conv")).limit(6)
                 .map(node -> node.outputs().get(0)).collect(Collectors.toSet());
-        Tensor images = SharedFiles.testImages(10, 2);
+        Tensor images = TestFiles.testBatch(10, 2, Tensor::ofFloats);
         Map<String, Tensor> unoptimized;
         try (InferenceSession none = backend.open(graph, new SessionOptions(1, 1, OptimizationLevel.NONE, convOutputs, null))) {
             unoptimized = none.run(Map.of("input", images), List.of());
@@ -88,8 +89,8 @@ class ExtraOutputsTest {
 
     @Test
     void graphAndBytesGiveTheSameLogits() throws Exception {
-        byte[] model = SharedFiles.model("cnn_relu_outlier");
-        Tensor images = SharedFiles.testImages(0, 4);
+        byte[] model = TestFiles.modelBytes("cnn_relu_outlier");
+        Tensor images = TestFiles.testBatch(0, 4, Tensor::ofFloats);
         float[] fromBytes;
         try (InferenceSession session = backend.open(model, null)) {
             fromBytes = session.run(Map.of("input", images), List.of()).get("logits").floats();
@@ -102,7 +103,7 @@ class ExtraOutputsTest {
     @Test
     void unknownExtraOutputIsNamed() throws Exception {
         InvalidInputException error = assertThrows(InvalidInputException.class, () -> backend.open(
-                SharedFiles.model("cnn_relu"), SessionOptions.defaults().withExtraOutputs(Set.of("no_such_value"))));
+                TestFiles.modelBytes("cnn_relu"), SessionOptions.defaults().withExtraOutputs(Set.of("no_such_value"))));
         assertEquals("extraOutputs", error.field());
         assertEquals("no_such_value", error.value());
     }
@@ -110,11 +111,11 @@ class ExtraOutputsTest {
     @Test
     void integerIntermediatesKeepTheirType() throws Exception {
         // a value with no declared type is left to ORT's type inference rather than assumed FLOAT
-        Graph graph = OnnxCodec.read(SharedFiles.model("cnn_relu"));
+        Graph graph = OnnxCodec.read(TestFiles.modelBytes("cnn_relu"));
         String relu = firstOutputOf(graph, "Relu");
         graph.nodes().add(new Node("shape_of_relu", "Shape", List.of(relu), List.of("relu_shape")));
         try (InferenceSession session = backend.open(graph, SessionOptions.defaults().withExtraOutputs(Set.of("relu_shape")))) {
-            Tensor shape = session.run(Map.of("input", SharedFiles.testImages(0, 3)), List.of("relu_shape")).get("relu_shape");
+            Tensor shape = session.run(Map.of("input", TestFiles.testBatch(0, 3, Tensor::ofFloats)), List.of("relu_shape")).get("relu_shape");
             assertEquals(org.pot4j.api.tensor.DataType.INT64, shape.type());
             long[] dims = shape.toLongs();
             assertEquals(4, dims.length);

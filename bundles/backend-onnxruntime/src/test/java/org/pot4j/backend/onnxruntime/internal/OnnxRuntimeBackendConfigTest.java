@@ -12,6 +12,8 @@ import org.pot4j.api.InvalidInputException;
 import org.pot4j.api.backend.InferenceSession;
 import org.pot4j.api.backend.SessionOptions;
 import org.pot4j.api.backend.SessionOptions.OptimizationLevel;
+import org.pot4j.api.tensor.Tensor;
+import org.pot4j.testsupport.TestFiles;
 
 class OnnxRuntimeBackendConfigTest {
 
@@ -26,9 +28,9 @@ class OnnxRuntimeBackendConfigTest {
     @Test
     void configuredBackendOpensWithItsDefaultsWhenOptionsAreMissing() throws Exception {
         OnnxRuntimeBackend backend = new OnnxRuntimeBackend(config(1, OptimizationLevel.BASIC));
-        try (InferenceSession session = backend.open(SharedFiles.model("cnn_relu"), null)) {
+        try (InferenceSession session = backend.open(TestFiles.modelBytes("cnn_relu"), null)) {
             assertEquals(List.of("logits"), session.outputNames());
-            assertEquals(10, session.run(Map.of("input", SharedFiles.testImages(0, 1)), List.of()).get("logits").size());
+            assertEquals(10, session.run(Map.of("input", TestFiles.testBatch(0, 1, Tensor::ofFloats)), List.of()).get("logits").size());
         }
     }
 
@@ -39,7 +41,7 @@ class OnnxRuntimeBackendConfigTest {
         OnnxRuntimeBackend backend = new OnnxRuntimeBackend();
         SessionOptions negative = new SessionOptions(-1, 0, OptimizationLevel.ALL, Set.of(), null);
         assertEquals("session.threads", assertThrows(InvalidInputException.class,
-                () -> backend.open(SharedFiles.model("cnn_relu"), negative)).field());
+                () -> backend.open(TestFiles.modelBytes("cnn_relu"), negative)).field());
     }
 
     @Test

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +27,7 @@ import org.pot4j.api.backend.SessionOptions;
 import org.pot4j.api.backend.SessionOptions.OptimizationLevel;
 import org.pot4j.api.tensor.DataType;
 import org.pot4j.api.tensor.Tensor;
+import org.pot4j.testsupport.TestFiles;
 
 class OnnxRuntimeBackendTest {
     private static final OnnxRuntimeBackend BACKEND = new OnnxRuntimeBackend(1, OptimizationLevel.ALL);
@@ -32,7 +35,7 @@ class OnnxRuntimeBackendTest {
 
     @BeforeAll
     static void openCnnRelu() throws Exception {
-        cnnRelu = BACKEND.open(SharedFiles.model("cnn_relu"), SessionOptions.defaults().withThreads(1));
+        cnnRelu = BACKEND.open(TestFiles.modelBytes("cnn_relu"), SessionOptions.defaults().withThreads(1));
     }
 
     @AfterAll
@@ -42,10 +45,10 @@ class OnnxRuntimeBackendTest {
 
     @Test
     void cnnReluReproducesReferenceLogitsOfFirstFourTestImages() throws Exception {
-        JsonNode reference = SharedFiles.modelsJson().path("models").path("cnn_relu").path("reference_logits_first4_t10k");
+        JsonNode reference = modelsJson().path("models").path("cnn_relu").path("reference_logits_first4_t10k");
         assertEquals(4, reference.size(), "models.json has 4 reference rows");
 
-        Map<String, Tensor> outputs = cnnRelu.run(Map.of("input", SharedFiles.testImages(0, 4)), List.of());
+        Map<String, Tensor> outputs = cnnRelu.run(Map.of("input", TestFiles.testBatch(0, 4, Tensor::ofFloats)), List.of());
 
         assertEquals(List.of("logits"), List.copyOf(outputs.keySet()));
         Tensor logits = outputs.get("logits");
@@ -68,7 +71,7 @@ class OnnxRuntimeBackendTest {
 
     @Test
     void batchOf32EqualsThirtyTwoSingleRuns() throws Exception {
-        Tensor batch = SharedFiles.testImages(0, 32);
+        Tensor batch = TestFiles.testBatch(0, 32, Tensor::ofFloats);
         float[] batched = cnnRelu.run(Map.of("input", batch), List.of("logits")).get("logits").floats();
         assertEquals(32 * 10, batched.length);
         float[] pixels = batch.floats();
@@ -85,7 +88,7 @@ class OnnxRuntimeBackendTest {
 
     @Test
     void concurrentRunsOnOneSessionGiveTheSameResults() throws Exception {
-        Tensor images = SharedFiles.testImages(100, 8);
+        Tensor images = TestFiles.testBatch(100, 8, Tensor::ofFloats);
         float[] expected = cnnRelu.run(Map.of("input", images), List.of()).get("logits").floats();
         ExecutorService pool = Executors.newFixedThreadPool(4);
         try {
@@ -104,7 +107,7 @@ class OnnxRuntimeBackendTest {
     @Test
     void wrongInputNameNamesTheInputAndTheExpectedNames() throws Exception {
         InvalidInputException error = assertThrows(InvalidInputException.class,
-                () -> cnnRelu.run(Map.of("image", SharedFiles.testImages(0, 1)), List.of()));
+                () -> cnnRelu.run(Map.of("image", TestFiles.testBatch(0, 1, Tensor::ofFloats)), List.of()));
         assertEquals("inputs.image", error.field());
         assertTrue(error.getMessage().contains("image") && error.getMessage().contains("[input]"), error.getMessage());
     }
@@ -140,14 +143,14 @@ class OnnxRuntimeBackendTest {
     @Test
     void unknownOutputIsNamed() throws Exception {
         InvalidInputException error = assertThrows(InvalidInputException.class,
-                () -> cnnRelu.run(Map.of("input", SharedFiles.testImages(0, 1)), List.of("probabilities")));
+                () -> cnnRelu.run(Map.of("input", TestFiles.testBatch(0, 1, Tensor::ofFloats)), List.of("probabilities")));
         assertEquals("outputs", error.field());
         assertTrue(error.getMessage().contains("[logits]"), error.getMessage());
     }
 
     @Test
     void corruptBytesGiveModelError() throws Exception {
-        byte[] model = SharedFiles.model("cnn_relu");
+        byte[] model = TestFiles.modelBytes("cnn_relu");
         byte[] corrupt = Arrays.copyOf(model, model.length / 3);
         Pot4jException error = assertThrows(Pot4jException.class, () -> BACKEND.open(corrupt, SessionOptions.defaults()));
         assertEquals("MODEL_ERROR", error.code());
@@ -159,12 +162,12 @@ class OnnxRuntimeBackendTest {
     @Test
     void everyOptimizationLevelGivesTheSameLogitsAndSavesTheOptimizedModel(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
             throws Exception {
-        Tensor images = SharedFiles.testImages(0, 4);
+        Tensor images = TestFiles.testBatch(0, 4, Tensor::ofFloats);
         float[] reference = cnnRelu.run(Map.of("input", images), List.of()).get("logits").floats();
         for (OptimizationLevel level : OptimizationLevel.values()) {
             java.nio.file.Path saved = dir.resolve(level + ".onnx");
             SessionOptions options = new SessionOptions(1, 1, level, Set.of(), saved);
-            try (InferenceSession session = BACKEND.open(SharedFiles.model("cnn_relu"), options)) {
+            try (InferenceSession session = BACKEND.open(TestFiles.modelBytes("cnn_relu"), options)) {
                 float[] logits = session.run(Map.of("input", images), List.of()).get("logits").floats();
                 for (int i = 0; i < logits.length; i++) {
                     assertEquals(reference[i], logits[i], 1e-4, level + " logit " + i);
@@ -176,10 +179,10 @@ class OnnxRuntimeBackendTest {
 
     @Test
     void mobilenetRunsAtBatchEight() throws Exception {
-        try (InferenceSession session = BACKEND.open(SharedFiles.model("mobilenet_v2_tiny"), null)) {
-            Tensor logits = session.run(Map.of("input", SharedFiles.testImages(0, 8)), List.of()).get("logits");
+        try (InferenceSession session = BACKEND.open(TestFiles.modelBytes("mobilenet_v2_tiny"), null)) {
+            Tensor logits = session.run(Map.of("input", TestFiles.testBatch(0, 8, Tensor::ofFloats)), List.of()).get("logits");
             assertArrayEquals(new long[] {8, 10}, logits.shape());
-            JsonNode reference = SharedFiles.modelsJson().path("models").path("mobilenet_v2_tiny")
+            JsonNode reference = modelsJson().path("models").path("mobilenet_v2_tiny")
                     .path("reference_logits_first4_t10k");
             assertEquals(reference.get(0).get(0).asDouble(), logits.floats()[0], 1e-4);
         }
@@ -187,15 +190,15 @@ class OnnxRuntimeBackendTest {
 
     @Test
     void closedSessionRefusesToRun() throws Exception {
-        InferenceSession session = BACKEND.open(SharedFiles.model("cnn_relu"), null);
+        InferenceSession session = BACKEND.open(TestFiles.modelBytes("cnn_relu"), null);
         session.close();
         session.close(); // idempotent
-        assertThrows(IllegalStateException.class, () -> session.run(Map.of("input", SharedFiles.testImages(0, 1)), List.of()));
+        assertThrows(IllegalStateException.class, () -> session.run(Map.of("input", TestFiles.testBatch(0, 1, Tensor::ofFloats)), List.of()));
     }
 
     @Test
     void benchmarkReportsSaneFigures() throws Exception {
-        Tensor batch = SharedFiles.testImages(0, 16);
+        Tensor batch = TestFiles.testBatch(0, 16, Tensor::ofFloats);
         BenchmarkResult result = cnnRelu.benchmark(Map.of("input", batch), 3, 50, 10);
         System.out.printf("cnn_relu batch 16, 1 thread: %d iterations, median %.3f ms, p90 %.3f ms, p99 %.3f ms,"
                         + " mean %.3f ms, %.0f samples/s%n", result.iterations(), result.medianMs(), result.p90Ms(),
@@ -211,7 +214,7 @@ class OnnxRuntimeBackendTest {
 
     @Test
     void benchmarkRejectsNoLimit() throws Exception {
-        Tensor one = SharedFiles.testImages(0, 1);
+        Tensor one = TestFiles.testBatch(0, 1, Tensor::ofFloats);
         assertEquals("benchmark.iterations", assertThrows(InvalidInputException.class,
                 () -> cnnRelu.benchmark(Map.of("input", one), 0, 0, 0)).field());
         assertEquals("inputs.input", assertThrows(InvalidInputException.class,
@@ -230,5 +233,10 @@ class OnnxRuntimeBackendTest {
         assertEquals(99.0, result.p99Ms(), 1e-9);
         assertEquals(50.5, result.meanMs(), 1e-9);
         assertEquals(4 * 100 / 5.05, result.samplesPerSecond(), 1e-6);
+    }
+
+    /** testdata/models/models.json: the model card with reference logits of the first 4 test images. */
+    private static JsonNode modelsJson() throws IOException {
+        return new ObjectMapper().readTree(TestFiles.modelsJson().toFile());
     }
 }

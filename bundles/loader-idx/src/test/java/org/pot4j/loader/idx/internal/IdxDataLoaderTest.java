@@ -29,6 +29,7 @@ import org.pot4j.api.InvalidInputException;
 import org.pot4j.api.data.Dataset;
 import org.pot4j.api.data.Sample;
 import org.pot4j.api.params.Parameters;
+import org.pot4j.testsupport.TestFiles;
 
 class IdxDataLoaderTest {
     private static final Map<String, Object> MODEL_NORMALIZATION = Map.of("type", "normalization", "mean", 72.93, "std", 90.015);
@@ -42,17 +43,17 @@ class IdxDataLoaderTest {
         return new Parameters(values, "engine.dataset", null);
     }
 
-    private static Map<String, Object> shared(String prefix) {
+    private static Map<String, Object> files(String prefix) {
         Map<String, Object> values = new LinkedHashMap<>();
-        values.put("images", SharedData.file(prefix + "-images-idx3-ubyte.gz").toString());
-        values.put("labels", SharedData.file(prefix + "-labels-idx1-ubyte.gz").toString());
+        values.put("images", TestFiles.example("data/" + prefix + "-images-idx3-ubyte.gz").toString());
+        values.put("labels", TestFiles.example("data/" + prefix + "-labels-idx1-ubyte.gz").toString());
         values.put("preprocessing", List.of(MODEL_NORMALIZATION));
         return values;
     }
 
     @Test
     void calibrationSetCountsLabelsAndChecksums() {
-        IdxDataset dataset = (IdxDataset) loader.open(params(shared("calib-300")));
+        IdxDataset dataset = (IdxDataset) loader.open(params(files("calib-300")));
         assertEquals(300, dataset.size());
         assertTrue(dataset.annotated());
         int[] firstLabels = new int[10];
@@ -65,7 +66,7 @@ class IdxDataLoaderTest {
             classCounts[label]++;
         }
         assertArrayEquals(new int[] {0, 2, 6, 5, 2, 2, 2, 9, 5, 5}, firstLabels);
-        // class counts from shared/data/README.md
+        // class counts from testdata/README.md (Fashion-MNIST facts)
         assertArrayEquals(new int[] {37, 18, 34, 33, 33, 29, 26, 27, 36, 27}, classCounts);
         assertEquals("5bc5aaa83eefe4e701002ea299d4581fc7338d7d19e016359bf335db97ca150d", dataset.imagesSha256());
         assertEquals("99955656ebfb66c420648ec9b99c8502683b812dfdbe02009c962ed8c06a2a02", dataset.labelsSha256());
@@ -73,16 +74,17 @@ class IdxDataLoaderTest {
 
     @Test
     void testSetCountsAndPixelsFollowTheModelFormula() throws IOException {
-        IdxDataset dataset = (IdxDataset) loader.open(params(shared("t10k")));
-        assertEquals(10000, dataset.size());
+        // the repository's slice: the first 1000 images and labels of the Fashion-MNIST test set
+        IdxDataset dataset = (IdxDataset) loader.open(params(files("test-1000")));
+        assertEquals(1000, dataset.size());
         assertEquals(List.of(9, 2, 1, 1, 6), List.of(dataset.get(0).label(), dataset.get(1).label(),
                 dataset.get(2).label(), dataset.get(3).label(), dataset.get(4).label()));
-        assertEquals("0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34", dataset.labelsSha256());
-        assertEquals("5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b", dataset.imagesSha256());
+        assertEquals("b40abac7ec8228f434940f579deb7cf7b6e3103b5274cb91d1545771f5ef1c8b", dataset.labelsSha256());
+        assertEquals("7a6d8e07ea021ec5bc73135ebd0a5770799557ec6f8242d8749c4f32a3cf4643", dataset.imagesSha256());
 
         // independent read of image 0 straight from the gzip stream
         byte[] raw;
-        try (GZIPInputStream in = new GZIPInputStream(Files.newInputStream(SharedData.file("t10k-images-idx3-ubyte.gz")))) {
+        try (GZIPInputStream in = new GZIPInputStream(Files.newInputStream(TestFiles.testImages()))) {
             raw = in.readNBytes(16 + 784);
         }
         Sample first = dataset.get(0);
@@ -99,7 +101,7 @@ class IdxDataLoaderTest {
 
     @Test
     void nhwcLayoutAndNoLabels() {
-        Map<String, Object> values = shared("calib-300");
+        Map<String, Object> values = files("calib-300");
         values.remove("labels");
         values.put("layout", "NHWC");
         Dataset dataset = loader.open(params(values));
@@ -107,16 +109,16 @@ class IdxDataLoaderTest {
         Sample sample = dataset.get(5);
         assertNull(sample.label());
         assertArrayEquals(new long[] {28, 28, 1}, sample.input().shape());
-        Dataset nchw = loader.open(params(shared("calib-300")));
+        Dataset nchw = loader.open(params(files("calib-300")));
         assertArrayEquals(nchw.get(5).input().floats(), sample.input().floats());
     }
 
     @Test
     void identityDependsOnDataAndPreprocessingNotOnCompression() throws IOException {
-        Dataset gz = loader.open(params(shared("calib-300")));
-        Path plainImages = gunzip(SharedData.file("calib-300-images-idx3-ubyte.gz"), "images");
-        Path plainLabels = gunzip(SharedData.file("calib-300-labels-idx1-ubyte.gz"), "labels");
-        Map<String, Object> values = shared("calib-300");
+        Dataset gz = loader.open(params(files("calib-300")));
+        Path plainImages = gunzip(TestFiles.calibrationImages(), "images");
+        Path plainLabels = gunzip(TestFiles.calibrationLabels(), "labels");
+        Map<String, Object> values = files("calib-300");
         values.put("images", plainImages.toString());
         values.put("labels", plainLabels.toString());
         Dataset plain = loader.open(params(values));
@@ -125,12 +127,12 @@ class IdxDataLoaderTest {
         assertArrayEquals(gz.get(299).input().floats(), plain.get(299).input().floats());
         values.put("preprocessing", List.of(Map.of("type", "normalization", "mean", 72.0, "std", 90.015)));
         assertNotEquals(gz.identity(), loader.open(params(values)).identity());
-        assertNotEquals(gz.identity(), loader.open(params(shared("t10k"))).identity());
+        assertNotEquals(gz.identity(), loader.open(params(files("test-1000"))).identity());
     }
 
     @Test
     void concurrentReadsGiveTheSameSamples() throws Exception {
-        Dataset dataset = loader.open(params(shared("calib-300")));
+        Dataset dataset = loader.open(params(files("calib-300")));
         ExecutorService pool = Executors.newFixedThreadPool(4);
         try {
             List<Future<float[]>> futures = new ArrayList<>();
@@ -148,7 +150,7 @@ class IdxDataLoaderTest {
 
     @Test
     void missingFileNamesFieldAndPath() {
-        Map<String, Object> values = shared("calib-300");
+        Map<String, Object> values = files("calib-300");
         values.put("images", temp.resolve("nope.gz").toString());
         InvalidInputException e = assertThrows(InvalidInputException.class, () -> loader.open(params(values)));
         assertEquals("engine.dataset.images", e.field());
@@ -157,15 +159,15 @@ class IdxDataLoaderTest {
 
     @Test
     void relativePathsResolveAgainstTheBaseDirectory() {
-        Path images = SharedData.file("calib-300-images-idx3-ubyte.gz");
+        Path images = TestFiles.calibrationImages();
         Parameters p = new Parameters(Map.of("images", images.getFileName().toString()), "engine.dataset", images.getParent());
         assertEquals(300, loader.open(p).size());
     }
 
     @Test
     void wrongMagicNamesFileFoundAndExpected() {
-        Map<String, Object> values = shared("calib-300");
-        values.put("images", SharedData.file("calib-300-labels-idx1-ubyte.gz").toString());
+        Map<String, Object> values = files("calib-300");
+        values.put("images", TestFiles.calibrationLabels().toString());
         InvalidInputException e = assertThrows(InvalidInputException.class, () -> loader.open(params(values)));
         assertEquals("engine.dataset.images", e.field());
         assertTrue(e.getMessage().contains("calib-300-labels-idx1-ubyte.gz"), e.getMessage());
@@ -179,7 +181,7 @@ class IdxDataLoaderTest {
                 () -> loader.open(params(Map.of("images", images.toString()))));
         assertTrue(e.getMessage().contains("12 data bytes but only 11"), e.getMessage());
 
-        byte[] gz = Files.readAllBytes(SharedData.file("calib-300-images-idx3-ubyte.gz"));
+        byte[] gz = Files.readAllBytes(TestFiles.calibrationImages());
         Path cut = write("cut.gz", java.util.Arrays.copyOf(gz, gz.length / 2));
         InvalidInputException gzip = assertThrows(InvalidInputException.class,
                 () -> loader.open(params(Map.of("images", cut.toString()))));
@@ -205,7 +207,7 @@ class IdxDataLoaderTest {
 
     @Test
     void zeroStdAndUnknownStepAndTyposAreNamed() {
-        Map<String, Object> values = shared("calib-300");
+        Map<String, Object> values = files("calib-300");
         values.put("preprocessing", List.of(Map.of("type", "normalization", "mean", 1, "std", 0)));
         assertEquals("engine.dataset.preprocessing[0].std",
                 assertThrows(InvalidInputException.class, () -> loader.open(params(values))).field());
@@ -218,13 +220,13 @@ class IdxDataLoaderTest {
         InvalidInputException crop = assertThrows(InvalidInputException.class, () -> loader.open(params(values)));
         assertEquals("engine.dataset.preprocessing[0].type", crop.field());
 
-        Map<String, Object> typo = new HashMap<>(shared("calib-300"));
+        Map<String, Object> typo = new HashMap<>(files("calib-300"));
         typo.put("lables", typo.remove("labels"));
         InvalidInputException key = assertThrows(InvalidInputException.class, () -> loader.open(params(typo)));
         assertEquals("engine.dataset.lables", key.field());
         assertTrue(key.getMessage().contains("did you mean 'labels'"), key.getMessage());
 
-        Map<String, Object> layout = shared("calib-300");
+        Map<String, Object> layout = files("calib-300");
         layout.put("layout", "NCWH");
         assertEquals("engine.dataset.layout",
                 assertThrows(InvalidInputException.class, () -> loader.open(params(layout))).field());

@@ -175,17 +175,18 @@ class ServeIT {
                 new StringSerializer(), new StringSerializer());
     }
 
-    /**
-     * The distribution with its own data/ (and so its own Kafka log): bin/ and conf/ copied,
-     * lib/ and bundle/ linked. A bootstrap configured in conf/ is dropped: this test is about
-     * the embedded broker.
-     */
     /** {@code home} copied elsewhere as a user would copy a distribution that has served: data/ included. */
     private static Path copyOfUsedDistribution(Path home) throws IOException {
         Path copy = distributionCopy();
-        try (Stream<Path> files = Files.walk(home.resolve("data"))) {
+        copyTree(home.resolve("data"), copy.resolve("data"));
+        return copy;
+    }
+
+    /** The files and folders under {@code from} into {@code to}, replacing files there. */
+    static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> files = Files.walk(from)) {
             for (Path file : files.toList()) {
-                Path target = copy.resolve(home.relativize(file).toString());
+                Path target = to.resolve(from.relativize(file).toString());
                 if (Files.isDirectory(file)) {
                     Files.createDirectories(target);
                 } else {
@@ -193,12 +194,19 @@ class ServeIT {
                 }
             }
         }
-        return copy;
     }
 
+    /**
+     * The distribution with its own data/ (and so its own Kafka log): bin/ and conf/ copied,
+     * lib/ and bundle/ linked. A bootstrap configured in conf/ is dropped: this test is about
+     * the embedded broker.
+     */
     private static Path distributionCopy() throws IOException {
-        Path target = DIST.getParent();
-        Path home = Files.createTempDirectory(target, "serve-it-").resolve("pot4j");
+        return distributionCopy(Files.createTempDirectory(DIST.getParent(), "serve-it-").resolve("pot4j"));
+    }
+
+    /** The distribution at {@code home} (a folder not there yet), as {@link #distributionCopy()} describes. */
+    static Path distributionCopy(Path home) throws IOException {
         Files.createDirectories(home.resolve("bin"));
         Files.copy(DIST.resolve("bin/pot"), home.resolve("bin/pot"), StandardCopyOption.COPY_ATTRIBUTES);
         Files.createSymbolicLink(home.resolve("lib"), DIST.resolve("lib"));
@@ -268,7 +276,7 @@ class ServeIT {
         }
     }
 
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket()) {
             socket.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
             return socket.getLocalPort();

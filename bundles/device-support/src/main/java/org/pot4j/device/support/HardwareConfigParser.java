@@ -1,5 +1,9 @@
 package org.pot4j.device.support;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -11,6 +15,7 @@ import org.pot4j.api.Pot4jException;
 import org.pot4j.api.device.HardwareConfig;
 import org.pot4j.api.device.OperationConfig;
 import org.pot4j.api.device.QuantizationSpace;
+import org.pot4j.config.support.JsonErrors;
 
 /**
  * Reads a hardware configuration in POT's shape ({@code configs/hardware/*.json}):
@@ -26,8 +31,16 @@ import org.pot4j.api.device.QuantizationSpace;
  * </pre>
  * A space whose {@code mode} is a list expands to one space per mode, in order. Attributes other
  * than {@code scales} are node attributes the op must match (e.g. depthwise {@code group}).
+ * Read with Jackson (comments allowed, as in POT's files); syntax errors are worded by
+ * {@link JsonErrors} (line, column, JSON path), as for job files.
  */
 public final class HardwareConfigParser {
+    /** Whole numbers as Long: attributes are compared with ONNX's (long) integer attributes. */
+    private static final JsonMapper JSON = JsonMapper.builder()
+            .enable(JsonReadFeature.ALLOW_JAVA_COMMENTS)
+            .enable(DeserializationFeature.USE_LONG_FOR_INTS)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
 
     private HardwareConfigParser() {
     }
@@ -46,8 +59,15 @@ public final class HardwareConfigParser {
     }
 
     public static HardwareConfig parse(String json, String source, Map<String, String> properties) {
+        Object document;
         try {
-            Map<String, Object> root = map(Json.parse(json), "root");
+            document = JSON.readValue(json, Object.class);
+        } catch (JsonProcessingException e) {
+            throw new Pot4jException("DEVICE_CONFIG", "bad hardware config " + source + ": "
+                    + JsonErrors.describe(e).message(), e);
+        }
+        try {
+            Map<String, Object> root = map(document, "root");
             String device = (String) root.get("target_device");
             if (device == null) {
                 throw new IllegalArgumentException("target_device is missing");

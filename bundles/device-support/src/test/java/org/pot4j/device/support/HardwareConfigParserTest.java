@@ -58,9 +58,14 @@ class HardwareConfigParserTest {
     }
 
     @Test
-    void brokenJsonNamesTheLine() {
+    void brokenJsonNamesTheFileLineAndField() {
         Pot4jException e = assertThrows(Pot4jException.class,
                 () -> HardwareConfigParser.parse("{\n\"target_device\": \"X\",\n\"config\": [1,}", "b.json", null));
-        assertTrue(e.getMessage().contains("line 3"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("bad hardware config b.json: malformed JSON at line 3, column 14 (config[1]):"),
+                e.getMessage());
+        e = assertThrows(Pot4jException.class,
+                () -> HardwareConfigParser.parse("{\"target_device\": \"X\"} x", "t.json", null));
+        assertTrue(e.getMessage().contains("t.json") && e.getMessage().contains("after the end of the top-level object"),
+                e.getMessage());
     }
 }

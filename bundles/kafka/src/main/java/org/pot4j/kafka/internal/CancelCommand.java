@@ -25,15 +25,15 @@ import org.pot4j.api.job.JobEvent;
 import org.pot4j.api.job.JobEventType;
 
 /**
- * {@code pot cancel JOB [--bootstrap H:P]}: asks the server running or queueing the job to cancel it. A job no
+ * {@code pot cancel JOB [--bootstrap H:P] [--wait SECONDS]}: asks the server running or queueing the job to cancel it. A job no
  * server has taken yet (its request waits in the requests topic, e.g. while every worker is busy) is recorded
  * as CANCELLED here, and not run when consumed. An id neither in the jobs topic nor among the waiting requests
  * is an error: it cannot be told from a typo, and recording it would leave a CANCELLED job that never existed.
  */
 @Component(configurationPid = KafkaConfig.PID, property = {Command.PROPERTY + "=cancel",
-        Command.DESCRIPTION + "=cancel JOB [--bootstrap H:P]: cancel a queued or running job of the Kafka servers"})
+        Command.DESCRIPTION + "=cancel JOB [--bootstrap H:P] [--wait SECONDS]: cancel a queued or running job of the Kafka servers"})
 public class CancelCommand implements Command {
-    static final String USAGE = "usage: pot cancel JOB [--bootstrap H:P]";
+    static final String USAGE = "usage: pot cancel JOB [--bootstrap H:P] [--wait SECONDS]";
 
     private final KafkaSettings settings;
 
@@ -133,7 +133,8 @@ public class CancelCommand implements Command {
     @Override
     public int execute(List<String> arguments, PrintStream out, PrintStream err) {
         return ClientContext.guard(err, () -> {
-            CommandArgs args = CommandArgs.parse("cancel", arguments, Set.of("--bootstrap"), Set.of());
+            CommandArgs args = CommandArgs.parse("cancel", arguments, Set.of("--bootstrap", ClientContext.WAIT_OPTION),
+                    Set.of());
             if (args.help()) {
                 out.println(USAGE);
                 return 0;
@@ -144,7 +145,8 @@ public class CancelCommand implements Command {
             }
             String jobId = args.positional().get(0);
             String bootstrap = ClientContext.bootstrap(args.get("--bootstrap"), settings);
-            JobStates states = JobsCommand.read(bootstrap, settings);
+            Duration wait = ClientContext.waitOption("cancel", args.get(ClientContext.WAIT_OPTION));
+            JobStates states = JobsCommand.read(bootstrap, settings, wait, err);
             String state = states.state(jobId);
             if (state == null) {
                 // no server has taken it yet: cancellable only when its request waits in the topic (a typo stays an error)

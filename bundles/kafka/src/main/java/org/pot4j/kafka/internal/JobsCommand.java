@@ -15,11 +15,11 @@ import org.osgi.service.component.annotations.Component;
 import org.pot4j.api.Pot4jException;
 import org.pot4j.api.command.Command;
 
-/** {@code pot jobs [--bootstrap H:P] [--json]}: every job's latest state, from the compacted jobs topic. */
+/** {@code pot jobs [--bootstrap H:P] [--wait SECONDS] [--json]}: every job's latest state, from the compacted jobs topic. */
 @Component(configurationPid = KafkaConfig.PID, property = {Command.PROPERTY + "=jobs",
-        Command.DESCRIPTION + "=jobs [--bootstrap H:P] [--json]: list the jobs the Kafka servers know"})
+        Command.DESCRIPTION + "=jobs [--bootstrap H:P] [--wait SECONDS] [--json]: list the jobs the Kafka servers know"})
 public class JobsCommand implements Command {
-    static final String USAGE = "usage: pot jobs [--bootstrap H:P] [--json]";
+    static final String USAGE = "usage: pot jobs [--bootstrap H:P] [--wait SECONDS] [--json]";
 
     private final KafkaSettings settings;
 
@@ -32,9 +32,9 @@ public class JobsCommand implements Command {
         this.settings = settings;
     }
 
-    /** Reads the jobs topic at {@code bootstrap} to its end. */
-    static JobStates read(String bootstrap, KafkaSettings settings) {
-        ClientContext.requireTopics(bootstrap, settings, List.of(settings.jobsTopic()));
+    /** Reads the jobs topic at {@code bootstrap} to its end, once it exists (waiting at most {@code wait}). */
+    static JobStates read(String bootstrap, KafkaSettings settings, Duration wait, PrintStream err) {
+        ClientContext.awaitTopics(bootstrap, settings, List.of(settings.jobsTopic()), wait, err);
         JobStates states = new JobStates();
         try (KafkaConsumer<String, byte[]> consumer = Clients.consumer(bootstrap, settings.clientProperties(),
                 "pot4j-jobs", null, Map.of())) {
@@ -61,13 +61,15 @@ public class JobsCommand implements Command {
     @Override
     public int execute(List<String> arguments, PrintStream out, PrintStream err) {
         return ClientContext.guard(err, () -> {
-            CommandArgs args = CommandArgs.parse("jobs", arguments, Set.of("--bootstrap"), Set.of("--json"));
+            CommandArgs args = CommandArgs.parse("jobs", arguments, Set.of("--bootstrap", ClientContext.WAIT_OPTION),
+                    Set.of("--json"));
             if (args.help()) {
                 out.println(USAGE);
                 return 0;
             }
             String bootstrap = ClientContext.bootstrap(args.get("--bootstrap"), settings);
-            List<Map<String, Object>> jobs = new ArrayList<>(read(bootstrap, settings).all().values());
+            Duration wait = ClientContext.waitOption("jobs", args.get(ClientContext.WAIT_OPTION));
+            List<Map<String, Object>> jobs = new ArrayList<>(read(bootstrap, settings, wait, err).all().values());
             jobs.sort(Comparator.comparing(job -> String.valueOf(job.get("updated"))));
             if (args.flag("--json")) {
                 out.println(Messages.JSON.writeValueAsString(jobs));

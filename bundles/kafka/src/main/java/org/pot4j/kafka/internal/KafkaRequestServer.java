@@ -78,6 +78,8 @@ public class KafkaRequestServer {
     private volatile KafkaConsumer<String, byte[]> requestConsumer;
     private volatile KafkaConsumer<String, byte[]> watchConsumer;
     private volatile String problem;
+    /** Set once the request consumer has had its first assignment from the group: it consumes. */
+    private volatile boolean consuming;
 
     private record Finished(TopicPartition partition, long offset, String jobId, JobResult result) {
     }
@@ -135,9 +137,17 @@ public class KafkaRequestServer {
         return workers;
     }
 
-    /** Waits until the topics exist and the request consumer runs; false on timeout. */
+    /**
+     * Waits until the request consumer has its first assignment (it consumes: see {@link #consuming}) or the server
+     * thread ended; false on timeout.
+     */
     public boolean awaitReady(long millis) throws InterruptedException {
         return ready.await(millis, TimeUnit.MILLISECONDS);
+    }
+
+    /** True once the request consumer joined its group and got its (possibly empty) share of the partitions. */
+    public boolean consuming() {
+        return consuming;
     }
 
     /** The last connection problem, null when none. */
@@ -406,6 +416,9 @@ public class KafkaRequestServer {
                 if (!partitions.isEmpty()) {
                     awaitJobStatesCurrent(consumer);
                 }
+                // called after every rebalance, with an empty collection too (KIP-429): the first one means serving
+                consuming = true;
+                ready.countDown();
             }
 
             @Override
@@ -415,7 +428,6 @@ public class KafkaRequestServer {
                 owned(consumer);
             }
         });
-        ready.countDown();
         while (!stopping) {
             try {
                 drainFinished();

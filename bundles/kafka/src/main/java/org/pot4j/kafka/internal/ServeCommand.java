@@ -9,12 +9,17 @@ import org.osgi.service.component.annotations.Reference;
 import org.pot4j.api.command.Command;
 
 /**
- * {@code pot serve}: the server runs in its components; this command says where it listens and
- * blocks until the JVM is asked to stop (SIGTERM/Ctrl-C) or the calling thread is interrupted.
+ * {@code pot serve}: the server runs in its components; this command prints its ready line ("pot4j serving: ...")
+ * once the request consumer has its assignment (requests sent from then on, or queued before, are taken), and
+ * blocks until the JVM is asked to stop (SIGTERM/Ctrl-C) or the calling thread is interrupted. A server that
+ * ends before it consumes (its thread failed) is exit 1, with the reason.
  */
 @Component(property = {Command.PROPERTY + "=serve",
         Command.DESCRIPTION + "=serve: run the quantization server (Kafka requests in, events and models out)"})
 public class ServeCommand implements Command {
+    /** After how long without an assignment serve says what it still waits for. */
+    private static final long NOT_READY_NOTICE_MILLIS = 60_000;
+
     private final KafkaRequestServer server;
 
     @Activate
@@ -42,9 +47,21 @@ public class ServeCommand implements Command {
         }, "pot4j-serve-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
-            if (!server.awaitReady(60_000)) {
-                err.println("pot4j kafka: still connecting to " + server.settings().bootstrapServers()
+            if (!server.awaitReady(NOT_READY_NOTICE_MILLIS)) {
+                err.println("pot4j kafka: not serving yet after " + NOT_READY_NOTICE_MILLIS / 1000 + " s: "
+                        + (server.problem() != null ? server.problem()
+                        : "waiting for the request consumer's partitions (group " + server.settings().groupId()
+                        + " at " + server.settings().bootstrapServers() + ")") + "; still waiting");
+                err.flush();
+                server.awaitReady(Long.MAX_VALUE);
+            }
+            if (!server.consuming()) {
+                if (stop.getCount() == 0) {
+                    return 0;
+                }
+                err.println("error: the Kafka server stopped before it served"
                         + (server.problem() == null ? "" : ": " + server.problem()));
+                return 1;
             }
             out.println("pot4j serving: " + server.describe());
             out.flush();

@@ -29,16 +29,17 @@ import org.pot4j.api.command.Command;
 import org.pot4j.config.support.ConfigFiles;
 
 /**
- * {@code pot submit -c CONFIG [--bootstrap H:P] [--follow] [-o DIR] [--job-id ID] [--json]}: sends a
- * job to the servers (paths made absolute against the configuration's folder); with --follow shows
+ * {@code pot submit -c CONFIG [--bootstrap H:P] [--follow] [-o DIR] [--job-id ID] [--wait SECONDS] [--json]}: sends
+ * a job to the servers (paths made absolute against the configuration's folder), once Kafka answers and a server
+ * has created the topics (waiting for a server that is starting, 120 s by default); with --follow shows
  * its progress until it ends, reassembles the final model, checks its sha256 and writes it to DIR.
  */
 @Component(configurationPid = KafkaConfig.PID, property = {Command.PROPERTY + "=submit",
-        Command.DESCRIPTION + "=submit -c CONFIG [--bootstrap H:P] [--follow] [-o DIR] [--job-id ID] [--json]: "
+        Command.DESCRIPTION + "=submit -c CONFIG [--bootstrap H:P] [--follow] [-o DIR] [--job-id ID] [--wait SECONDS] [--json]: "
                 + "send a quantization job to the Kafka servers"})
 public class SubmitCommand implements Command {
     static final String USAGE = "usage: pot submit -c CONFIG [--bootstrap H:P] [--follow] [-o DIR] [--job-id ID]"
-            + " [--timeout SECONDS] [--json]";
+            + " [--timeout SECONDS] [--wait SECONDS] [--json]";
     private static final int BAR = 30;
     /** After the terminal event, how long to wait for the last snapshot chunks (another topic). */
     private static final long SNAPSHOT_GRACE_MS = 30_000;
@@ -61,7 +62,8 @@ public class SubmitCommand implements Command {
 
     private int run(List<String> arguments, PrintStream out, PrintStream err) throws Exception {
         CommandArgs args = CommandArgs.parse("submit", arguments,
-                Set.of("-c", "--config", "--bootstrap", "-o", "--output", "--job-id", "--timeout"),
+                Set.of("-c", "--config", "--bootstrap", "-o", "--output", "--job-id", "--timeout",
+                        ClientContext.WAIT_OPTION),
                 Set.of("--follow", "--json"));
         if (args.help()) {
             out.println(USAGE);
@@ -80,6 +82,7 @@ public class SubmitCommand implements Command {
         boolean follow = args.flag("--follow");
         boolean json = args.flag("--json");
         long timeoutSeconds = parseTimeout(args.get("--timeout"));
+        Duration wait = ClientContext.waitOption("submit", args.get(ClientContext.WAIT_OPTION));
         Path outputDir = Path.of(args.get("-o", "--output") == null ? "results" : args.get("-o", "--output"))
                 .toAbsolutePath().normalize();
         Map<String, Object> request = new LinkedHashMap<>();
@@ -95,9 +98,9 @@ public class SubmitCommand implements Command {
         }
 
         String bootstrap = ClientContext.bootstrap(args.get("--bootstrap"), settings);
-        Set<String> topics = ClientContext.requireTopics(bootstrap, settings,
+        ClientContext.awaitTopics(bootstrap, settings,
                 follow ? List.of(settings.requestsTopic(), settings.eventsTopic(), settings.snapshotsTopic())
-                        : List.of(settings.requestsTopic()));
+                        : List.of(settings.requestsTopic()), wait, err);
 
         KafkaConsumer<String, byte[]> follower = null;
         try (KafkaProducer<String, byte[]> producer = Clients.producer(bootstrap, settings.clientProperties(),

@@ -25,12 +25,12 @@ class HelpOptionTest {
     @Test
     void submitJobsAndCancelPrintTheirUsage() throws Exception {
         String submitUsage = "usage: pot submit -c CONFIG [--bootstrap H:P] [--follow] [-o DIR] [--job-id ID]"
-                + " [--timeout SECONDS] [--json]";
+                + " [--timeout SECONDS] [--wait SECONDS] [--json]";
         assertHelp(new SubmitCommand(SETTINGS), submitUsage);
         assertHelp(new SubmitCommand(SETTINGS), submitUsage, "-c", "/no/such/file.json", "--bootstrap", "127.0.0.1:1");
-        assertHelp(new JobsCommand(SETTINGS), "usage: pot jobs [--bootstrap H:P] [--json]");
-        assertHelp(new CancelCommand(SETTINGS), "usage: pot cancel JOB [--bootstrap H:P]");
-        assertHelp(new CancelCommand(SETTINGS), "usage: pot cancel JOB [--bootstrap H:P]", "some-job", "--bootstrap",
+        assertHelp(new JobsCommand(SETTINGS), "usage: pot jobs [--bootstrap H:P] [--wait SECONDS] [--json]");
+        assertHelp(new CancelCommand(SETTINGS), "usage: pot cancel JOB [--bootstrap H:P] [--wait SECONDS]");
+        assertHelp(new CancelCommand(SETTINGS), "usage: pot cancel JOB [--bootstrap H:P] [--wait SECONDS]", "some-job", "--bootstrap",
                 "127.0.0.1:1");
     }
 }

@@ -83,6 +83,31 @@ class SubmitCommandTest {
     }
 
     @Test
+    void aBrokerThatDoesNotAnswerIsWaitedForAsLongAsAskedSayingSoOnce() throws Exception {
+        Path config = temp.resolve("job.json");
+        Files.writeString(config, "{\"model\": {\"model_name\": \"m\"}}");
+        Run run = run(new SubmitCommand(SETTINGS), "-c", config.toString(), "--bootstrap", "127.0.0.1:1", "--wait", "3");
+        assertEquals(1, run.exitCode(), run.err());
+        List<String> waiting = run.err().lines().filter(line -> line.startsWith("waiting")).toList();
+        assertEquals(List.of("waiting up to 3 s for Kafka at 127.0.0.1:1 to answer (`bin/pot serve` starting?)"), waiting,
+                run.err());
+        assertTrue(run.err().contains("error [KAFKA_UNREACHABLE]: cannot reach Kafka at 127.0.0.1:1 within 3 s"),
+                run.err());
+        assertTrue(run.millis() >= 3_000 && run.millis() < 15_000, "answered after " + run.millis() + " ms");
+    }
+
+    @Test
+    void theWaitIsWholeSecondsOfEveryClientCommand() throws Exception {
+        Path config = temp.resolve("job.json");
+        Files.writeString(config, "{\"model\": {}}");
+        for (Run run : List.of(run(new SubmitCommand(SETTINGS), "-c", config.toString(), "--wait", "-1"),
+                run(new JobsCommand(SETTINGS), "--wait", "soon"), run(new CancelCommand(SETTINGS), "job-1", "--wait", "1.5"))) {
+            assertEquals(2, run.exitCode(), run.err());
+            assertTrue(run.err().contains("--wait") && run.err().contains("a whole number of seconds >= 0"), run.err());
+        }
+    }
+
+    @Test
     void missingFileOrDirectoryIsBadInputBeforeKafkaIsContacted() throws Exception {
         assertBadInputAtOnce(submit(temp.resolve("missing.json")), "does not exist");
         assertBadInputAtOnce(submit(temp), "is a directory, not a file");

@@ -1,0 +1,251 @@
+package org.pot4j.itests.kafka;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import java.util.zip.CRC32C;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 19 (kafka): what producers other than `pot submit` may send. Every compression codec carries a job; a
+ * batch whose compressed payload is garbage goes to the DLQ and its partition goes on; malformed requests of every
+ * codec leave the consumer in its group.
+ */
+class KafkaAttackIT {
+    private static final Duration JOB_TIMEOUT = Duration.ofSeconds(180);
+    private static final Set<String> TERMINAL = Set.of("COMPLETED", "FAILED", "CANCELLED", "REJECTED");
+    private static final List<String> CODECS = List.of("zstd", "snappy", "lz4", "gzip");
+    private static KafkaHarness kafka;
+
+    @BeforeAll
+    static void startBroker() throws Exception {
+        kafka = new KafkaHarness();
+    }
+
+    @AfterAll
+    static void stopBroker() throws Exception {
+        if (kafka != null) {
+            kafka.close();
+        }
+    }
+
+    private List<String> options(KafkaHarness.Topics topics, String group) {
+        return topics.options(kafka.bootstrap, group, List.of(kafka.examples, kafka.work, kafka.shared),
+                kafka.work.resolve("outputs"));
+    }
+
+    private static List<String> types(List<Map<String, Object>> events) {
+        return events.stream().map(e -> String.valueOf(e.get("type"))).toList();
+    }
+
+    private static String last(List<Map<String, Object>> events) {
+        return events.isEmpty() ? null : String.valueOf(events.get(events.size() - 1).get("type"));
+    }
+
+    private static boolean ended(List<Map<String, Object>> events) {
+        return events.stream().anyMatch(e -> TERMINAL.contains(String.valueOf(e.get("type"))));
+    }
+
+    private static KafkaProducer<String, byte[]> producer(String codec) {
+        Map<String, Object> props = new HashMap<>();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrap);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, codec);
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 16 * 1_048_576);
+        return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    private static RecordMetadata send(KafkaProducer<String, byte[]> producer, ProducerRecord<String, byte[]> record)
+            throws Exception {
+        return producer.send(record).get(30, TimeUnit.SECONDS);
+    }
+
+    private static byte[] job(String id, Map<String, Object> config) {
+        return KafkaHarness.json(Map.of("job_id", id, "config", config));
+    }
+
+    /** The server's topics, created here so that records can be placed (and corrupted) before it starts. */
+    private static void createTopics(KafkaHarness.Topics topics) throws Exception {
+        try (Admin admin = kafka.cluster.admin()) {
+            List<NewTopic> all = new ArrayList<>();
+            for (String topic : List.of(topics.requests(), topics.events(), topics.snapshots(), topics.control(),
+                    topics.dlq())) {
+                all.add(new NewTopic(topic, Optional.of(4), Optional.empty()));
+            }
+            all.add(new NewTopic(topics.jobs(), Optional.of(4), Optional.empty())
+                    .configs(Map.of("cleanup.policy", "compact")));
+            admin.createTopics(all).all().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * Garbles the compressed payload of the batch at {@code offset} in the broker's log of {@code topic-partition},
+     * keeping its header valid (the CRC is computed again): what a broken producer or disk would leave. The broker
+     * serves it as it is; only a consumer decompressing it finds out.
+     */
+    private static void corruptBatch(String topic, int partition, long offset) throws IOException {
+        Path dir;
+        try (Stream<Path> paths = Files.walk(kafka.work.resolve("broker"))) {
+            dir = paths.filter(p -> p.getFileName().toString().equals(topic + "-" + partition) && Files.isDirectory(p))
+                    .findFirst().orElseThrow(() -> new AssertionError("no log folder of " + topic + "-" + partition));
+        }
+        Path log;
+        try (Stream<Path> files = Files.list(dir)) {
+            log = files.filter(p -> p.toString().endsWith(".log")).sorted().reduce((a, b) -> b).orElseThrow();
+        }
+        try (RandomAccessFile file = new RandomAccessFile(log.toFile(), "rw")) {
+            long position = 0;
+            while (position + 61 <= file.length()) {
+                file.seek(position);
+                long baseOffset = file.readLong();
+                int length = file.readInt();
+                int size = 12 + length;
+                if (baseOffset == offset) {
+                    byte[] batch = new byte[size];
+                    file.seek(position);
+                    file.readFully(batch);
+                    ByteBuffer buffer = ByteBuffer.wrap(batch);
+                    assertEquals(4, buffer.getShort(21) & 7, "a zstd batch");
+                    // keep the 61-byte header and the zstd frame's magic number, garble the rest
+                    Random random = new Random(19);
+                    for (int i = 61 + 4; i < size; i++) {
+                        batch[i] = (byte) random.nextInt(256);
+                    }
+                    CRC32C crc = new CRC32C();
+                    crc.update(batch, 21, size - 21);
+                    buffer.putInt(17, (int) crc.getValue());
+                    file.seek(position);
+                    file.write(batch);
+                    return;
+                }
+                position += size;
+            }
+        }
+        throw new AssertionError("no batch at offset " + offset + " in " + log);
+    }
+
+    /**
+     * Four codecs, each carrying a valid job among malformed requests; a corrupt zstd batch ahead of a valid job in
+     * its partition. Everything valid completes, everything else is dead-lettered or rejected, and the one server
+     * keeps its place in the group.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void everyCodecCarriesAJobWhileCorruptAndMalformedRecordsAreDeadLettered() throws Exception {
+        KafkaHarness.Topics topics = new KafkaHarness.Topics("x");
+        createTopics(topics);
+        // before any server runs: a zstd record whose batch is then garbled, and a valid job behind it
+        RecordMetadata corrupt;
+        try (KafkaProducer<String, byte[]> zstd = producer("zstd")) {
+            corrupt = send(zstd, new ProducerRecord<>(topics.requests(), "x-corrupt",
+                    job("x-corrupt", kafka.exampleConfig(50, false))));
+            send(zstd, new ProducerRecord<>(topics.requests(), corrupt.partition(), "x-after",
+                    job("x-after", kafka.exampleConfig(50, false))));
+        }
+        corruptBatch(topics.requests(), corrupt.partition(), corrupt.offset());
+
+        List<String> options = options(topics, "x");
+        KafkaHarness.ServerProcess server = kafka.startServer("x1", options);
+        server.awaitServing();
+        try (KafkaHarness.Recorder recorder = kafka.new Recorder(List.of(topics.events(), topics.dlq(),
+                topics.jobs()));
+             Admin admin = kafka.cluster.admin()) {
+            String source = topics.requests() + "/" + corrupt.partition() + "@" + corrupt.offset();
+            KafkaHarness.waitUntil("the corrupt batch in the DLQ; server output:\n" + server.output(),
+                    Duration.ofSeconds(60), () -> recorder.records.stream().anyMatch(r -> r.topic().equals(topics.dlq())
+                            && source.equals(KafkaHarness.header(r, "pot4j.source"))));
+            ConsumerRecord<String, byte[]> dead = recorder.records.stream().filter(r -> r.topic().equals(topics.dlq())
+                    && source.equals(KafkaHarness.header(r, "pot4j.source"))).findFirst().orElseThrow();
+            assertEquals("UNREADABLE_RECORD", KafkaHarness.header(dead, "pot4j.reason"));
+            System.out.println("KafkaAttackIT: corrupt zstd batch -> DLQ: " + KafkaHarness.header(dead, "pot4j.error"));
+            KafkaHarness.waitUntil("x-after ended; server output:\n" + server.output(), JOB_TIMEOUT,
+                    () -> ended(recorder.events(topics.events(), "x-after")));
+            assertEquals("COMPLETED", last(recorder.events(topics.events(), "x-after")), "the partition goes on");
+
+            // per codec: malformed requests around one valid job
+            Map<String, Object> valid = kafka.exampleConfig(50, false);
+            Map<String, Object> wrongType = kafka.exampleConfig(50, false);
+            ((Map<String, Object>) ((List<Object>) ((Map<String, Object>) wrongType.get("compression"))
+                    .get("algorithms")).get(0)).put("params", Map.of("preset", List.of(1, 2), "stat_subset_size", "many"));
+            Map<String, Object> hugeNumber = kafka.exampleConfig(50, false);
+            ((Map<String, Object>) ((List<Object>) ((Map<String, Object>) hugeNumber.get("compression"))
+                    .get("algorithms")).get(0)).put("params", Map.of("stat_subset_size", 1e300));
+            List<String> validIds = new ArrayList<>();
+            List<String> rejectedIds = new ArrayList<>();
+            for (String codec : CODECS) {
+                try (KafkaProducer<String, byte[]> producer = producer(codec)) {
+                    String p = "x-" + codec;
+                    send(producer, new ProducerRecord<>(topics.requests(), p + "-json",
+                            "{\"config\": {\"model\": ".getBytes(StandardCharsets.UTF_8)));
+                    send(producer, new ProducerRecord<>(topics.requests(), p + "-config5",
+                            KafkaHarness.json(Map.of("job_id", p + "-config5", "config", 5))));
+                    send(producer, new ProducerRecord<>(topics.requests(), p + "-deep",
+                            ("{\"config\": " + "[".repeat(50_000) + "]".repeat(50_000) + "}")
+                                    .getBytes(StandardCharsets.UTF_8)));
+                    send(producer, new ProducerRecord<>(topics.requests(), p + "-big",
+                            ("{\"config\": {\"pad\": \"" + "z".repeat(3_000_000) + "\"}}")
+                                    .getBytes(StandardCharsets.UTF_8)));
+                    send(producer, new ProducerRecord<>(topics.requests(), p + "-valid", job(p + "-valid", valid)));
+                    send(producer, new ProducerRecord<>(topics.requests(), p + "-types", job(p + "-types", wrongType)));
+                    send(producer, new ProducerRecord<>(topics.requests(), p + "-huge", job(p + "-huge", hugeNumber)));
+                    send(producer, new ProducerRecord<>(topics.requests(), p + "-binary",
+                            new byte[] {(byte) 0xff, (byte) 0xfe, 0, 1, 2, '{'}));
+                    validIds.add(p + "-valid");
+                    rejectedIds.addAll(List.of(p + "-json", p + "-config5", p + "-deep", p + "-big", p + "-types",
+                            p + "-huge", p + "-binary"));
+                }
+            }
+            for (String id : validIds) {
+                KafkaHarness.waitUntil(id + " ended; server output:\n" + server.output(), JOB_TIMEOUT,
+                        () -> ended(recorder.events(topics.events(), id)));
+                List<Map<String, Object>> events = recorder.events(topics.events(), id);
+                assertEquals("COMPLETED", last(events), id + ": " + types(events));
+            }
+            for (String id : rejectedIds) {
+                KafkaHarness.waitUntil(id + " answered; server output:\n" + server.output(), Duration.ofSeconds(60),
+                        () -> ended(recorder.events(topics.events(), id)));
+                assertEquals(List.of("REJECTED"), types(recorder.events(topics.events(), id)), id);
+            }
+            Map<String, Long> reasons = recorder.records.stream().filter(r -> r.topic().equals(topics.dlq()))
+                    .collect(Collectors.groupingBy(r -> String.valueOf(KafkaHarness.header(r, "pot4j.reason")),
+                            LinkedHashMap::new, Collectors.counting()));
+            System.out.println("KafkaAttackIT: DLQ reasons " + reasons);
+            assertEquals(1, admin.describeConsumerGroups(List.of("x")).all().get().get("x").members().size(),
+                    "the server keeps its place in the group");
+            assertTrue(server.process.isAlive(), server.output());
+            assertTrue(!server.output().contains("cannot go on"), server.output());
+        } finally {
+            assertEquals(0, server.stop(), server.output());
+        }
+    }
+}

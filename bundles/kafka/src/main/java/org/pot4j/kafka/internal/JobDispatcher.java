@@ -172,8 +172,14 @@ final class JobDispatcher {
 
     private void run(TopicPartition partition, long offset, RequestParser.Parsed request) {
         String jobId = request.jobId();
-        // a run after an earlier one (interrupted, crashed, or an id sent again): its events continue the numbering
-        publisher.continueSequence(jobId, JobStates.nextSequence(states.get(jobId)));
+        // a run after an earlier one (interrupted, crashed, or an id sent again) numbers its events in a run of its own
+        Map<String, Object> prior = states.get(jobId);
+        long start = JobStates.nextRunStart(prior);
+        if (prior != null && !isTerminal(prior)) {
+            publisher.publish(abandoned(jobId, start, prior));
+            start++;
+        }
+        publisher.continueSequence(jobId, start);
         running.add(jobId);
         inFlight.incrementAndGet();
         JobRequest jobRequest = new JobRequest(jobId, request.config(), request.baseDirectory(),
@@ -183,11 +189,32 @@ final class JobDispatcher {
                     result != null ? result : new JobResult(jobId, JobState.FAILED, null, null, Map.of(),
                             "INTERNAL_ERROR", String.valueOf(error)))));
         } catch (RuntimeException | LinkageError e) {
-            publisher.publish(event(jobId, 0, JobEventType.FAILED, "the job service refused the job: " + e,
+            publisher.continueSequence(jobId, 0);
+            publisher.publish(event(jobId, start, JobEventType.FAILED, "the job service refused the job: " + e,
                     "INTERNAL_ERROR", null));
             finished.add(new Finished(partition, offset, jobId,
                     new JobResult(jobId, JobState.FAILED, null, null, Map.of(), "INTERNAL_ERROR", e.toString())));
         }
+    }
+
+    /**
+     * The first event of a run that takes over a job whose earlier run did not end (its server was killed, stopped,
+     * or lost the job's partition and lease): that run is abandoned, its events after {@code abandoned_sequence}
+     * (the last its state records) were its last.
+     */
+    private JobEvent abandoned(String jobId, long sequence, Map<String, Object> prior) {
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("abandoned_run", JobStates.run(prior));
+        details.put("abandoned_server", String.valueOf(prior.get("server")));
+        details.put("abandoned_state", String.valueOf(prior.get("state")));
+        if (prior.get("sequence") != null) {
+            details.put("abandoned_sequence", prior.get("sequence"));
+        }
+        String by = server.equals(String.valueOf(prior.get("server"))) ? "this server, restarted" : "server " + server;
+        return new JobEvent(jobId, sequence, Instant.now(), JobEventType.STAGE, "run abandoned", null, null, null,
+                "run " + JobStates.run(prior) + " of job " + jobId + " (server " + prior.get("server") + ", "
+                        + prior.get("state") + ") did not end; " + by + " runs the job again as run "
+                        + JobStates.runOf(sequence), "RUN_ABANDONED", details);
     }
 
     /** Takes the records that ended into the offsets, and the jobs that ended into the known states. */

@@ -23,6 +23,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.RecordDeserializationException;
 import org.apache.kafka.common.errors.WakeupException;
+import org.pot4j.api.job.JobEvent;
 import org.pot4j.api.job.JobEventType;
 
 /**
@@ -267,9 +268,12 @@ final class RequestLoop {
         }
     }
 
-    /** A REJECTED event. */
+    /** A REJECTED event numbered after what the job's state records, and known here at once (a second one follows it). */
     private void reject(String jobId, String message, String code, Map<String, Object> details) {
-        publisher.publish(JobDispatcher.event(jobId, 0, JobEventType.REJECTED, message, code, details));
+        JobEvent event = JobDispatcher.event(jobId, JobStates.nextSequence(states.get(jobId)), JobEventType.REJECTED,
+                message, code, details);
+        publisher.publish(event);
+        states.put(jobId, Messages.jobState(event, JobEventType.REJECTED.name(), server));
     }
 
     /** The DLQ did not take a record: it is read again (its offset must not pass it). */

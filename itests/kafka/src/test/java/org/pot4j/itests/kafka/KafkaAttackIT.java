@@ -1,6 +1,7 @@
 package org.pot4j.itests.kafka;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -38,7 +39,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Issue 19 (kafka): what producers other than `pot submit` may send. Every compression codec carries a job; a
  * batch whose compressed payload is garbage goes to the DLQ and its partition goes on; malformed requests of every
- * codec leave the consumer in its group.
+ * codec leave the consumer in its group; a server killed mid-job leaves no (job id, sequence) twice on the events
+ * topic and its run is marked abandoned by the server that takes the job over.
  */
 class KafkaAttackIT {
     private static final Duration JOB_TIMEOUT = Duration.ofSeconds(180);
@@ -246,6 +248,51 @@ class KafkaAttackIT {
             assertTrue(!server.output().contains("cannot go on"), server.output());
         } finally {
             assertEquals(0, server.stop(), server.output());
+        }
+    }
+
+    /**
+     * A server killed (SIGKILL) mid-job: the server that takes the job over marks the killed run abandoned, and no
+     * (job id, sequence) appears twice on the events topic, whatever the killed run published after its last state.
+     */
+    @Test
+    void aKilledRunIsMarkedAbandonedAndNoSequenceNumberRepeats() throws Exception {
+        KafkaHarness.Topics topics = new KafkaHarness.Topics("y");
+        List<String> options = options(topics, "y");
+        KafkaHarness.ServerProcess doomed = kafka.startServer("y1", options);
+        doomed.awaitServing();
+        try (KafkaHarness.Recorder recorder = kafka.new Recorder(List.of(topics.events()))) {
+            kafka.send(topics.requests(), "y-long", job("y-long", kafka.longConfig()));
+            // killed after some progress: events the job state does not record
+            KafkaHarness.waitUntil("y-long in progress", JOB_TIMEOUT,
+                    () -> types(recorder.events(topics.events(), "y-long")).stream()
+                            .filter("PROGRESS"::equals).count() >= 3);
+            doomed.kill();
+            KafkaHarness.ServerProcess heir = kafka.startServer("y2", options);
+            heir.awaitServing();
+            try {
+                KafkaHarness.waitUntil("y-long ended; server output:\n" + heir.output(), JOB_TIMEOUT,
+                        () -> ended(recorder.events(topics.events(), "y-long")));
+                List<Map<String, Object>> events = recorder.events(topics.events(), "y-long");
+                assertEquals("COMPLETED", last(events), types(events).toString());
+                Map<Object, Long> perSequence = events.stream().collect(Collectors.groupingBy(
+                        e -> ((Number) e.get("sequence")).longValue(), Collectors.counting()));
+                List<Object> twice = perSequence.entrySet().stream().filter(e -> e.getValue() > 1)
+                        .map(Map.Entry::getKey).toList();
+                assertTrue(twice.isEmpty(), "sequence numbers used twice: " + twice + " in "
+                        + events.stream().map(e -> e.get("type") + "#" + e.get("sequence") + "@" + e.get("server"))
+                        .toList());
+                Map<String, Object> abandoned = events.stream().filter(e -> "RUN_ABANDONED".equals(e.get("code")))
+                        .findFirst().orElse(null);
+                assertNotNull(abandoned, "the killed run is marked: " + types(events));
+                Map<?, ?> details = (Map<?, ?>) abandoned.get("details");
+                assertEquals(String.valueOf(events.get(0).get("server")), String.valueOf(details.get("abandoned_server")));
+                assertEquals(0L, ((Number) details.get("abandoned_run")).longValue(), String.valueOf(details));
+                assertEquals(1L, ((Number) abandoned.get("run")).longValue(), String.valueOf(abandoned));
+                System.out.println("KafkaAttackIT: after the kill: " + abandoned.get("message"));
+            } finally {
+                assertEquals(0, heir.stop(), heir.output());
+            }
         }
     }
 }

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -20,8 +21,9 @@ import org.pot4j.api.job.JobService;
  * The control consumer: reads the jobs topic (every job's latest state, so that requests are de-duplicated and
  * leases seen) from its beginning, and {@code pot4j.control} from the server's start on, and acts on cancels: the
  * job service cancels a job running here; a job no server runs yet gets its CANCELLED state from the server owning
- * its id's requests partition. It has its own thread and consumer (no group: it assigns itself every
- * partition).
+ * its id's requests partition, when its request waits in the requests topic; a cancel for an id neither known nor
+ * waiting is logged and ignored (recording it would make up a CANCELLED job that never existed). It has its own
+ * thread and consumer (no group: it assigns itself every partition).
  */
 final class JobWatcher {
     private static final Duration POLL = Duration.ofMillis(200);
@@ -34,6 +36,8 @@ final class JobWatcher {
     private final ServerHealth health;
     private final String server;
     private final PoisonRecords poison;
+    /** Whether a request for a job id waits in the requests topic (a scan; see {@link CancelCommand}). */
+    private final Predicate<String> waitingRequest;
     private KafkaConsumer<String, byte[]> consumer;
     private volatile List<TopicPartition> jobPartitions = List.of();
     /** How far the jobs topic has been read (positions after the last poll). */
@@ -43,7 +47,8 @@ final class JobWatcher {
     private volatile Set<Integer> ownedRequestPartitions = Set.of();
 
     JobWatcher(KafkaSettings settings, JobService jobs, KafkaEventPublisher publisher, JobStates states,
-               JobDispatcher dispatcher, ServerHealth health, String server) {
+               JobDispatcher dispatcher, ServerHealth health, String server,
+               Predicate<String> waitingRequest) {
         this.settings = settings;
         this.jobs = jobs;
         this.publisher = publisher;
@@ -51,6 +56,7 @@ final class JobWatcher {
         this.dispatcher = dispatcher;
         this.health = health;
         this.server = server;
+        this.waitingRequest = waitingRequest;
         this.poison = new PoisonRecords("the jobs/control consumer", health, this::skipUnreadable);
     }
 
@@ -83,6 +89,11 @@ final class JobWatcher {
         if (watching != null) {
             watching.wakeup();
         }
+    }
+
+    /** How many partitions the requests topic has (set by {@link #open}). */
+    void requestPartitionCount(int count) {
+        requestPartitionCount = count;
     }
 
     /** The request loop's assignment (this thread may not touch that consumer). */
@@ -185,6 +196,12 @@ final class JobWatcher {
         if (Boolean.TRUE.equals(command.get("recorded")) || (known != null && JobDispatcher.isTerminal(known))
                 || dispatcher.runsElsewhereOrHere(jobId, known) || !ownsRequestsOf(jobId)) {
             // recorded by `pot cancel` itself, ended already, the server running it acts, or another server's to record
+            return;
+        }
+        if (known == null && !waitingRequest.test(jobId)) {
+            health.report("cancel for job " + jobId + " (" + record.topic() + " " + record.partition() + "@"
+                    + record.offset() + ") ignored: no such job (the jobs topic " + settings.jobsTopic()
+                    + " does not know the id and no request for it waits in " + settings.requestsTopic() + ")");
             return;
         }
         recordCancelBeforeRun(jobId, record.timestamp(), known);

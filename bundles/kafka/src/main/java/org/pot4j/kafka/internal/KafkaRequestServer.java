@@ -148,7 +148,8 @@ public class KafkaRequestServer {
             JobStates states = new JobStates();
             JobDispatcher dispatcher = new JobDispatcher(jobs, publisher, states, new OffsetTracker<>(), server,
                     settings.leaseMs(), workers);
-            JobWatcher watching = new JobWatcher(settings, jobs, publisher, states, dispatcher, health, server);
+            JobWatcher watching = new JobWatcher(settings, jobs, publisher, states, dispatcher, health, server,
+                    this::waitingRequest);
             watcher = watching;
             watching.open();
             threads.add(start("pot4j-kafka-watch", watching::run));
@@ -163,6 +164,17 @@ public class KafkaRequestServer {
         } finally {
             ready.countDown();
             Thread.interrupted();
+        }
+    }
+
+    /** Whether a request for {@code jobId} waits in the requests topic; true when that cannot be read (as before). */
+    private boolean waitingRequest(String jobId) {
+        try {
+            return new CancelCommand(settings).waitingRequest(settings.bootstrapServers(), jobId);
+        } catch (Exception e) {
+            health.report("cannot tell whether a request for job " + jobId + " waits in " + settings.requestsTopic()
+                    + " (" + e + "); its cancel is recorded");
+            return true;
         }
     }
 

@@ -3,6 +3,9 @@ package org.pot4j.itests.kafka;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.pot4j.itests.kafka.KafkaHarness.JOB_TIMEOUT;
+import static org.pot4j.itests.kafka.KafkaHarness.ended;
+import static org.pot4j.itests.kafka.KafkaHarness.types;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -18,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -39,12 +41,11 @@ import org.junit.jupiter.api.Test;
 /**
  * Issue 19 (kafka): what producers other than `pot submit` may send. Every compression codec carries a job; a
  * batch whose compressed payload is garbage goes to the DLQ and its partition goes on; malformed requests of every
- * codec leave the consumer in its group; a server killed mid-job leaves no (job id, sequence) twice on the events
+ * codec leave the consumer in its group (a request keyed otherwise than its job_id is answered under its key, a raw
+ * cancel for an unknown id is ignored); a server killed mid-job leaves no (job id, sequence) twice on the events
  * topic and its run is marked abandoned by the server that takes the job over.
  */
 class KafkaAttackIT {
-    private static final Duration JOB_TIMEOUT = Duration.ofSeconds(180);
-    private static final Set<String> TERMINAL = Set.of("COMPLETED", "FAILED", "CANCELLED", "REJECTED");
     private static final List<String> CODECS = List.of("zstd", "snappy", "lz4", "gzip");
     private static KafkaHarness kafka;
 
@@ -60,21 +61,8 @@ class KafkaAttackIT {
         }
     }
 
-    private List<String> options(KafkaHarness.Topics topics, String group) {
-        return topics.options(kafka.bootstrap, group, List.of(kafka.examples, kafka.work, kafka.shared),
-                kafka.work.resolve("outputs"));
-    }
-
-    private static List<String> types(List<Map<String, Object>> events) {
-        return events.stream().map(e -> String.valueOf(e.get("type"))).toList();
-    }
-
     private static String last(List<Map<String, Object>> events) {
         return events.isEmpty() ? null : String.valueOf(events.get(events.size() - 1).get("type"));
-    }
-
-    private static boolean ended(List<Map<String, Object>> events) {
-        return events.stream().anyMatch(e -> TERMINAL.contains(String.valueOf(e.get("type"))));
     }
 
     private static KafkaProducer<String, byte[]> producer(String codec) {
@@ -176,7 +164,7 @@ class KafkaAttackIT {
         }
         corruptBatch(topics.requests(), corrupt.partition(), corrupt.offset());
 
-        List<String> options = options(topics, "x");
+        List<String> options = kafka.options(topics, "x");
         KafkaHarness.ServerProcess server = kafka.startServer("x1", options);
         server.awaitServing();
         try (KafkaHarness.Recorder recorder = kafka.new Recorder(List.of(topics.events(), topics.dlq(),
@@ -238,6 +226,23 @@ class KafkaAttackIT {
                         () -> ended(recorder.events(topics.events(), id)));
                 assertEquals(List.of("REJECTED"), types(recorder.events(topics.events(), id)), id);
             }
+            // a job_id that differs from the record key: answered under the key, which its sender follows
+            kafka.send(topics.requests(), "x-key", job("x-body", valid));
+            // a raw cancel for an id no one knows: ignored, not a CANCELLED job that never existed
+            kafka.send(topics.control(), "x-never", KafkaHarness.json(Map.of("action", "cancel")));
+            KafkaHarness.waitUntil("x-key answered", Duration.ofSeconds(60),
+                    () -> ended(recorder.events(topics.events(), "x-key")));
+            Map<String, Object> mismatch = recorder.events(topics.events(), "x-key").get(0);
+            assertEquals("REJECTED", mismatch.get("type"));
+            assertEquals("job_id", ((Map<?, ?>) mismatch.get("details")).get("field"), String.valueOf(mismatch));
+            assertTrue(String.valueOf(mismatch.get("message")).contains("'x-body'"), String.valueOf(mismatch));
+            assertTrue(recorder.events(topics.events(), "x-body").isEmpty());
+            KafkaHarness.waitUntil("the unknown cancel logged; server output:\n" + server.output(),
+                    Duration.ofSeconds(60), () -> server.output().contains("cancel for job x-never"));
+            assertTrue(server.output().contains("ignored: no such job"), server.output());
+            assertTrue(recorder.of(topics.events(), "x-never").isEmpty() && recorder.of(topics.jobs(), "x-never").isEmpty(),
+                    "no event, no state for x-never");
+
             Map<String, Long> reasons = recorder.records.stream().filter(r -> r.topic().equals(topics.dlq()))
                     .collect(Collectors.groupingBy(r -> String.valueOf(KafkaHarness.header(r, "pot4j.reason")),
                             LinkedHashMap::new, Collectors.counting()));
@@ -258,7 +263,7 @@ class KafkaAttackIT {
     @Test
     void aKilledRunIsMarkedAbandonedAndNoSequenceNumberRepeats() throws Exception {
         KafkaHarness.Topics topics = new KafkaHarness.Topics("y");
-        List<String> options = options(topics, "y");
+        List<String> options = kafka.options(topics, "y");
         KafkaHarness.ServerProcess doomed = kafka.startServer("y1", options);
         doomed.awaitServing();
         try (KafkaHarness.Recorder recorder = kafka.new Recorder(List.of(topics.events()))) {

@@ -41,6 +41,8 @@ import org.apache.kafka.common.test.TestKitNodes;
  */
 final class KafkaHarness implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.ALLOW_COMMENTS);
+    static final Duration JOB_TIMEOUT = Duration.ofSeconds(180);
+    static final java.util.Set<String> TERMINAL = java.util.Set.of("COMPLETED", "FAILED", "CANCELLED", "REJECTED");
 
     final KafkaClusterTestKit cluster;
     final String bootstrap;
@@ -370,6 +372,20 @@ final class KafkaHarness implements AutoCloseable {
         dataset.put("images", shared.resolve("data/t10k-images-idx3-ubyte.gz").toString());
         dataset.put("labels", shared.resolve("data/t10k-labels-idx1-ubyte.gz").toString());
         return config;
+    }
+
+    /** The -D options of a server or client command on {@code topics}, allowed to read the examples, work and shared. */
+    List<String> options(Topics topics, String group) {
+        return topics.options(bootstrap, group, List.of(examples, work, shared), work.resolve("outputs"));
+    }
+
+    /** The types of a job's events, in order. */
+    static List<String> types(List<Map<String, Object>> events) {
+        return events.stream().map(e -> String.valueOf(e.get("type"))).toList();
+    }
+
+    static boolean ended(List<Map<String, Object>> events) {
+        return events.stream().anyMatch(e -> TERMINAL.contains(String.valueOf(e.get("type"))));
     }
 
     static void waitUntil(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {

@@ -58,6 +58,31 @@ public final class DeadLetters {
         return new ProducerRecord<>(dlqTopic, null, request.key(), value, headers);
     }
 
+    /**
+     * The DLQ record of a record the consumer could not read at all (a corrupt or undecompressable batch, a key
+     * that does not deserialize): its position in {@code pot4j.source}, the reason, and whatever Kafka could still
+     * hand over of it ({@code raw}: the key and value bytes of a record whose key did not deserialize, else nothing).
+     */
+    public static ProducerRecord<String, byte[]> unreadable(String dlqTopic, String topic, int partition, long offset,
+                                                            String reason, String message,
+                                                            org.apache.kafka.common.errors.RecordDeserializationException raw,
+                                                            int valueBudget) {
+        byte[] value = raw == null || raw.valueBuffer() == null ? null : bytes(raw.valueBuffer());
+        org.apache.kafka.common.header.Headers rawHeaders = raw == null ? null : raw.headers();
+        ConsumerRecord<String, byte[]> record = new ConsumerRecord<>(topic, partition, offset, null, value);
+        if (rawHeaders != null) {
+            rawHeaders.forEach(record.headers()::add);
+        }
+        return record(dlqTopic, record, reason, message, valueBudget);
+    }
+
+    private static byte[] bytes(java.nio.ByteBuffer buffer) {
+        java.nio.ByteBuffer copy = buffer.duplicate();
+        byte[] bytes = new byte[copy.remaining()];
+        copy.get(bytes);
+        return bytes;
+    }
+
     static byte[] gzip(byte[] value) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(64, value.length / 8));
         try (GZIPOutputStream zip = new GZIPOutputStream(out)) {

@@ -37,9 +37,47 @@ public final class JobStates {
         }
     }
 
-    /** The sequence number the next event of a job continues with: one past the last its state records, else 0. */
+    /**
+     * Sequence numbers of one run of a job: run r numbers its events from r x RUN_SPAN on, so that (job id,
+     * sequence) is unique on the events topic across runs and servers even when a run was killed after events its
+     * job state does not record (progress is not a state). Run 0 is the first.
+     */
+    public static final long RUN_SPAN = 1_000_000_000L;
+
+    /** The run an event of {@code sequence} belongs to. */
+    public static long runOf(long sequence) {
+        return sequence / RUN_SPAN;
+    }
+
+    /** The run {@code state} records (its own field, else that of its sequence), -1 for none. */
+    public static long run(Map<String, Object> state) {
+        if (state == null) {
+            return -1;
+        }
+        if (state.get("run") instanceof Number n) {
+            return n.longValue();
+        }
+        return state.get("sequence") instanceof Number n ? runOf(n.longValue()) : 0;
+    }
+
+    /** The first sequence number of the run after the one {@code state} records: 0 for a job without a state. */
+    public static long nextRunStart(Map<String, Object> state) {
+        return (run(state) + 1) * RUN_SPAN;
+    }
+
+    /**
+     * The sequence number of a single event about a job outside a run (a re-announcement, a cancel before it ran, a
+     * rejection): one past the last its state records when the job ended (nothing follows an end), else the start
+     * of a new run (a run that did not end may have published beyond its state), 0 without a state.
+     */
     public static long nextSequence(Map<String, Object> state) {
-        return state != null && state.get("sequence") instanceof Number n ? n.longValue() + 1 : 0;
+        if (state == null) {
+            return 0;
+        }
+        if (JobDispatcher.isTerminal(state) && state.get("sequence") instanceof Number n) {
+            return n.longValue() + 1;
+        }
+        return nextRunStart(state);
     }
 
     public Map<String, Object> get(String jobId) {

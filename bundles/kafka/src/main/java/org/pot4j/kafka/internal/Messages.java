@@ -36,6 +36,7 @@ public final class Messages {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("job_id", event.jobId());
         json.put("sequence", event.sequence());
+        json.put("run", JobStates.runOf(event.sequence()));
         json.put("time", event.time() == null ? Instant.now().toString() : event.time().toString());
         json.put("type", event.type().name());
         putIfSet(json, "stage", event.stage());
@@ -65,6 +66,7 @@ public final class Messages {
         json.put("state", state);
         json.put("updated", event.time() == null ? Instant.now().toString() : event.time().toString());
         json.put("sequence", event.sequence());
+        json.put("run", JobStates.runOf(event.sequence()));
         putIfSet(json, "stage", event.stage());
         putIfSet(json, "message", event.message());
         putIfSet(json, "code", event.code());

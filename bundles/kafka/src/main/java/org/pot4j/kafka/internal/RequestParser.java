@@ -22,9 +22,10 @@ import org.pot4j.config.support.JsonErrors;
  * <p>
  * The wrapper takes those four keys only: any other (e.g. {@code priority}, {@code callback_url}) is
  * REJECTED naming it and the allowed ones, rather than silently ignored. A {@code job_id} that differs
- * from a record key is REJECTED too: the key picks the partition, which orders a job's requests and
- * cancels (the server owning a job id's partition records a cancel for it before it runs), so a request
- * keyed otherwise would escape both. A record without a key may name its job by {@code job_id}.
+ * from a record key is REJECTED too, under the record key (the id its sender follows): the key picks the
+ * partition, which orders a job's requests and cancels (the server owning a job id's partition records a cancel
+ * for it before it runs), so a request keyed otherwise would escape both. A record without a key may name its job
+ * by {@code job_id}.
  */
 public final class RequestParser {
     private static final ObjectMapper JSON = new ObjectMapper()
@@ -86,16 +87,17 @@ public final class RequestParser {
             jobId = fallbackJobId;
         }
         if (wrapped) {
+            if (keyId != null && root.hasNonNull("job_id") && !keyId.equals(jobId)) {
+                // answered under the record key: that is the id its sender follows
+                return new Rejected(keyId, "INVALID_INPUT", "job_id", "job_id '" + jobId + "' differs from the record"
+                        + " key '" + keyId + "': key the request by its job id (or leave the key out)");
+            }
             for (java.util.Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
                 String name = names.next();
                 if (!WRAPPER_KEYS.contains(name)) {
                     return new Rejected(jobId, "INVALID_INPUT", name, "request key '" + name + "': "
                             + org.pot4j.api.params.Parameters.unknownKeyHint(name, WRAPPER_KEYS));
                 }
-            }
-            if (keyId != null && root.hasNonNull("job_id") && !keyId.equals(jobId)) {
-                return new Rejected(jobId, "INVALID_INPUT", "job_id", "job_id '" + jobId + "' differs from the record"
-                        + " key '" + keyId + "': key the request by its job id (or leave the key out)");
             }
         }
         JsonNode configNode = wrapped ? root.get("config") : root;

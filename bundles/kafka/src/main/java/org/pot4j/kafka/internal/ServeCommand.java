@@ -3,6 +3,7 @@ package org.pot4j.kafka.internal;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -10,9 +11,9 @@ import org.pot4j.api.command.Command;
 
 /**
  * {@code pot serve}: the server runs in its components; this command prints its ready line ("pot4j serving: ...")
- * once the request consumer has its assignment (requests sent from then on, or queued before, are taken), and
- * blocks until the JVM is asked to stop (SIGTERM/Ctrl-C) or the calling thread is interrupted. A server that
- * ends before it consumes (its thread failed) is exit 1, with the reason.
+ * once the request consumer has its first assignment, and
+ * blocks until the JVM is asked to stop (SIGTERM/Ctrl-C) or the calling thread is interrupted; exit 1 when a
+ * consumer thread of the server ended on its own (it says why).
  */
 @Component(property = {Command.PROPERTY + "=serve",
         Command.DESCRIPTION + "=serve: run the quantization server (Kafka requests in, events and models out)"})
@@ -60,12 +61,19 @@ public class ServeCommand implements Command {
                     return 0;
                 }
                 err.println("error: the Kafka server stopped before it served"
-                        + (server.problem() == null ? "" : ": " + server.problem()));
+                        + (server.failure() != null ? ": " + server.failure()
+                        : server.problem() == null ? "" : ": " + server.problem()));
                 return 1;
             }
             out.println("pot4j serving: " + server.describe());
             out.flush();
-            stop.await();
+            // until stopped, or until a consumer thread ended on its own: then the process must not look alive
+            while (!stop.await(500, TimeUnit.MILLISECONDS)) {
+                if (server.failure() != null) {
+                    err.println("pot4j kafka: the server cannot go on: " + server.failure());
+                    return 1;
+                }
+            }
             return 0;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

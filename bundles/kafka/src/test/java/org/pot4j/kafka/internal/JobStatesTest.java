@@ -7,7 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** A cancel recorded for a job no server had taken yet decides whether a request is run when consumed. */
+/**
+ * A cancel recorded for a job no server had taken yet decides whether a request is run when consumed; how runs of a
+ * job number their events.
+ */
 class JobStatesTest {
 
     @Test
@@ -25,9 +28,28 @@ class JobStatesTest {
     }
 
     @Test
-    void sequencesContinueAfterTheLastRecordedOne() {
-        assertEquals(58, JobStates.nextSequence(Map.of("state", "INTERRUPTED", "sequence", 57)));
-        assertEquals(0, JobStates.nextSequence(Map.of("state", "COMPLETED")));
+    void eachRunNumbersItsEventsInABlockOfItsOwn() {
+        long span = JobStates.RUN_SPAN;
+        assertEquals(0, JobStates.nextRunStart(null), "the first run numbers from 0");
+        // a run killed after progress its state does not record (sequence 119 was its 200th event): the next run
+        // cannot know how far it went, so it numbers from the next block
+        assertEquals(span, JobStates.nextRunStart(Map.of("state", "STARTED", "sequence", 119)));
+        assertEquals(2 * span, JobStates.nextRunStart(Map.of("state", "STARTED", "sequence", span + 5)));
+        assertEquals(4 * span, JobStates.nextRunStart(Map.of("state", "INTERRUPTED", "run", 3, "sequence", 7)),
+                "the state's run field wins");
+        assertEquals(1, JobStates.runOf(span + 1));
+        Map<String, Object> event = Messages.event(new org.pot4j.api.job.JobEvent("j", 2 * span + 4,
+                java.time.Instant.now(), org.pot4j.api.job.JobEventType.PROGRESS, null, 1L, 2L, null, null, null, null),
+                "s");
+        assertEquals(2L, event.get("run"), "events say their run");
+    }
+
+    @Test
+    void anEventOutsideARunFollowsAnEndedJobOrStartsANewRun() {
+        assertEquals(58, JobStates.nextSequence(Map.of("state", "COMPLETED", "sequence", 57)), "nothing follows an end");
+        assertEquals(JobStates.RUN_SPAN, JobStates.nextSequence(Map.of("state", "INTERRUPTED", "sequence", 57)),
+                "a run that did not end may have gone past its state");
+        assertEquals(JobStates.RUN_SPAN, JobStates.nextSequence(Map.of("state", "STARTED", "sequence", 57)));
         assertEquals(0, JobStates.nextSequence(null));
     }
 }

@@ -179,11 +179,11 @@ class RequestParserTest {
     }
 
     @Test
-    void aJobIdThatDiffersFromTheRecordKeyIsRejectedNamingBoth() throws Exception {
+    void aJobIdThatDiffersFromTheRecordKeyIsRejectedUnderTheKeyNamingBoth() throws Exception {
         RequestParser.Rejected rejected = assertInstanceOf(RequestParser.Rejected.class, RequestParser.parse("key-1",
                 json(Map.of("job_id", "body-1", "config", exampleConfig())), "f", limits));
         assertEquals("job_id", rejected.field());
-        assertEquals("body-1", rejected.jobId());
+        assertEquals("key-1", rejected.jobId(), "answered under the record key, which its sender follows");
         assertTrue(rejected.message().contains("'body-1'") && rejected.message().contains("'key-1'"),
                 rejected.message());
         // no key: the body names the job

@@ -42,6 +42,8 @@ import org.pot4j.testsupport.TestFiles;
  */
 final class KafkaHarness implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.ALLOW_COMMENTS);
+    static final Duration JOB_TIMEOUT = Duration.ofSeconds(180);
+    static final java.util.Set<String> TERMINAL = java.util.Set.of("COMPLETED", "FAILED", "CANCELLED", "REJECTED");
 
     final KafkaClusterTestKit cluster;
     final String bootstrap;
@@ -370,6 +372,20 @@ final class KafkaHarness implements AutoCloseable {
         dataset.put("images", longDataset.images().toString());
         dataset.put("labels", longDataset.labels().toString());
         return config;
+    }
+
+    /** The -D options of a server or client command on {@code topics}, allowed to read the examples and work. */
+    List<String> options(Topics topics, String group) {
+        return topics.options(bootstrap, group, List.of(examples, work), work.resolve("outputs"));
+    }
+
+    /** The types of a job's events, in order. */
+    static List<String> types(List<Map<String, Object>> events) {
+        return events.stream().map(e -> String.valueOf(e.get("type"))).toList();
+    }
+
+    static boolean ended(List<Map<String, Object>> events) {
+        return events.stream().anyMatch(e -> TERMINAL.contains(String.valueOf(e.get("type"))));
     }
 
     static void waitUntil(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {

@@ -3,6 +3,10 @@ package org.pot4j.itests.kafka;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.pot4j.itests.kafka.KafkaHarness.JOB_TIMEOUT;
+import static org.pot4j.itests.kafka.KafkaHarness.TERMINAL;
+import static org.pot4j.itests.kafka.KafkaHarness.ended;
+import static org.pot4j.itests.kafka.KafkaHarness.types;
 
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
@@ -17,7 +21,6 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
@@ -30,8 +33,6 @@ import org.junit.jupiter.api.Test;
  * gets the model back. Figures (times) are printed, not asserted.
  */
 class KafkaServeIT {
-    private static final Duration JOB_TIMEOUT = Duration.ofSeconds(180);
-    private static final Set<String> TERMINAL = Set.of("COMPLETED", "FAILED", "CANCELLED", "REJECTED");
     private static KafkaHarness kafka;
 
     @BeforeAll
@@ -50,16 +51,7 @@ class KafkaServeIT {
     }
 
     private List<String> options(KafkaHarness.Topics topics, String group) {
-        return topics.options(kafka.bootstrap, group, List.of(kafka.examples, kafka.work),
-                kafka.work.resolve("outputs"));
-    }
-
-    private static List<String> types(List<Map<String, Object>> events) {
-        return events.stream().map(e -> String.valueOf(e.get("type"))).toList();
-    }
-
-    private static boolean ended(List<Map<String, Object>> events) {
-        return events.stream().anyMatch(e -> TERMINAL.contains(String.valueOf(e.get("type"))));
+        return kafka.options(topics, group);
     }
 
     private static String sha256(byte[] bytes) throws Exception {

@@ -48,7 +48,7 @@ import org.pot4j.runtime.itest.StandInServe;
 /**
  * {@code bin/pot serve} as a child process: the embedded broker is a real Kafka (a plain client
  * creates a topic, produces and consumes), SIGTERM stops it with exit 0, and a restart finds the
- * topic and its record again in data/kafka.
+ * topic and its record again in state/kafka.
  */
 class ServeIT {
 
@@ -102,8 +102,8 @@ class ServeIT {
             }
             assertNoBrokerLogging(first.err());
         }
-        assertTrue(Files.isRegularFile(home.resolve("data/kafka/meta.properties")), "data/kafka is formatted");
-        assertTrue(Files.isDirectory(home.resolve("data/kafka/" + TOPIC + "-0")), "the topic's log is in data/kafka");
+        assertTrue(Files.isRegularFile(home.resolve("state/kafka/meta.properties")), "state/kafka is formatted");
+        assertTrue(Files.isDirectory(home.resolve("state/kafka/" + TOPIC + "-0")), "the topic's log is in state/kafka");
 
         // a copy of the used distribution (its cache names the first one's jars, which still exist), on another
         // port: the storage depends on neither
@@ -176,14 +176,14 @@ class ServeIT {
     }
 
     /**
-     * The distribution with its own data/ (and so its own Kafka log): bin/ and conf/ copied,
+     * The distribution with its own state/ (and so its own Kafka log): bin/ and conf/ copied,
      * lib/ and bundle/ linked. A bootstrap configured in conf/ is dropped: this test is about
      * the embedded broker.
      */
-    /** {@code home} copied elsewhere as a user would copy a distribution that has served: data/ included. */
+    /** {@code home} copied elsewhere as a user would copy a distribution that has served: state/ included. */
     private static Path copyOfUsedDistribution(Path home) throws IOException {
         Path copy = distributionCopy();
-        try (Stream<Path> files = Files.walk(home.resolve("data"))) {
+        try (Stream<Path> files = Files.walk(home.resolve("state"))) {
             for (Path file : files.toList()) {
                 Path target = copy.resolve(home.relativize(file).toString());
                 if (Files.isDirectory(file)) {
@@ -216,7 +216,7 @@ class ServeIT {
             Files.write(kafkaConfig, kept);
         }
         Files.createDirectories(home.resolve("deploy"));
-        Files.createDirectories(home.resolve("data"));
+        Files.createDirectories(home.resolve("state"));
         return home;
     }
 

@@ -112,7 +112,7 @@ public class KafkaRequestServer {
         this.publisher = publisher;
         this.log = log;
         this.home = home.toAbsolutePath().normalize();
-        if (enabled()) {
+        if (enabled() && settings.stateRefusal() == null) { // else ServeCommand refuses to serve, naming the setting
             // a server started again on the same publisher (e.g. the job service came back): jobs end on their own again
             publisher.serverStopping(false);
             Thread main = new Thread(this::serve, "pot4j-kafka-requests");
@@ -532,7 +532,7 @@ public class KafkaRequestServer {
         offsets.begin(partition, record.offset());
         String fallbackId = "kafka-" + record.topic() + "-" + record.partition() + "-" + record.offset();
         RequestParser.Limits limits = new RequestParser.Limits(settings.maxRequestBytes(), settings.allowedRoots(),
-                home, settings.outputDirectory());
+                home, settings.outputDirectory(), settings.stateFolders());
         RequestParser.Outcome outcome;
         try {
             outcome = RequestParser.parse(record.key(), record.value(), fallbackId, limits);

@@ -203,6 +203,7 @@ public final class Launcher {
                 err.println("pot: cannot install " + jar.getFileName() + ": " + e.getMessage());
             }
         }
+        ShippedBundleGuard.register(context, home.resolve("bundle"), err);
         installed.sort(Comparator.comparingInt((Bundle bundle) -> startRank(bundle.getSymbolicName())));
         for (Bundle bundle : installed) {
             if (bundle.getHeaders().get(Constants.FRAGMENT_HOST) != null) {

@@ -229,6 +229,7 @@ final class Server {
             framework = created;
         }
         synchronizeBundles(created.getBundleContext(), storage.resolve(BUNDLE_STATE_FILE));
+        ShippedBundleGuard.register(created.getBundleContext(), home.resolve("bundle"), launcher.err());
         created.start();
         reportBundlesNotStarted(created.getBundleContext());
         return created;

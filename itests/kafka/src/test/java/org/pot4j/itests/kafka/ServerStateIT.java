@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,7 +20,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Issue 19, items 2 and 3, on a real {@code pot serve}: requests aimed at the server's own state folder (framework
  * cache, statistics cache, broker log, logs: {@code home/state}) are REJECTED naming the field, whatever lies there,
- * and the server starts again afterwards; a server whose allowed roots contain that folder does not start.
+ * and the server starts again afterwards; a server whose allowed roots contain that folder does not start; a copy of
+ * a shipped bundle dropped into deploy/ and removed again leaves the shipped one serving.
  */
 class ServerStateIT {
     private static final Duration JOB_TIMEOUT = Duration.ofSeconds(180);
@@ -131,6 +133,46 @@ class ServerStateIT {
         assertEquals(2, server.process.exitValue(), output);
         assertTrue(output.contains("error: allowed_roots") && output.contains("root " + home + " contains the server's"
                 + " state folder " + home.resolve("state")), output);
+    }
+
+    /**
+     * FileInstall used to take a copy of a shipped jar for an update of the shipped bundle, and uninstalled that
+     * bundle when the copy went: DefaultQuantization then failed with ALGORITHM_UNAVAILABLE until a restart.
+     */
+    @Test
+    void aCopyOfAShippedBundleDeployedAndRemovedLeavesTheShippedOneServing() throws Exception {
+        KafkaHarness.Topics topics = new KafkaHarness.Topics("c");
+        List<String> options = topics.options(kafka.bootstrap, "c", List.of(kafka.examples, kafka.shared),
+                kafka.work.resolve("c-outputs"));
+        KafkaHarness.ServerProcess server = kafka.startServer("c1", options);
+        server.awaitServing();
+        Path shipped;
+        try (Stream<Path> jars = Files.list(kafka.dist.resolve("bundle"))) {
+            shipped = jars.filter(jar -> jar.getFileName().toString().startsWith("org.pot4j.algorithm.minmax-"))
+                    .findFirst().orElseThrow();
+        }
+        Path staged = Files.copy(shipped, server.home.resolve("data").resolve("minmax-copy.jar"));
+        Path copy = Files.move(staged, server.home.resolve("deploy").resolve("minmax-copy.jar"),
+                StandardCopyOption.ATOMIC_MOVE);
+        KafkaHarness.waitUntil("the copy refused", Duration.ofSeconds(30),
+                () -> server.output().contains("deploy/minmax-copy.jar is not installed"));
+        String refusal = server.output().lines().filter(line -> line.contains("deploy/minmax-copy.jar is not installed"))
+                .findFirst().orElseThrow();
+        assertTrue(refusal.contains("org.pot4j.algorithm.minmax") && refusal.contains("bundle/" + shipped.getFileName()),
+                refusal);
+        Files.delete(copy);
+        KafkaHarness.waitUntil("the copy's removal seen", Duration.ofSeconds(30),
+                () -> server.output().contains("deploy/minmax-copy.jar (refused) removed"));
+
+        try (KafkaHarness.Recorder recorder = kafka.new Recorder(List.of(topics.events()))) {
+            send(topics, "c-after", Map.of("config", kafka.exampleConfig(50, false)));
+            KafkaHarness.waitUntil("c-after ended", JOB_TIMEOUT, () -> ended(recorder.events(topics.events(), "c-after")));
+            List<String> types = types(recorder.events(topics.events(), "c-after"));
+            assertEquals("COMPLETED", types.get(types.size() - 1), types + "\n" + server.output());
+        }
+        String output = server.output();
+        assertTrue(!output.contains("Updating this bundle instead") && !output.contains("ALGORITHM_UNAVAILABLE"), output);
+        assertEquals(0, server.stop(), server.output());
     }
 
     private static void send(KafkaHarness.Topics topics, String jobId, Map<String, Object> request) throws Exception {

@@ -225,7 +225,7 @@ public class JobServiceImpl implements JobService {
         touch(record, JobState.STARTED, "started");
         events.emit(JobEventType.STARTED, "started", null, null, null);
         try {
-            Jobs.Settings settings = new Jobs.Settings(config.batch_size(), config.inference_threads(), statisticsCache);
+            Jobs.Settings settings = settings(pipeline);
             java.util.function.BooleanSupplier stop = () -> {
                 if (record.abortReason == null) {
                     pipeline.used().removed().ifPresent(reason -> record.abortReason = reason);
@@ -303,8 +303,14 @@ public class JobServiceImpl implements JobService {
         Pipeline.requireModelFile(modelOverride != null ? "-m" : "model.model", model);
         String jobId = request.jobId() == null ? "evaluate-" + UUID.randomUUID() : request.jobId();
         JobEvents events = new JobEvents(jobId, () -> sinksWith(progress));
-        Jobs.Settings settings = new Jobs.Settings(config.batch_size(), config.inference_threads(), statisticsCache);
-        return Jobs.evaluate(pipeline, model, events, settings);
+        return Jobs.evaluate(pipeline, model, events, settings(pipeline));
+    }
+
+    /** The service's knobs for one job: its engine.batch_size replaces the service's batch_size when set. */
+    private Jobs.Settings settings(Pipeline pipeline) {
+        Integer jobBatch = pipeline.config().batchSize();
+        return new Jobs.Settings(jobBatch != null ? jobBatch : config.batch_size(), config.inference_threads(),
+                statisticsCache);
     }
 
     @Override

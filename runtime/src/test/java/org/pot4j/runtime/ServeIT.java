@@ -123,6 +123,17 @@ class ServeIT {
             assertNoBrokerLogging(second.err());
             assertFalse(second.err().contains("cannot install") || second.err().contains("did not start"), second.err());
         }
+
+        // a folder that is not a partition in the broker's log dir (what a job writing into data/kafka/ left when the
+        // log lived there): the broker halts the server, which used to exit 1 printing nothing; it now says why
+        Files.createDirectories(copy.resolve("state/kafka/kafka/optimized"));
+        try (ServeProcess third = ServeProcess.start(copy, freePort())) {
+            assertTrue(third.process.waitFor(120, TimeUnit.SECONDS), "bin/pot serve did not exit; stderr:\n" + third.err());
+            assertEquals(1, third.process.exitValue(), third.err());
+            assertTrue(third.err().contains("pot: the embedded Kafka broker stopped the server (exit code 1)")
+                    && third.err().contains("'kafka' is not in the form of topic-partition")
+                    && third.err().contains("state/logs/kafka.log"), third.err());
+        }
     }
 
     private static void assertNoBrokerLogging(String stderr) {

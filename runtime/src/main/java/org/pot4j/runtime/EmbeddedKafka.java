@@ -1,6 +1,7 @@
 package org.pot4j.runtime;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -12,13 +13,14 @@ import java.util.Map;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Exit;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.metadata.storage.Formatter;
 import org.apache.kafka.server.common.MetadataVersion;
 
 /**
  * The single-node KRaft broker that {@code bin/pot serve} starts when no Kafka is configured:
- * broker and controller in one process, loopback only, its log in {@code data/kafka} so that
+ * broker and controller in one process, loopback only, its log in {@code state/kafka} so that
  * queued requests survive a restart. This class refers to the broker's classes, which are only
  * on serve's class path (lib/kafka/): the launcher touches it for serve alone.
  */
@@ -42,8 +44,9 @@ final class EmbeddedKafka implements AutoCloseable {
      * storage and so every topic and record) and starts the broker on {@code preferredPort}, or on
      * a free port when that one is taken.
      */
-    static EmbeddedKafka start(Path logDir, int preferredPort) throws Exception {
+    static EmbeddedKafka start(Path logDir, int preferredPort, Path logFile, PrintStream err) throws Exception {
         Files.createDirectories(logDir);
+        reportFatalExits(logFile, err);
         int port = portAvailable(preferredPort) ? preferredPort : freePort();
         // static quorum of one voter: the controller's address lives in the configuration, not in
         // the storage, so it may take another free port at every start
@@ -83,6 +86,57 @@ final class EmbeddedKafka implements AutoCloseable {
             throw e;
         }
         return new EmbeddedKafka(server, port);
+    }
+
+    /**
+     * The broker ends the process on a fatal fault (e.g. a folder in its log directory that is not a partition:
+     * "Encountered fatal fault" and {@code Exit.halt(1)}), which left {@code bin/pot serve} exiting 1 without a word,
+     * the reason in its log file only. The broker's exit and halt now say why on stderr first: the last error of
+     * its log since this start.
+     */
+    private static void reportFatalExits(Path logFile, PrintStream err) {
+        Exit.Procedure report = (code, message) -> {
+            err.println("pot: the embedded Kafka broker stopped the server (exit code " + code + "): "
+                    + (message != null && !message.isBlank() ? message + "; " : "")
+                    + lastError(logFile) + " (its log: " + logFile + ")");
+            err.flush();
+            Runtime.getRuntime().halt(code == 0 ? 1 : code);
+        };
+        Exit.setExitProcedure(report);
+        Exit.setHaltProcedure(report);
+    }
+
+    /**
+     * The last ERROR of {@code logFile} (slf4j-simple starts it afresh at every start) without its time and
+     * logger, with the lines of its exception up to the stack trace.
+     */
+    static String lastError(Path logFile) {
+        List<String> lines;
+        try (java.io.RandomAccessFile file = new java.io.RandomAccessFile(logFile.toFile(), "r")) {
+            byte[] tail = new byte[(int) Math.min(file.length(), 1 << 20)];
+            file.seek(file.length() - tail.length);
+            file.readFully(tail);
+            lines = new String(tail, java.nio.charset.StandardCharsets.UTF_8).lines().toList();
+        } catch (IOException | RuntimeException e) {
+            return "no error in its log";
+        }
+        for (int i = lines.size() - 1; i >= 0; i--) {
+            String line = lines.get(i);
+            int level = line.indexOf(" ERROR ");
+            if (level >= 0) {
+                int text = line.indexOf(" - ", level);
+                StringBuilder found = new StringBuilder(text >= 0 ? line.substring(text + 3) : line.substring(level + 1));
+                for (int j = i + 1; j < lines.size() && j <= i + 3; j++) {
+                    String next = lines.get(j).trim();
+                    if (next.startsWith("at ") || next.contains(" ERROR ") || next.contains(" WARN ")) {
+                        break;
+                    }
+                    found.append(" ").append(next);
+                }
+                return found.toString();
+            }
+        }
+        return "no error in its log";
     }
 
     /** What {@code kafka-storage.sh format} does, for one node that is broker and controller. */

@@ -36,8 +36,15 @@ public final class Launcher {
     static final String COMMAND_INTERFACE = "org.pot4j.api.command.Command";
     static final String COMMAND_PROPERTY = "pot4j.command";
     static final String DESCRIPTION_PROPERTY = "pot4j.command.description";
-    /** The long-running sub-command keeps its framework state in data/; every other run starts clean. */
+    /** The long-running sub-command keeps its framework state in state/; every other run starts clean. */
     static final String SERVE = "serve";
+    /**
+     * Framework property: the server's own state folder (embedded broker log, serve's framework cache, statistics
+     * cache, logs). No request may read or write in it; the Kafka bundle refuses allowed roots that overlap it.
+     */
+    public static final String STATE_PROPERTY = "pot4j.state.dir";
+    /** The state folder under the distribution unless -Dpot4j.state.dir says otherwise. */
+    static final String STATE_FOLDER = "state";
     private static final String CONFIGADMIN = "org.apache.felix.configadmin";
     private static final String FILEINSTALL = "org.apache.felix.fileinstall";
 
@@ -80,6 +87,7 @@ public final class Launcher {
     int run(List<String> args) throws Exception {
         String commandName = args.isEmpty() ? null : args.get(0);
         List<String> commandArgs = args.isEmpty() ? List.of() : args.subList(1, args.size());
+        StateFolder.migrate(home, stateDirectory(home), err);
         if (SERVE.equals(commandName) && !helpRequested(commandArgs)) {
             return new Server(this).run(commandArgs);
         }
@@ -140,6 +148,7 @@ public final class Launcher {
         // conf/ is the operator's: ConfigAdmin changes are not written back into it
         properties.put("felix.fileinstall.enableConfigSave", "false");
         properties.put("pot4j.home", home.toString());
+        properties.put(STATE_PROPERTY, stateDirectory(home).toString());
         // -Dkey=value on the java command line overrides any of the above
         for (String key : System.getProperties().stringPropertyNames()) {
             if (properties.containsKey(key) || key.startsWith("felix.") || key.startsWith("org.osgi.")
@@ -148,6 +157,13 @@ public final class Launcher {
             }
         }
         return properties;
+    }
+
+    /** The server's state folder: {@code -Dpot4j.state.dir} (relative: to {@code home}), else {@code home/state}. */
+    public static Path stateDirectory(Path home) {
+        String configured = System.getProperty(STATE_PROPERTY);
+        Path state = configured == null || configured.isBlank() ? home.resolve(STATE_FOLDER) : home.resolve(configured.trim());
+        return state.toAbsolutePath().normalize();
     }
 
     static Framework newFramework(Map<String, String> properties) {
@@ -187,6 +203,7 @@ public final class Launcher {
                 err.println("pot: cannot install " + jar.getFileName() + ": " + e.getMessage());
             }
         }
+        ShippedBundleGuard.register(context, home.resolve("bundle"), err);
         installed.sort(Comparator.comparingInt((Bundle bundle) -> startRank(bundle.getSymbolicName())));
         for (Bundle bundle : installed) {
             if (bundle.getHeaders().get(Constants.FRAGMENT_HOST) != null) {

@@ -26,7 +26,7 @@ import org.osgi.framework.wiring.FrameworkWiring;
 
 /**
  * {@code bin/pot serve}: the long-running server. Unlike the other sub-commands it keeps the
- * framework state in {@code data/felix-cache} across restarts (bundles installed from deploy/,
+ * framework state in {@code state/felix-cache} across restarts (bundles installed from deploy/,
  * ConfigAdmin state), brings the cached bundles in line with bundle/ at every start, sets
  * {@code pot4j.kafka.enabled=true}, starts an embedded Kafka broker when no bootstrap servers
  * are configured, and stops in order on SIGTERM/SIGINT: the serve command's thread is
@@ -147,8 +147,8 @@ final class Server {
     }
 
     private EmbeddedKafkaHandle startEmbeddedBroker(Path home) throws Exception {
-        Path data = home.resolve("data");
-        Path logs = data.resolve("logs");
+        Path state = Launcher.stateDirectory(home);
+        Path logs = state.resolve("logs");
         Files.createDirectories(logs);
         // the broker logs through slf4j-simple (lib/kafka/): warnings and errors into a file, so the
         // console shows pot4j's own lines; -D on POT4J_JAVA_OPTS overrides either
@@ -165,7 +165,7 @@ final class Server {
         int port = Integer.getInteger(EMBEDDED_PORT_PROPERTY, EmbeddedKafka.DEFAULT_PORT);
         EmbeddedKafka kafka;
         try {
-            kafka = EmbeddedKafka.start(data.resolve("kafka"), port);
+            kafka = EmbeddedKafka.start(state.resolve("kafka"), port, logs.resolve("kafka.log"), launcher.err());
         } catch (Exception e) {
             launcher.err().println("pot: the embedded Kafka broker did not start: " + e
                     + " (its log: " + logs.resolve("kafka.log") + ")");
@@ -205,7 +205,7 @@ final class Server {
     }
 
     private Framework startFramework(Path home, Map<String, String> extraProperties) throws Exception {
-        Path storage = home.resolve("data").resolve("felix-cache");
+        Path storage = Launcher.stateDirectory(home).resolve("felix-cache");
         Map<String, String> properties = Launcher.frameworkProperties(home, storage);
         if (System.getProperty(Constants.FRAMEWORK_STORAGE_CLEAN) == null) {
             properties.remove(Constants.FRAMEWORK_STORAGE_CLEAN); // the cache is kept: that is its point
@@ -229,6 +229,7 @@ final class Server {
             framework = created;
         }
         synchronizeBundles(created.getBundleContext(), storage.resolve(BUNDLE_STATE_FILE));
+        ShippedBundleGuard.register(created.getBundleContext(), home.resolve("bundle"), launcher.err());
         created.start();
         reportBundlesNotStarted(created.getBundleContext());
         return created;

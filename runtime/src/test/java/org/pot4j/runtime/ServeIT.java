@@ -48,7 +48,7 @@ import org.pot4j.runtime.itest.StandInServe;
 /**
  * {@code bin/pot serve} as a child process: the embedded broker is a real Kafka (a plain client
  * creates a topic, produces and consumes), SIGTERM stops it with exit 0, and a restart finds the
- * topic and its record again in data/kafka.
+ * topic and its record again in state/kafka.
  */
 class ServeIT {
 
@@ -102,8 +102,8 @@ class ServeIT {
             }
             assertNoBrokerLogging(first.err());
         }
-        assertTrue(Files.isRegularFile(home.resolve("data/kafka/meta.properties")), "data/kafka is formatted");
-        assertTrue(Files.isDirectory(home.resolve("data/kafka/" + TOPIC + "-0")), "the topic's log is in data/kafka");
+        assertTrue(Files.isRegularFile(home.resolve("state/kafka/meta.properties")), "state/kafka is formatted");
+        assertTrue(Files.isDirectory(home.resolve("state/kafka/" + TOPIC + "-0")), "the topic's log is in state/kafka");
 
         // a copy of the used distribution (its cache names the first one's jars, which still exist), on another
         // port: the storage depends on neither
@@ -122,6 +122,17 @@ class ServeIT {
             assertEquals(0, second.stop(), "exit code after SIGTERM; stderr:\n" + second.err());
             assertNoBrokerLogging(second.err());
             assertFalse(second.err().contains("cannot install") || second.err().contains("did not start"), second.err());
+        }
+
+        // a folder that is not a partition in the broker's log dir (what a job writing into data/kafka/ left when the
+        // log lived there): the broker halts the server, which used to exit 1 printing nothing; it now says why
+        Files.createDirectories(copy.resolve("state/kafka/kafka/optimized"));
+        try (ServeProcess third = ServeProcess.start(copy, freePort())) {
+            assertTrue(third.process.waitFor(120, TimeUnit.SECONDS), "bin/pot serve did not exit; stderr:\n" + third.err());
+            assertEquals(1, third.process.exitValue(), third.err());
+            assertTrue(third.err().contains("pot: the embedded Kafka broker stopped the server (exit code 1)")
+                    && third.err().contains("'kafka' is not in the form of topic-partition")
+                    && third.err().contains("state/logs/kafka.log"), third.err());
         }
     }
 
@@ -175,10 +186,10 @@ class ServeIT {
                 new StringSerializer(), new StringSerializer());
     }
 
-    /** {@code home} copied elsewhere as a user would copy a distribution that has served: data/ included. */
+    /** {@code home} copied elsewhere as a user would copy a distribution that has served: state/ included. */
     private static Path copyOfUsedDistribution(Path home) throws IOException {
         Path copy = distributionCopy();
-        copyTree(home.resolve("data"), copy.resolve("data"));
+        copyTree(home.resolve("state"), copy.resolve("state"));
         return copy;
     }
 
@@ -197,7 +208,7 @@ class ServeIT {
     }
 
     /**
-     * The distribution with its own data/ (and so its own Kafka log): bin/ and conf/ copied,
+     * The distribution with its own state/ (and so its own Kafka log): bin/ and conf/ copied,
      * lib/ and bundle/ linked. A bootstrap configured in conf/ is dropped: this test is about
      * the embedded broker.
      */
@@ -224,7 +235,7 @@ class ServeIT {
             Files.write(kafkaConfig, kept);
         }
         Files.createDirectories(home.resolve("deploy"));
-        Files.createDirectories(home.resolve("data"));
+        Files.createDirectories(home.resolve("state"));
         return home;
     }
 

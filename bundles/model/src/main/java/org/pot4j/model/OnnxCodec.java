@@ -48,6 +48,11 @@ public final class OnnxCodec {
                 // checked first: reading a directory fails with messages that do not say so
                 throw new InvalidInputException("model", file, "is a directory, not a file: give an .onnx file");
             }
+            if (Files.exists(file) && !Files.isRegularFile(file)) {
+                // a named pipe would block the read below until something writes into it
+                throw new InvalidInputException("model", file, "is not a regular file (a named pipe, device or socket):"
+                        + " give an .onnx file");
+            }
             long size = Files.size(file);
             if (size >= Integer.MAX_VALUE - 8) {
                 throw new Pot4jException(ERROR_CODE, file + ": model is " + size

@@ -140,9 +140,21 @@ public final class Parameters {
         return has(key) ? bool(key) : defaultValue;
     }
 
-    /** A path value resolved against {@link #baseDirectory()} when relative. */
+    /**
+     * A path value resolved against {@link #baseDirectory()} when relative. An empty value is bad input saying so (it
+     * resolved to the base directory, reported as "is a directory").
+     */
     public Path path(String key) {
-        Path raw = Path.of(string(key));
+        String value = string(key);
+        if (value.isBlank()) {
+            throw new InvalidInputException(pathOf(key), value, "the path is empty: give the file or folder");
+        }
+        Path raw;
+        try {
+            raw = Path.of(value);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new InvalidInputException(pathOf(key), value, "a valid path (" + e.getReason() + ")");
+        }
         return raw.isAbsolute() || baseDirectory == null ? raw.normalize() : baseDirectory.resolve(raw).normalize();
     }
 

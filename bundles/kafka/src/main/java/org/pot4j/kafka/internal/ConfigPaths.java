@@ -66,25 +66,81 @@ public final class ConfigPaths {
     /** Every path value of {@code config} (resolved against {@code base}) that lies outside all {@code roots}. */
     public static List<Violation> outside(Map<String, Object> config, Path base, List<Path> roots) {
         List<Violation> found = new ArrayList<>();
-        collect(config, "", null, base, roots, found);
+        collect(config, "", null, base, roots, false, found);
         return found;
     }
 
-    private static void collect(Object value, String field, String key, Path base, List<Path> roots,
+    /** Every path value of {@code config} (resolved against {@code base}) that lies in one of {@code folders}. */
+    public static List<Violation> inside(Map<String, Object> config, Path base, List<Path> folders) {
+        List<Violation> found = new ArrayList<>();
+        collect(config, "", null, base, folders, true, found);
+        return found;
+    }
+
+    private static void collect(Object value, String field, String key, Path base, List<Path> roots, boolean inside,
                                 List<Violation> found) {
         if (value instanceof Map<?, ?> map) {
             map.forEach((k, v) -> collect(v, field.isEmpty() ? String.valueOf(k) : field + "." + k, String.valueOf(k),
-                    base, roots, found));
+                    base, roots, inside, found));
         } else if (value instanceof List<?> list) {
             for (int i = 0; i < list.size(); i++) {
-                collect(list.get(i), field + "[" + i + "]", key, base, roots, found);
+                collect(list.get(i), field + "[" + i + "]", key, base, roots, inside, found);
             }
         } else if (value instanceof String s && key != null && isPathKey(key) && !s.isBlank()) {
             Path real = realPath(s, base);
-            if (real == null || !withinRoots(real, roots)) {
+            boolean within = real != null && withinRoots(real, roots);
+            if (inside ? within || lexicallyWithin(s, base, roots) : !within) {
                 found.add(new Violation(field, s, real));
             }
         }
+    }
+
+    /** The path as written (symlinks not followed) lies in one of {@code folders}. */
+    private static boolean lexicallyWithin(String path, Path base, List<Path> folders) {
+        try {
+            Path resolved = base.resolve(path).toAbsolutePath().normalize();
+            return folders.stream().anyMatch(resolved::startsWith);
+        } catch (InvalidPathException e) {
+            return false;
+        }
+    }
+
+    /** {@code path} (against {@code base}, symlinks followed or not) is one of {@code folders} or lies in one. */
+    public static boolean inFolders(String path, Path base, List<Path> folders) {
+        Path real = realPath(path, base);
+        return (real != null && withinRoots(real, folders)) || lexicallyWithin(path, base, folders);
+    }
+
+    /**
+     * How {@code folder} overlaps one of the server's {@code stateFolders} ("contains the server's state folder X",
+     * "lies in the server's state folder X"), by their paths as written and as resolved; null when apart.
+     */
+    public static String overlap(Path folder, List<Path> stateFolders) {
+        List<Path> forms = new ArrayList<>(List.of(folder));
+        Path real = real(folder);
+        if (real != null) {
+            forms.add(real);
+        }
+        for (Path state : stateFolders) {
+            List<Path> stateForms = new ArrayList<>(List.of(state));
+            Path realState = real(state);
+            if (realState != null) {
+                stateForms.add(realState);
+            }
+            for (Path f : forms) {
+                for (Path s : stateForms) {
+                    if (f.startsWith(s)) {
+                        return (f.equals(s) ? "is" : "lies in") + " the server's state folder " + state
+                                + " (its broker log, framework cache, statistics cache, logs)";
+                    }
+                    if (s.startsWith(f)) {
+                        return "contains the server's state folder " + state
+                                + " (its broker log, framework cache, statistics cache, logs)";
+                    }
+                }
+            }
+        }
+        return null;
     }
 
     public static boolean within(String path, Path base, List<Path> roots) {

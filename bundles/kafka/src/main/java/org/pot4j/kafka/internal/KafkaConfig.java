@@ -48,7 +48,8 @@ public @interface KafkaConfig {
     int snapshot_chunk_bytes() default 524_288;
 
     @AttributeDefinition(description = "Folders that paths in requests must lie in (relative: to pot4j.home); examples"
-            + " holds the distribution's example job, the README's server example")
+            + " holds the distribution's example job, the README's server example. None may contain or lie in the"
+            + " server's state folder (pot4j.state.dir, <pot4j.home>/state): serve refuses to start so")
     String[] allowed_roots() default {"models", "data", "outputs", "examples"};
 
     @AttributeDefinition(description = "Where a job's output goes when the request names none (relative: to "

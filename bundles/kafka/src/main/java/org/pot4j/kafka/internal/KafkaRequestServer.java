@@ -66,7 +66,7 @@ public class KafkaRequestServer {
         this.publisher = publisher;
         this.health = new ServerHealth(log);
         this.home = home.toAbsolutePath().normalize();
-        if (enabled()) {
+        if (enabled() && settings.stateRefusal() == null) { // else ServeCommand refuses to serve, naming the setting
             // a server started again on the same publisher (e.g. the job service came back): jobs end on their own again
             publisher.serverStopping(false);
             threads.add(start("pot4j-kafka-requests", this::serve));

@@ -15,10 +15,12 @@ public record KafkaSettings(String bootstrapServers, boolean enabled, String req
                             String snapshotsTopic, String controlTopic, String jobsTopic, String dlqTopic,
                             String groupId, int workers, int maxRequestBytes, int snapshotChunkBytes,
                             List<Path> allowedRoots, Path outputDirectory, int partitions, int sessionTimeoutMs,
-                            int leaseMs, Map<String, Object> clientProperties) {
+                            int leaseMs, Map<String, Object> clientProperties, List<Path> stateFolders) {
 
     public static final String FRAMEWORK_PREFIX = "pot4j.kafka.";
     public static final String CLIENT_PREFIX = "client.";
+    /** Framework property (set by the launcher): the server's state folder, which no request may touch. */
+    public static final String STATE_PROPERTY = "pot4j.state.dir";
 
     /**
      * @param configured the component's properties: ConfigAdmin values where a configuration sets them
@@ -56,7 +58,48 @@ public record KafkaSettings(String bootstrapServers, boolean enabled, String req
                 Math.max(1, r.integer("partitions")),
                 Math.max(3000, r.integer("session_timeout_ms")),
                 Math.max(1000, r.integer("lease_ms")),
-                Map.copyOf(client));
+                Map.copyOf(client),
+                stateFolders(frameworkProperty));
+    }
+
+    /**
+     * The server's own folders: the state folder (embedded broker log, serve's framework cache, statistics cache,
+     * logs) and the framework storage wherever it is.
+     */
+    private static List<Path> stateFolders(Function<String, String> frameworkProperty) {
+        List<Path> folders = new java.util.ArrayList<>();
+        for (String key : List.of(STATE_PROPERTY, "org.osgi.framework.storage")) {
+            String value = frameworkProperty.apply(key);
+            if (value != null && !value.isBlank()) {
+                Path folder = Path.of(value.trim()).toAbsolutePath().normalize();
+                if (folders.stream().noneMatch(folder::startsWith)) {
+                    folders.add(folder);
+                }
+            }
+        }
+        return List.copyOf(folders);
+    }
+
+    /**
+     * Why this server must not start, or null: an allowed root or the output directory that contains, or lies in,
+     * the server's state folder (a request could then write into the broker's log or the framework cache, or read
+     * them), whatever the configuration says.
+     */
+    public String stateRefusal() {
+        for (Path root : allowedRoots) {
+            String overlap = ConfigPaths.overlap(root, stateFolders);
+            if (overlap != null) {
+                return "allowed_roots (conf/org.pot4j.kafka.cfg or -Dpot4j.kafka.allowed.roots): root " + root + " "
+                        + overlap + "; allowed: folders apart from it, such as the defaults models, data, outputs and"
+                        + " examples of the distribution";
+            }
+        }
+        String overlap = ConfigPaths.overlap(outputDirectory, stateFolders);
+        if (overlap != null) {
+            return "output_directory (conf/org.pot4j.kafka.cfg or -Dpot4j.kafka.output.directory): "
+                    + outputDirectory + " " + overlap + "; allowed: a folder apart from it, such as the default outputs";
+        }
+        return null;
     }
 
     /** The default of a {@link KafkaConfig} attribute, as declared there. */

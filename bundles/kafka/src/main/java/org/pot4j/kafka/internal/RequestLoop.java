@@ -251,7 +251,7 @@ final class RequestLoop {
         offsets.begin(partition, record.offset());
         String fallbackId = "kafka-" + record.topic() + "-" + record.partition() + "-" + record.offset();
         RequestParser.Limits limits = new RequestParser.Limits(settings.maxRequestBytes(), settings.allowedRoots(),
-                home, settings.outputDirectory());
+                home, settings.outputDirectory(), settings.stateFolders());
         RequestParser.Outcome outcome;
         try {
             outcome = RequestParser.parse(record.key(), record.value(), fallbackId, limits);

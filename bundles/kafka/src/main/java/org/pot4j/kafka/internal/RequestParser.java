@@ -34,8 +34,15 @@ public final class RequestParser {
             // "{...}}garbage" is malformed, not the object before the garbage
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
-    /** Where the server's paths live. */
-    public record Limits(int maxBytes, List<Path> allowedRoots, Path defaultBase, Path outputDirectory) {
+    /**
+     * Where the server's paths live. {@code stateFolders}: the server's own state (broker log, framework cache,
+     * statistics cache, logs), which no request may name, whatever the roots say.
+     */
+    public record Limits(int maxBytes, List<Path> allowedRoots, Path defaultBase, Path outputDirectory,
+                         List<Path> stateFolders) {
+        public Limits(int maxBytes, List<Path> allowedRoots, Path defaultBase, Path outputDirectory) {
+            this(maxBytes, allowedRoots, defaultBase, outputDirectory, List.of());
+        }
     }
 
     public sealed interface Outcome permits Parsed, Unparseable, Rejected {
@@ -109,6 +116,9 @@ public final class RequestParser {
             return new Rejected(jobId, "INVALID_INPUT", "job_id", "job id '" + jobId
                     + "' is not allowed: use 1-200 of A-Z a-z 0-9 . _ : @ -");
         }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> config = JSON.convertValue(configNode, LinkedHashMap.class);
+        String modelName = modelName(config);
         Path base = limits.defaultBase();
         Path output = limits.outputDirectory().resolve(jobId);
         try {
@@ -117,6 +127,13 @@ public final class RequestParser {
             }
             if (wrapped && root.hasNonNull("output_dir")) {
                 String requested = root.get("output_dir").asText();
+                if (ConfigPaths.inFolders(requested, limits.defaultBase(), limits.stateFolders())) {
+                    return inState(jobId, "output_dir", requested, realPathNote(requested, limits.defaultBase()), limits);
+                }
+                Path requestedOutput = limits.defaultBase().resolve(requested).toAbsolutePath().normalize();
+                if (modelName != null && ConfigPaths.inFolders(modelName, requestedOutput, limits.stateFolders())) {
+                    return modelNameInState(jobId, modelName, requestedOutput, limits);
+                }
                 if (!ConfigPaths.within(requested, limits.defaultBase(), limits.allowedRoots())) {
                     return new Rejected(jobId, "PATH_NOT_ALLOWED", "output_dir", "output_dir '" + requested
                             + "'" + realPathNote(requested, limits.defaultBase()) + " is outside the allowed roots "
@@ -127,8 +144,14 @@ public final class RequestParser {
         } catch (InvalidPathException e) {
             return new Rejected(jobId, "INVALID_INPUT", "base_dir", "not a path: " + e.getMessage());
         }
-        @SuppressWarnings("unchecked")
-        Map<String, Object> config = JSON.convertValue(configNode, LinkedHashMap.class);
+        List<ConfigPaths.Violation> inState = ConfigPaths.inside(config, base, limits.stateFolders());
+        if (!inState.isEmpty()) {
+            return inState(jobId, inState.get(0).field(), inState.get(0).value(),
+                    realPathNote(inState.get(0).value(), base), limits);
+        }
+        if (modelName != null && ConfigPaths.inFolders(modelName, output, limits.stateFolders())) {
+            return modelNameInState(jobId, modelName, output, limits);
+        }
         List<ConfigPaths.Violation> outside = ConfigPaths.outside(config, base, limits.allowedRoots());
         if (!outside.isEmpty()) {
             Path configBase = base;
@@ -137,6 +160,37 @@ public final class RequestParser {
                     .collect(Collectors.joining(", ")) + " outside the allowed roots " + limits.allowedRoots());
         }
         return new Parsed(jobId, config, base, output);
+    }
+
+    /** The request names the server's own state: REJECTED naming the field, whatever the allowed roots are. */
+    private static Rejected inState(String jobId, String field, String value, String note, Limits limits) {
+        return new Rejected(jobId, "PATH_NOT_ALLOWED", field, field + " '" + value + "'" + note
+                + " is in the server's state folder "
+                + (limits.stateFolders().size() == 1 ? limits.stateFolders().get(0) : limits.stateFolders())
+                + " (its broker log, framework cache, statistics cache, logs), which requests may neither read nor"
+                + " write; allowed: paths under " + limits.allowedRoots());
+    }
+
+    /** The job writes into output/<model_name>: checked before the roots, as the output folder is the model name's. */
+    private static Rejected modelNameInState(String jobId, String modelName, Path output, Limits limits) {
+        return inState(jobId, "model.model_name", modelName, " (output folder " + output.resolve(modelName) + ")",
+                limits);
+    }
+
+    /** model.model_name, else the model file's name without extension (the output folder's name), or null. */
+    private static String modelName(Map<String, Object> config) {
+        if (!(config.get("model") instanceof Map<?, ?> model)) {
+            return null;
+        }
+        if (model.get("model_name") instanceof String name && !name.isBlank()) {
+            return name;
+        }
+        if (model.get("model") instanceof String path && !path.isBlank()) {
+            String file = path.replace('\\', '/').substring(path.replace('\\', '/').lastIndexOf('/') + 1);
+            int dot = file.lastIndexOf('.');
+            return dot > 0 ? file.substring(0, dot) : file;
+        }
+        return null;
     }
 
     /** " (real path /etc/passwd)" when symlinks lead the value elsewhere than its text says, else "". */

@@ -40,6 +40,13 @@ public class ServeCommand implements Command {
                     + "conf/org.pot4j.kafka.cfg");
             return 1;
         }
+        String refusal = server.settings().stateRefusal();
+        if (refusal != null) {
+            // a request could otherwise write into the broker's log or the framework cache and keep the server from
+            // starting again, or read them
+            err.println("error: " + refusal);
+            return 2;
+        }
         CountDownLatch stop = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             stop.countDown();

@@ -57,4 +57,29 @@ class KafkaSettingsTest {
                 () -> KafkaSettings.resolve(Map.of("workers", "many"), key -> null));
         assertTrue(error.getMessage().contains("workers"), error.getMessage());
     }
+
+    /** Roots and the output directory never overlap the server's state folder, whatever the configuration says. */
+    @Test
+    void rootsOrAnOutputDirectoryOverlappingTheStateFolderAreRefusedNamingKeyRootAndState() {
+        Map<String, String> framework = new java.util.HashMap<>(Map.of("pot4j.home", "/opt/pot4j",
+                KafkaSettings.STATE_PROPERTY, "/opt/pot4j/state",
+                "org.osgi.framework.storage", "/opt/pot4j/state/felix-cache"));
+        KafkaSettings defaults = KafkaSettings.resolve(Map.of(), framework::get);
+        assertEquals(null, defaults.stateRefusal());
+        assertEquals(List.of(Path.of("/opt/pot4j/state")), defaults.stateFolders());
+
+        for (String roots : List.of(".", "models,/opt", "state", "state/kafka")) {
+            String refusal = KafkaSettings.resolve(Map.of("allowed_roots", roots), framework::get).stateRefusal();
+            assertTrue(refusal != null && refusal.startsWith("allowed_roots") && refusal.contains("/opt/pot4j/state ")
+                    && (refusal.contains("root /opt ") || refusal.contains("root /opt/pot4j")), roots + ": " + refusal);
+        }
+        String output = KafkaSettings.resolve(Map.of("output_directory", "state/out"), framework::get).stateRefusal();
+        assertTrue(output != null && output.startsWith("output_directory") && output.contains("/opt/pot4j/state/out")
+                && output.contains("lies in the server's state folder /opt/pot4j/state"), output);
+
+        // a framework storage elsewhere (-Dorg.osgi.framework.storage) is guarded as well
+        framework.put("org.osgi.framework.storage", "/var/cache/pot4j");
+        String storage = KafkaSettings.resolve(Map.of("allowed_roots", "/var/cache"), framework::get).stateRefusal();
+        assertTrue(storage != null && storage.contains("contains the server's state folder /var/cache/pot4j"), storage);
+    }
 }

@@ -198,4 +198,55 @@ class RequestParserTest {
         assertEquals("config", ((RequestParser.Rejected) RequestParser.parse(null,
                 json(Map.of("job_id", "a", "config", "text")), "f", limits)).field());
     }
+
+    /**
+     * The server's state folder (broker log, framework cache, ...) is off limits by name even when a root would allow
+     * it: a job with output_dir "data" and model_name "kafka" used to write into the broker's log folder.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void pathsIntoTheServersStateFolderAreRejectedByName(@org.junit.jupiter.api.io.TempDir Path home) throws Exception {
+        Path state = Files.createDirectories(home.resolve("state/kafka"));
+        Files.writeString(state.resolve("meta.properties"), "node.id=1");
+        Files.createDirectories(home.resolve("data"));
+        Files.createSymbolicLink(home.resolve("data/link"), home.resolve("state"));
+        // even a root that contains the state (the server refuses to start so; the parser still says no)
+        RequestParser.Limits limits = new RequestParser.Limits(1_048_576, List.of(home, exampleDir), home,
+                home.resolve("outputs"), List.of(home.resolve("state")));
+
+        Map<String, Object> metaAsModel = exampleConfig();
+        ((Map<String, Object>) metaAsModel.get("model")).put("model", "state/kafka/meta.properties");
+        assertInState(limits, Map.of("config", metaAsModel), "model.model", "state/kafka/meta.properties");
+
+        Map<String, Object> calibration = ConfigPaths.absolutize(exampleConfig(), exampleDir);
+        ((Map<String, Object>) ((Map<String, Object>) calibration.get("engine")).get("calibration_dataset"))
+                .put("images", home.resolve("state/kafka").toString());
+        assertInState(limits, Map.of("config", calibration), "engine.calibration_dataset.images", "state/kafka");
+
+        Map<String, Object> config = ConfigPaths.absolutize(exampleConfig(), exampleDir);
+        assertInState(limits, Map.of("config", config, "output_dir", "state"), "output_dir", "'state'");
+        assertInState(limits, Map.of("config", config, "output_dir", "state/felix-cache"), "output_dir", "felix-cache");
+        assertInState(limits, Map.of("config", config, "output_dir", "data/link/kafka"), "output_dir",
+                "real path " + home.toRealPath().resolve("state/kafka"));
+        Map<String, Object> namedState = ConfigPaths.absolutize(exampleConfig(), exampleDir);
+        ((Map<String, Object>) namedState.get("model")).put("model_name", "state");
+        assertInState(limits, Map.of("config", namedState, "output_dir", "."), "model.model_name",
+                "output folder " + home.resolve("state"));
+
+        // beside the state, the same names are fine: data/kafka is a dataset folder like any other
+        RequestParser.Parsed parsed = assertInstanceOf(RequestParser.Parsed.class, RequestParser.parse("k",
+                json(Map.of("config", config, "output_dir", "data/kafka")), "f", limits));
+        assertEquals(home.resolve("data/kafka"), parsed.outputDirectory());
+    }
+
+    private static void assertInState(RequestParser.Limits limits, Map<String, Object> request, String field,
+                                      String named) {
+        RequestParser.Rejected rejected = assertInstanceOf(RequestParser.Rejected.class,
+                RequestParser.parse("k", json(request), "f", limits));
+        assertEquals("PATH_NOT_ALLOWED", rejected.code());
+        assertEquals(field, rejected.field(), rejected.message());
+        assertTrue(rejected.message().startsWith(field + " '") && rejected.message().contains(named)
+                && rejected.message().contains("is in the server's state folder " + limits.stateFolders().get(0)),
+                rejected.message());
+    }
 }

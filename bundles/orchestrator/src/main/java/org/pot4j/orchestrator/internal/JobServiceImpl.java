@@ -63,8 +63,8 @@ public class JobServiceImpl implements JobService {
         @AttributeDefinition(description = "Threads of each inference session (0: backend default)")
         int inference_threads() default 0;
 
-        @AttributeDefinition(description = "Folder of the statistics cache; empty: <pot4j.home>/data/statistics-cache "
-                + "when the runtime sets pot4j.home, else no cache")
+        @AttributeDefinition(description = "Folder of the statistics cache; empty: statistics-cache in the server's state "
+                + "folder (pot4j.state.dir, <pot4j.home>/state) when the runtime sets it, else no cache")
         String statistics_cache_directory() default "";
 
         @AttributeDefinition(description = "Size bound of the statistics cache in MiB (0 disables it)")
@@ -105,7 +105,8 @@ public class JobServiceImpl implements JobService {
 
     @Activate
     public JobServiceImpl(@Reference PluginRegistry registry, Config config, org.osgi.framework.BundleContext context) {
-        this(registry, config, cacheDirectory(config, context.getProperty("pot4j.home")));
+        this(registry, config, cacheDirectory(config, context.getProperty("pot4j.state.dir"),
+                context.getProperty("pot4j.home")));
     }
 
     /** For embedding and tests: {@code cacheDirectory} null means no statistics cache. */
@@ -127,11 +128,14 @@ public class JobServiceImpl implements JobService {
         return Math.max(1, config.workers());
     }
 
-    private static Path cacheDirectory(Config config, String home) {
+    private static Path cacheDirectory(Config config, String state, String home) {
         if (!config.statistics_cache_directory().isBlank()) {
             return Path.of(config.statistics_cache_directory());
         }
-        return home == null ? null : Path.of(home, "data", "statistics-cache");
+        if (state != null && !state.isBlank()) {
+            return Path.of(state, "statistics-cache");
+        }
+        return home == null ? null : Path.of(home, "state", "statistics-cache");
     }
 
     /** How long deactivation waits for running jobs to stop at their next cancellation check. */
@@ -221,7 +225,7 @@ public class JobServiceImpl implements JobService {
         touch(record, JobState.STARTED, "started");
         events.emit(JobEventType.STARTED, "started", null, null, null);
         try {
-            Jobs.Settings settings = new Jobs.Settings(config.batch_size(), config.inference_threads(), statisticsCache);
+            Jobs.Settings settings = settings(pipeline);
             java.util.function.BooleanSupplier stop = () -> {
                 if (record.abortReason == null) {
                     pipeline.used().removed().ifPresent(reason -> record.abortReason = reason);
@@ -299,8 +303,14 @@ public class JobServiceImpl implements JobService {
         Pipeline.requireModelFile(modelOverride != null ? "-m" : "model.model", model);
         String jobId = request.jobId() == null ? "evaluate-" + UUID.randomUUID() : request.jobId();
         JobEvents events = new JobEvents(jobId, () -> sinksWith(progress));
-        Jobs.Settings settings = new Jobs.Settings(config.batch_size(), config.inference_threads(), statisticsCache);
-        return Jobs.evaluate(pipeline, model, events, settings);
+        return Jobs.evaluate(pipeline, model, events, settings(pipeline));
+    }
+
+    /** The service's knobs for one job: its engine.batch_size replaces the service's batch_size when set. */
+    private Jobs.Settings settings(Pipeline pipeline) {
+        Integer jobBatch = pipeline.config().batchSize();
+        return new Jobs.Settings(jobBatch != null ? jobBatch : config.batch_size(), config.inference_threads(),
+                statisticsCache);
     }
 
     @Override

@@ -282,6 +282,68 @@ class JobServiceImplTest {
         assertTrue(override.getMessage().contains("is a directory, not a model file"), override.getMessage());
     }
 
+    /** A named pipe was reported as "does not exist" (and reading one waits for a writer forever). */
+    @Test
+    void aModelPathThatIsANamedPipeSaysItIsNotARegularFile() throws Exception {
+        Path fifo = temp.resolve("model.onnx");
+        Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).start();
+        org.junit.jupiter.api.Assumptions.assumeTrue(mkfifo.waitFor() == 0 && Files.exists(fifo), "no mkfifo here");
+        InvalidInputException quantize = assertThrows(InvalidInputException.class,
+                () -> jobs.validate(new JobRequest(null, config(fifo.toString(), Map.of("type", "data_free")), null,
+                        null, "cli")));
+        assertEquals("model.model", quantize.field());
+        assertTrue(quantize.getMessage().contains("is not a regular file (a named pipe"), quantize.getMessage());
+        assertFalse(quantize.getMessage().contains("does not exist"), quantize.getMessage());
+    }
+
+    /** An .npy without samples was blamed on stat_subset_size ("at most the calibration dataset's size, 0"). */
+    @Test
+    void anEmptyNpyIsNamedWithItsFileNotBlamedOnTheSubsetSize() throws Exception {
+        Path empty = npyFloats("empty.npy", 0, 1, 28, 28);
+        Map<String, Object> config = config(EXAMPLE.resolve("models/cnn_relu.onnx").toString(),
+                Map.of("type", "accuracy_checker", "dataset", Map.of("loader", "npy", "data", empty.toString())));
+        Run run = run(config, null, "cli");
+        assertEquals(JobState.FAILED, run.result().state(), run.result().message());
+        assertEquals("engine.dataset.data", run.last().details().get("field"), run.result().message());
+        assertTrue(run.result().message().contains(empty.toString())
+                && run.result().message().contains("has no samples (shape [0, 1, 28, 28])"), run.result().message());
+    }
+
+    /**
+     * engine.batch_size is the job's evaluation and statistics batch: a model whose batch dimension is fixed at 1
+     * evaluates with batch_size 1 (the service's batch of 8 does not fit it) and names a larger one with the bound.
+     */
+    @Test
+    void engineBatchSizeIsUsedAndBoundedByAFixedBatchDimension() throws Exception {
+        org.pot4j.api.graph.Graph graph = org.pot4j.model.OnnxCodec.read(EXAMPLE.resolve("models/cnn_relu.onnx"));
+        org.pot4j.api.graph.ValueInfo input = graph.inputs().get(0);
+        List<org.pot4j.api.graph.ValueInfo.Dim> dims = new java.util.ArrayList<>(input.dims());
+        dims.set(0, org.pot4j.api.graph.ValueInfo.Dim.of(1));
+        graph.inputs().set(0, new org.pot4j.api.graph.ValueInfo(input.name(), input.type(), dims));
+        Path fixed = temp.resolve("cnn_relu_batch1.onnx");
+        org.pot4j.model.OnnxCodec.write(graph, fixed);
+
+        Map<String, Object> engine = new LinkedHashMap<>(Map.of("type", "accuracy_checker",
+                "dataset", idx("test-1000-images-idx3-ubyte.gz", "test-1000-labels-idx1-ubyte.gz"),
+                "metrics", List.of(Map.of("name", "accuracy", "top_k", 1))));
+        assertThrows(RuntimeException.class, () -> jobs.evaluate(new JobRequest(null, config(fixed.toString(), engine),
+                null, null, "cli"), null, null), "the service's batch of 8 does not fit a batch dimension of 1");
+
+        engine.put("batch_size", 1);
+        assertEquals(1000, jobs.evaluate(new JobRequest(null, config(fixed.toString(), engine), null, null, "cli"), null,
+                null).samples());
+
+        engine.put("batch_size", 4);
+        InvalidInputException tooLarge = assertThrows(InvalidInputException.class, () -> jobs.evaluate(
+                new JobRequest(null, config(fixed.toString(), engine), null, null, "cli"), null, null));
+        assertEquals("engine.batch_size", tooLarge.field());
+        assertTrue(tooLarge.getMessage().contains("at most 1: the model's input '" + input.name()
+                + "' has a fixed batch dimension of 1"), tooLarge.getMessage());
+        Run quantize = run(config(fixed.toString(), engine), null, "cli");
+        assertEquals(JobState.FAILED, quantize.result().state(), quantize.result().message());
+        assertEquals("engine.batch_size", quantize.last().details().get("field"), quantize.result().message());
+    }
+
     private static Map<String, Object> quickConfigWithMetrics() {
         return config(EXAMPLE.resolve("models/cnn_relu.onnx").toString(), Map.of("type", "accuracy_checker",
                 "dataset", idx("test-1000-images-idx3-ubyte.gz", "test-1000-labels-idx1-ubyte.gz"),

@@ -49,6 +49,11 @@ final class KafkaHarness implements AutoCloseable {
     final String bootstrap;
     final Path dist;
     final Path work;
+    /**
+     * The servers' homes, beside work/ rather than in it: tests allow requests under work/, and a server refuses
+     * an allowed root that contains its state folder (home/state).
+     */
+    final Path serverHomes;
     final Path examples;
     /** The repository's test slice ten times over (written on first use): 10,000 images for long jobs. */
     private TestFiles.IdxPair longDataset;
@@ -61,7 +66,9 @@ final class KafkaHarness implements AutoCloseable {
         }
         work = Path.of(required("pot4j.itest.work")).toAbsolutePath().normalize();
         examples = Path.of(required("pot4j.examples")).toAbsolutePath().normalize();
+        serverHomes = work.resolveSibling(work.getFileName() + "-servers");
         deleteRecursively(work);
+        deleteRecursively(serverHomes);
         Files.createDirectories(work);
         cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
                 .setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1)
@@ -143,13 +150,14 @@ final class KafkaHarness implements AutoCloseable {
 
         ServerProcess(String name, List<String> options) throws IOException {
             this.name = name;
-            home = work.resolve("servers").resolve(name);
+            home = serverHomes.resolve(name);
             Files.createDirectories(home.resolve("deploy"));
             Files.createDirectories(home.resolve("data"));
             Files.createDirectories(home.resolve("conf"));
             try (Stream<Path> conf = Files.list(dist.resolve("conf"))) {
                 for (Path file : conf.filter(Files::isRegularFile).toList()) {
-                    if (!file.getFileName().toString().equals("org.pot4j.kafka.cfg")) {
+                    if (!file.getFileName().toString().equals("org.pot4j.kafka.cfg")
+                            && !Files.exists(home.resolve("conf").resolve(file.getFileName()))) { // a restart
                         Files.copy(file, home.resolve("conf").resolve(file.getFileName()));
                     }
                 }

@@ -60,6 +60,11 @@ public final class NpyDataLoader implements DataLoader {
         if (data.shape().length == 0) {
             throw new InvalidInputException(p.pathOf(DATA), data.source(), "an array with a sample axis (rank >= 1); found a scalar");
         }
+        if (data.shape()[0] == 0) {
+            // else the job failed later blaming stat_subset_size ("at most the calibration dataset's size, 0")
+            throw new InvalidInputException(p.pathOf(DATA), data.source(), "has no samples (shape "
+                    + Arrays.toString(data.shape()) + "): give an array with at least one sample on its first axis");
+        }
         if (data.count() > Integer.MAX_VALUE - 8) {
             throw new InvalidInputException(p.pathOf(DATA), data.source(), "at most 2^31 elements; found " + data.count());
         }

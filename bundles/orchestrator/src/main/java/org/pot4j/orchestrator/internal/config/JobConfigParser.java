@@ -47,6 +47,7 @@ public final class JobConfigParser {
         }
         int statisticsRequests = requestsNumber(engine, "stat_requests_number", "a statistics pass");
         int evaluationRequests = requestsNumber(engine, "eval_requests_number", "an evaluation");
+        Integer batchSize = batchSize(engine);
         JobConfig.DatasetConfig dataset = null;
         JobConfig.DatasetConfig calibration = null;
         List<JobConfig.NamedBlock> metrics = new ArrayList<>();
@@ -109,7 +110,7 @@ public final class JobConfigParser {
                     "no optimizer is available in this version of pot4j (TPE tuning is planned); remove the optimizer section");
         }
         return new JobConfig(modelName, modelPath, engineType, dataset, calibration, List.copyOf(metrics), device,
-                modelType, List.copyOf(algorithms), statisticsRequests, evaluationRequests, raw);
+                modelType, List.copyOf(algorithms), statisticsRequests, evaluationRequests, batchSize, raw);
     }
 
     /**
@@ -145,6 +146,28 @@ public final class JobConfigParser {
                 || number.doubleValue() < 1 || number.doubleValue() > 64) {
             throw new InvalidInputException(engine.pathOf(key), value,
                     "an integer from 1 to 64: parallel inference requests (sessions) of " + what);
+        }
+        return number.intValue();
+    }
+
+    /** The largest engine.batch_size: samples of one inference call (the batch tensor is built in memory). */
+    public static final int MAX_BATCH_SIZE = 1024;
+
+    /**
+     * engine.batch_size: samples per inference call in this job's evaluations and statistics passes, replacing the
+     * job service's batch_size; 1 to {@value #MAX_BATCH_SIZE} (a model with a fixed batch dimension bounds it further,
+     * checked once the model is read). Null when unset. It was accepted and silently ignored.
+     */
+    private static Integer batchSize(Parameters engine) {
+        if (!engine.has("batch_size")) {
+            return null;
+        }
+        Object value = engine.raw("batch_size");
+        if (!(value instanceof Number number) || number.doubleValue() != Math.rint(number.doubleValue())
+                || number.doubleValue() < 1 || number.doubleValue() > MAX_BATCH_SIZE) {
+            throw new InvalidInputException(engine.pathOf("batch_size"), value, "an integer from 1 to " + MAX_BATCH_SIZE
+                    + ": samples per inference call in evaluations and statistics passes (unset: the job service's"
+                    + " batch_size)");
         }
         return number.intValue();
     }

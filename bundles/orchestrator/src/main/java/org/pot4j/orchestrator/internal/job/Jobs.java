@@ -33,6 +33,9 @@ public final class Jobs {
         }
         long start = System.nanoTime();
         byte[] bytes = readModel(model);
+        if (pipeline.config().batchSize() != null) {
+            checkBatchSize(pipeline, org.pot4j.model.OnnxCodec.read(bytes, model.toString()));
+        }
         // POT's eval_requests_number: that many sessions share the batches, and the threads
         int requests = pipeline.config().evaluationRequests();
         int threads = settings.inferenceThreads() > 0 ? Math.max(1, settings.inferenceThreads() / requests)
@@ -77,6 +80,23 @@ public final class Jobs {
                 throw new org.pot4j.api.Pot4jException(e.code(), model + ": " + e.getMessage(), e);
             }
             throw e;
+        }
+    }
+
+    /**
+     * engine.batch_size may not exceed a fixed batch dimension of the model's first input (a symbolic or unknown one
+     * takes any batch): the batch tensor would not fit the model.
+     */
+    static void checkBatchSize(Pipeline pipeline, org.pot4j.api.graph.Graph model) {
+        Integer batchSize = pipeline.config().batchSize();
+        if (batchSize == null || model.inputs().isEmpty() || model.inputs().get(0).dims().isEmpty()) {
+            return;
+        }
+        org.pot4j.api.graph.ValueInfo input = model.inputs().get(0);
+        Long fixed = input.dims().get(0).value();
+        if (fixed != null && fixed > 0 && batchSize > fixed) {
+            throw new InvalidInputException("engine.batch_size", batchSize, "at most " + fixed + ": the model's input '"
+                    + input.name() + "' has a fixed batch dimension of " + fixed);
         }
     }
 

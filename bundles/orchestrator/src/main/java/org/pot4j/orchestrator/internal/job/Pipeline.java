@@ -98,10 +98,17 @@ public final class Pipeline {
                 backend, List.copyOf(algorithms), used);
     }
 
-    /** Bad input naming {@code field} unless {@code model} is a file; a folder is not "missing" but the wrong kind. */
+    /**
+     * Bad input naming {@code field} unless {@code model} is a regular file; a folder, a named pipe, a device or a
+     * socket is not "missing" but the wrong kind (reading a FIFO would also wait for a writer forever).
+     */
     public static void requireModelFile(String field, Path model) {
         if (Files.isDirectory(model)) {
             throw new InvalidInputException(field, model, "is a directory, not a model file (name the .onnx file)");
+        }
+        if (Files.exists(model) && !Files.isRegularFile(model)) {
+            throw new InvalidInputException(field, model, "is not a regular file (a named pipe, device or socket):"
+                    + " name the .onnx file");
         }
         if (!Files.isRegularFile(model)) {
             throw new InvalidInputException(field, model, "the model file does not exist");

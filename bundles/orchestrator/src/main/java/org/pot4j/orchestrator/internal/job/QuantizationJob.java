@@ -63,11 +63,13 @@ final class QuantizationJob {
 
         long t = begin("load model");
         Graph original = OnnxCodec.read(pipeline.config().modelPath());
+        Jobs.checkBatchSize(pipeline, original);
         end("load model", t);
 
         try (Dataset main = pipeline.openDataset();
              Dataset separateCalibration = pipeline.hasSeparateCalibration() ? pipeline.openCalibrationDataset() : null) {
             Dataset calibration = separateCalibration != null ? separateCalibration : main;
+            requireSamples(pipeline.config().statisticsDataset(), calibration);
             checkSubsetSizes(calibration.size());
             Dataset validation = pipeline.metrics().isEmpty() ? null : main;
             Workspace workspace = new Workspace(jobId, pipeline, registry, events, cancelled, settings, original,
@@ -204,6 +206,18 @@ final class QuantizationJob {
             points.add(row);
         }
         return points;
+    }
+
+    /**
+     * A calibration dataset without samples is named as such, whatever its loader (a stat_subset_size check would
+     * otherwise blame the subset size: "at most the calibration dataset's size, 0").
+     */
+    private static void requireSamples(org.pot4j.orchestrator.internal.config.JobConfig.DatasetConfig config,
+                                       Dataset dataset) {
+        if (config != null && dataset.size() == 0) {
+            throw new org.pot4j.api.InvalidInputException(config.path(), config.loader(),
+                    "has no samples: give data with at least one sample");
+        }
     }
 
     /** A stat_subset_size the user wrote that the calibration data cannot fill is an error, not a silent clamp. */

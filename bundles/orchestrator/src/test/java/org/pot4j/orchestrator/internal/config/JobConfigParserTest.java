@@ -179,4 +179,30 @@ class JobConfigParserTest {
         assertEquals("engine.dataset", error.field(), error.getMessage());
         assertTrue(error.getMessage().contains("accuracy_checker"), error.getMessage());
     }
+
+    /** engine.batch_size was accepted and silently ignored; it is the job's inference batch, 1..1024, else named. */
+    @Test
+    void engineBatchSizeIsTheJobsInferenceBatchWithinBounds() {
+        assertNull(parse("{\"model\": {\"model\": \"a.onnx\"}}").batchSize(), "unset: the job service's");
+        assertEquals(16, parse("{\"model\": {\"model\": \"a.onnx\"}, \"engine\": {\"type\": \"data_free\","
+                + " \"batch_size\": 16}}").batchSize());
+        for (String bad : new String[] {"0", "2147483647", "1025", "2.5", "\"8\"", "-1"}) {
+            InvalidInputException e = assertThrows(InvalidInputException.class, () -> parse("{\"model\": {\"model\":"
+                    + " \"a.onnx\"}, \"engine\": {\"type\": \"data_free\", \"batch_size\": " + bad + "}}"));
+            assertEquals("engine.batch_size", e.field(), bad);
+            assertTrue(e.getMessage().contains("an integer from 1 to 1024: samples per inference call"), e.getMessage());
+        }
+    }
+
+    /** "model": "" resolved to the configuration's folder and was reported as "is a directory". */
+    @Test
+    void anEmptyModelPathSaysItIsEmpty() {
+        for (String empty : new String[] {"\"\"", "\"  \""}) {
+            InvalidInputException e = assertThrows(InvalidInputException.class,
+                    () -> parse("{\"model\": {\"model\": " + empty + "}}"));
+            assertEquals("model.model", e.field());
+            assertTrue(e.getMessage().contains("the path is empty") && !e.getMessage().contains("directory"),
+                    e.getMessage());
+        }
+    }
 }

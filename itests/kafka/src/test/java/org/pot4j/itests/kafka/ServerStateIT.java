@@ -62,7 +62,7 @@ class ServerStateIT {
         // data/ of the server's home is a root, as the distribution's default data/ is; a link in it leads to state/
         Files.createDirectories(home.resolve("data"));
         Files.createSymbolicLink(home.resolve("data/state-link"), state);
-        List<String> options = topics.options(kafka.bootstrap, "s", List.of(kafka.examples, kafka.shared,
+        List<String> options = topics.options(kafka.bootstrap, "s", List.of(kafka.examples, kafka.work,
                 home.resolve("data")), home.resolve("outputs"));
 
         KafkaHarness.ServerProcess server = kafka.startServer("s1", options);
@@ -142,7 +142,7 @@ class ServerStateIT {
     @Test
     void aCopyOfAShippedBundleDeployedAndRemovedLeavesTheShippedOneServing() throws Exception {
         KafkaHarness.Topics topics = new KafkaHarness.Topics("c");
-        List<String> options = topics.options(kafka.bootstrap, "c", List.of(kafka.examples, kafka.shared),
+        List<String> options = topics.options(kafka.bootstrap, "c", List.of(kafka.examples, kafka.work),
                 kafka.work.resolve("c-outputs"));
         KafkaHarness.ServerProcess server = kafka.startServer("c1", options);
         server.awaitServing();

@@ -101,7 +101,7 @@ public final class AccuracyAwareQuantization implements QuantizationAlgorithm {
             ParameterDescriptor.optional("model_type", ParameterType.STRING, null, "base algorithm"),
             ParameterDescriptor.optional("inplace_statistics", ParameterType.BOOLEAN, null, "base algorithm"),
             ParameterDescriptor.optional("use_fast_bias", ParameterType.BOOLEAN, null, "base algorithm"),
-            ParameterDescriptor.optional("cross_layer_equalization", ParameterType.BOOLEAN, null, "base algorithm"),
+            ParameterDescriptor.optional("cross_layer_equalization", ParameterType.ANY, null, "base algorithm"),
             ParameterDescriptor.optional("threshold", ParameterType.NUMBER, null, "base algorithm"),
             ParameterDescriptor.optional("apply_for_all_nodes", ParameterType.BOOLEAN, null, "base algorithm"));
 

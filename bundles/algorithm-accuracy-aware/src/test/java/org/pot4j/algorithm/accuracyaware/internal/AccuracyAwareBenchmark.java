@@ -16,7 +16,7 @@ import org.pot4j.metric.accuracy.internal.AccuracyMetric;
  *     -Dexec.mainClass=org.pot4j.algorithm.accuracyaware.internal.AccuracyAwareBenchmark \
  *     -Dexec.classpathScope=test -Dexec.args="10000 2" -Dpot4j.data=DIR
  * </pre>
- * Arguments: validation samples (default 10000), workers N (default 2), rounds (default 2). More than 1000
+ * Arguments: validation samples (default 10000), workers N (default 2), rounds (default 2), one model (default all). More than 1000
  * samples need the full test set in {@code -Dpot4j.data=DIR} (testdata/README.md); up to 1000 come from the repository.
  */
 public final class AccuracyAwareBenchmark {
@@ -28,6 +28,7 @@ public final class AccuracyAwareBenchmark {
         int samples = args.length > 0 ? Integer.parseInt(args[0]) : 10000;
         int workers = args.length > 1 ? Integer.parseInt(args[1]) : 2;
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 2;
+        String only = args.length > 3 ? args[3] : null;
         IdxDataset calibration = IdxDataset.calibration();
         IdxDataset validation = IdxDataset.test(samples);
         List<Case> cases = List.of(
@@ -44,7 +45,11 @@ public final class AccuracyAwareBenchmark {
                 + "1 ORT thread per session, %d cores, best of %d rounds%n", validation.size(),
                 Runtime.getRuntime().availableProcessors(), rounds);
         for (Case benchmark : cases) {
+            if (only != null && !benchmark.model().equals(only)) {
+                continue;
+            }
             Map<Integer, Map<String, Double>> byWorkers = new LinkedHashMap<>();
+            String lastOutcome = "";
             for (int n : new int[] {1, workers}) {
                 Map<String, Double> best = null;
                 for (int round = 0; round < rounds; round++) {
@@ -64,11 +69,16 @@ public final class AccuracyAwareBenchmark {
                     seconds.put("layers", (double) ((List<?>) context.reports().getOrDefault("layer_ranking",
                             List.of())).size());
                     seconds.put("reverts", (double) ((Number) context.accuracyAwareReport().get("iterations")).intValue());
+                    Map<String, Object> report = context.accuracyAwareReport();
+                    lastOutcome = String.format("final drop %s, %d reverted layers %s, stop: %s",
+                            report.get("final_drop"), ((List<?>) report.get("reverted_layers")).size(),
+                            report.get("reverted_layers"), report.get("stop_reason"));
                     if (best == null || seconds.get("ranking") < best.get("ranking")) {
                         best = seconds;
                     }
                 }
                 byWorkers.put(n, best);
+                System.out.printf("%-18s workers %d: %s%n", benchmark.model(), n, lastOutcome);
                 System.out.printf("%-18s %-45s workers %d: total %6.2f s = baseline %5.2f + quantization %5.2f "
                                 + "+ ranking %6.2f (%d layers) + reverting %5.2f (%d iterations)%n", benchmark.model(),
                         benchmark.note(), n, best.get("total"), best.get("baseline"), best.get("quantization"),

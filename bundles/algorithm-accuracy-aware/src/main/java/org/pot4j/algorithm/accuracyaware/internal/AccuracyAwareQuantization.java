@@ -596,6 +596,7 @@ public final class AccuracyAwareQuantization implements QuantizationAlgorithm {
             event.put("iteration", (double) iteration);
             event.put("kept", kept ? 1.0 : 0.0);
             event.put("worse", worse ? 1.0 : 0.0);
+            event.put("full_set", candidate.confirmed() ? 1.0 : 0.0);
             context.metrics("accuracy_aware.iteration " + iteration + ": reverted " + node
                     + (kept ? "" : " (undone)"), event);
             publish();

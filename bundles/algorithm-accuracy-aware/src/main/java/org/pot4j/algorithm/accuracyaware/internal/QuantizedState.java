@@ -35,9 +35,12 @@ record QuantizedState(Graph model, QuantizationPlan plan, EvaluationResult evalu
         return confirmed ? evaluation.values() : estimate;
     }
 
-    /** What two states are compared by: the paired subset estimates when both have one, else {@link #values()}. */
+    /**
+     * What two states are compared by: full-set values when both have them (the most exact), else the paired subset
+     * estimates (both from the same samples).
+     */
     Map<String, Double> comparable(QuantizedState other) {
-        return estimate != null && other.estimate != null ? estimate : values();
+        return (confirmed && other.confirmed) || estimate == null || other.estimate == null ? values() : estimate;
     }
 
     List<String> revertedWith(String node) {

@@ -16,7 +16,8 @@ import org.pot4j.metric.accuracy.internal.AccuracyMetric;
  *     -Dexec.mainClass=org.pot4j.algorithm.accuracyaware.internal.AccuracyAwareBenchmark \
  *     -Dexec.classpathScope=test -Dexec.args="10000 2" -Dpot4j.data=DIR
  * </pre>
- * Arguments: validation samples (default 10000), workers N (default 2), rounds (default 2), one model (default all). More than 1000
+ * Arguments: validation samples (default 10000), workers N (default 2; 1: only one run), rounds (default 2), one
+ * model (default all); {@code -Dpot4j.verbose=true} prints each run's iteration log. More than 1000
  * samples need the full test set in {@code -Dpot4j.data=DIR} (testdata/README.md); up to 1000 come from the repository.
  */
 public final class AccuracyAwareBenchmark {
@@ -50,7 +51,7 @@ public final class AccuracyAwareBenchmark {
             }
             Map<Integer, Map<String, Double>> byWorkers = new LinkedHashMap<>();
             String lastOutcome = "";
-            for (int n : new int[] {1, workers}) {
+            for (int n : workers == 1 ? new int[] {1} : new int[] {1, workers}) {
                 Map<String, Double> best = null;
                 for (int round = 0; round < rounds; round++) {
                     EvaluatingContext context = new EvaluatingContext(benchmark.model(), calibration, validation,
@@ -58,7 +59,9 @@ public final class AccuracyAwareBenchmark {
                                     Parameters.empty("engine.metrics[0]"))));
                     Map<String, Object> params = new LinkedHashMap<>(benchmark.params());
                     params.put("ranking_workers", n);
-                    context.quiet();
+                    if (!Boolean.getBoolean("pot4j.verbose")) {
+                        context.quiet();
+                    }
                     long start = System.nanoTime();
                     context.runAccuracyAware(params);
                     double total = (System.nanoTime() - start) / 1e9;

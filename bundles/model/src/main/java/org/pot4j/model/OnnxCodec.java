@@ -22,11 +22,12 @@ import org.pot4j.model.internal.ProtoCodec;
  * fields the IR has no place for (model domain, model_version, the graph's own doc string) travel in
  * metadata keys starting with {@value #RESERVED_METADATA_PREFIX}, and are restored by {@link #write}.
  * Graph inputs that are also initializers (old exporters) are kept in {@link Graph#valueInfos()} and
- * written back as inputs. Writing is deterministic: the same graph gives the same bytes.
+ * written back as inputs. Model-local functions are inlined on read (their ops become graph nodes), values whose type
+ * is present but empty are read as untyped. Writing is deterministic: the same graph gives the same bytes.
  *
  * <p>Errors: a missing or unreadable file is an {@link InvalidInputException} naming the path; bytes
- * that are not a model this codec supports (corrupt, external data, model-local functions, sparse
- * initializers, non-tensor values) are a {@link Pot4jException} with code {@value #ERROR_CODE} that
+ * that are not a model this codec supports (corrupt, external data, sparse initializers, sequence / map /
+ * optional values) are a {@link Pot4jException} with code {@value #ERROR_CODE} that
  * names the source and what is wrong.
  */
 public final class OnnxCodec {

@@ -47,10 +47,7 @@ public final class ProtoCodec {
         if (model.getIrVersion() <= 0) {
             throw new ModelFormatException("ir_version is missing: not an ONNX model");
         }
-        if (model.getFunctionsCount() > 0) {
-            throw new ModelFormatException("model-local functions (" + model.getFunctionsList().get(0).getName()
-                    + ", ...) are not supported; export the model with functions inlined");
-        }
+        model = FunctionInliner.inline(model); // model-local functions: their nodes are candidates like any other
         if (model.getTrainingInfoCount() > 0) {
             throw new ModelFormatException("training_info is not supported; export an inference-only model");
         }
@@ -119,6 +116,10 @@ public final class ProtoCodec {
             return new ValueInfo(name, null, null);
         }
         TypeProto type = proto.getType();
+        if (type.getValueCase() == TypeProto.ValueCase.VALUE_NOT_SET) {
+            // a type with no value set (exporters write it for subgraph outputs): ONNX Runtime infers it, so does pot4j
+            return new ValueInfo(name, null, null);
+        }
         if (!type.hasTensorType()) {
             throw new ModelFormatException(where + " '" + name + "' has type " + type.getValueCase()
                     + "; only tensor values are supported");

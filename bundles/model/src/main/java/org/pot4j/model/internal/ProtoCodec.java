@@ -36,6 +36,8 @@ public final class ProtoCodec {
     public static final String MODEL_DOMAIN = RESERVED_PREFIX + "model_domain";
     public static final String MODEL_VERSION = RESERVED_PREFIX + "model_version";
     public static final String GRAPH_DOC_STRING = RESERVED_PREFIX + "graph_doc_string";
+    /** The side files a model read with external data had (comma-separated); its writes use a side file too. */
+    public static final String EXTERNAL_DATA = RESERVED_PREFIX + "external_data";
 
     private ProtoCodec() {
     }
@@ -216,6 +218,7 @@ public final class ProtoCodec {
         String domain = metadata.remove(MODEL_DOMAIN);
         String modelVersion = metadata.remove(MODEL_VERSION);
         String graphDoc = metadata.remove(GRAPH_DOC_STRING);
+        metadata.remove(EXTERNAL_DATA);
         ModelProto.Builder model = ModelProto.newBuilder().setIrVersion(graph.irVersion());
         if (graph.producerName() != null && !graph.producerName().isEmpty()) {
             model.setProducerName(graph.producerName());

@@ -132,7 +132,11 @@ final class QuantizationJob {
             }
             if (outputRoot != null) {
                 try {
-                    AtomicFiles.write(modelFile, bytes);
+                    if (OnnxCodec.hasExternalData(quantized)) {
+                        OnnxCodec.write(quantized, modelFile); // weights in a side file, as the model came
+                    } else {
+                        AtomicFiles.write(modelFile, bytes);
+                    }
                     AtomicFiles.write(reportFile, JSON.writeValueAsBytes(report));
                 } catch (IOException e) {
                     throw new Pot4jException("OUTPUT_ERROR", "cannot write to " + outputRoot + ": "

@@ -158,4 +158,34 @@ class ControlFlowTest {
         assertTrue(dot / Math.sqrt(a * b) > 0.99, "INT8 branch close to FP32: cosine " + dot / Math.sqrt(a * b));
         assertFalse(java.util.Arrays.equals(expected, actual), "the branch computes on quantized values");
     }
+
+    @Test
+    void aConstantIfNestedInABranchOnTheDataIsFoldedAndItsNodesAreCandidates() throws Exception {
+        Graph graph = OnnxCodec.read(ifModel(null, 13).toByteArray(), "if_model");
+        Graph thenBranch = graph.node("if").orElseThrow().attribute("then_branch").asGraph();
+        Node conv = thenBranch.nodes().remove(0);
+        Graph innerThen = new Graph();
+        innerThen.setName("inner_then");
+        conv.outputs().set(0, "inner_y");
+        innerThen.nodes().add(conv);
+        innerThen.outputs().add(new org.pot4j.api.graph.ValueInfo("inner_y", null, null));
+        Graph innerElse = new Graph();
+        innerElse.setName("inner_else");
+        innerElse.nodes().add(new Node("identity", "Identity", "", List.of("x"), List.of("never"), Map.of()));
+        innerElse.outputs().add(new org.pot4j.api.graph.ValueInfo("never", null, null));
+        thenBranch.nodes().add(new Node("always", "Constant", "", List.of(), List.of("always"), Map.of("value",
+                org.pot4j.api.graph.Attribute.ofTensor(new org.pot4j.api.tensor.Tensor(org.pot4j.api.tensor.DataType.BOOL,
+                        new long[0], new byte[] {1})))));
+        thenBranch.nodes().add(new Node("inner_if", "If", "", List.of("always"), List.of("y_then"), Map.of(
+                "then_branch", org.pot4j.api.graph.Attribute.ofGraph(innerThen),
+                "else_branch", org.pot4j.api.graph.Attribute.ofGraph(innerElse))));
+        float[] expected = OpsetUpgradeTest.run(OnnxCodec.write(graph)).get("y");
+
+        List<String> notes = ModelPreparation.prepare(graph);
+        assertTrue(notes.toString().contains("If 'inner_if'"), notes.toString());
+        Graph folded = graph.node("if").orElseThrow().attribute("then_branch").asGraph();
+        assertEquals(List.of("Constant", "Conv"), folded.nodes().stream().map(Node::opType).toList());
+        assertTrue(ControlFlow.withBranchNodes(graph).node("conv_then").isPresent());
+        assertArrayEquals(expected, OpsetUpgradeTest.run(OnnxCodec.write(graph)).get("y"), 0f);
+    }
 }

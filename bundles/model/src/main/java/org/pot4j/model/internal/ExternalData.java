@@ -6,12 +6,11 @@ import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
 import ai.onnx.proto.OnnxMl.StringStringEntryProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
-import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 
@@ -29,13 +28,14 @@ public final class ExternalData {
 
     /** The model with every external tensor's data read in; {@code files} receives each side file's name. */
     public static ModelProto load(ModelProto model, Path folder, Map<String, Long> files) {
-        Map<String, byte[]> cache = new HashMap<>();
-        UnaryOperator<TensorProto> loader = tensor -> loadTensor(tensor, folder, files, cache);
+        if (!hasExternal(model.getGraph())) {
+            return model; // no copy of the weights for the common case
+        }
+        UnaryOperator<TensorProto> loader = tensor -> loadTensor(tensor, folder, files);
         return model.toBuilder().setGraph(mapTensors(model.getGraph(), loader)).build();
     }
 
-    private static TensorProto loadTensor(TensorProto tensor, Path folder, Map<String, Long> files,
-                                          Map<String, byte[]> cache) {
+    private static TensorProto loadTensor(TensorProto tensor, Path folder, Map<String, Long> files) {
         if (tensor.getDataLocation() != TensorProto.DataLocation.EXTERNAL) {
             return tensor;
         }
@@ -70,7 +70,7 @@ public final class ExternalData {
             in.seek(offset);
             in.readFully(data);
             files.merge(location, count, Long::sum);
-            return tensor.toBuilder().clearExternalData().clearDataLocation().setRawData(ByteString.copyFrom(data)).build();
+            return tensor.toBuilder().clearExternalData().clearDataLocation().setRawData(UnsafeByteOperations.unsafeWrap(data)).build();
         } catch (IOException e) {
             throw new ModelFormatException(where + ": cannot read external data file '" + location + "' next to the"
                     + " model: " + e.getMessage());
@@ -111,6 +111,25 @@ public final class ExternalData {
 
     private static StringStringEntryProto entry(String key, String value) {
         return StringStringEntryProto.newBuilder().setKey(key).setValue(value).build();
+    }
+
+    private static boolean hasExternal(GraphProto graph) {
+        for (TensorProto tensor : graph.getInitializerList()) {
+            if (tensor.getDataLocation() == TensorProto.DataLocation.EXTERNAL) return true;
+        }
+        for (NodeProto node : graph.getNodeList()) {
+            for (AttributeProto attribute : node.getAttributeList()) {
+                if (attribute.hasT() && attribute.getT().getDataLocation() == TensorProto.DataLocation.EXTERNAL) return true;
+                if (attribute.hasG() && hasExternal(attribute.getG())) return true;
+                for (GraphProto g : attribute.getGraphsList()) {
+                    if (hasExternal(g)) return true;
+                }
+                for (TensorProto t : attribute.getTensorsList()) {
+                    if (t.getDataLocation() == TensorProto.DataLocation.EXTERNAL) return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** Applies {@code map} to every initializer and tensor attribute, subgraphs included. */

@@ -3,13 +3,17 @@ package org.pot4j.model;
 import ai.onnx.proto.OnnxMl.ModelProto;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.pot4j.api.InvalidInputException;
 import org.pot4j.api.Pot4jException;
 import org.pot4j.api.graph.Graph;
+import org.pot4j.model.internal.ExternalData;
 import org.pot4j.model.internal.ModelFormatException;
 import org.pot4j.model.internal.ProtoCodec;
 
@@ -22,11 +26,13 @@ import org.pot4j.model.internal.ProtoCodec;
  * fields the IR has no place for (model domain, model_version, the graph's own doc string) travel in
  * metadata keys starting with {@value #RESERVED_METADATA_PREFIX}, and are restored by {@link #write}.
  * Graph inputs that are also initializers (old exporters) are kept in {@link Graph#valueInfos()} and
- * written back as inputs. Writing is deterministic: the same graph gives the same bytes.
+ * written back as inputs. Model-local functions are inlined on read (their ops become graph nodes), values whose type
+ * is present but empty are read as untyped. Tensors in side files (external data) are read from the model's folder
+ * when the model is read from its file, and {@link #write(Graph, Path)} writes such a model with a side file again. Writing is deterministic: the same graph gives the same bytes.
  *
  * <p>Errors: a missing or unreadable file is an {@link InvalidInputException} naming the path; bytes
- * that are not a model this codec supports (corrupt, external data, model-local functions, sparse
- * initializers, non-tensor values) are a {@link Pot4jException} with code {@value #ERROR_CODE} that
+ * that are not a model this codec supports (corrupt, external data given as bytes rather than a file, sparse
+ * initializers, sequence / map / optional values) are a {@link Pot4jException} with code {@value #ERROR_CODE} that
  * names the source and what is wrong.
  */
 public final class OnnxCodec {
@@ -56,7 +62,7 @@ public final class OnnxCodec {
             long size = Files.size(file);
             if (size >= Integer.MAX_VALUE - 8) {
                 throw new Pot4jException(ERROR_CODE, file + ": model is " + size
-                        + " bytes; models of 2 GB or more (external data) are not supported");
+                        + " bytes; a model file of 2 GB or more is not supported: save its weights as external data");
             }
             bytes = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
@@ -64,7 +70,7 @@ public final class OnnxCodec {
         } catch (IOException e) {
             throw new InvalidInputException("model", file, "the model file cannot be read: " + e.getMessage(), e);
         }
-        return read(bytes, file.toString());
+        return readWithExternalData(bytes, file);
     }
 
     /** Reads ONNX model bytes. */
@@ -74,21 +80,10 @@ public final class OnnxCodec {
 
     /** Reads ONNX model bytes; {@code source} (e.g. a file name) names them in error messages. */
     public static Graph read(byte[] bytes, String source) {
-        if (bytes == null || bytes.length == 0) {
-            throw new Pot4jException(ERROR_CODE, source + ": empty model (0 bytes)");
-        }
-        ModelProto model;
-        try {
-            CodedInputStream input = CodedInputStream.newInstance(bytes);
-            input.setSizeLimit(MAX_MESSAGE_BYTES);
-            input.setRecursionLimit(1000);
-            model = ModelProto.parseFrom(input);
-        } catch (InvalidProtocolBufferException e) {
-            throw new Pot4jException(ERROR_CODE, source + ": not a valid ONNX model (the file is corrupt or not ONNX: "
-                    + e.getMessage() + ")");
-        } catch (IOException | RuntimeException e) {
-            throw new Pot4jException(ERROR_CODE, source + ": not a valid ONNX model (" + e + ")");
-        }
+        return toGraph(parse(bytes, source), source);
+    }
+
+    private static Graph toGraph(ModelProto model, String source) {
         try {
             return ProtoCodec.readModel(model);
         } catch (ModelFormatException e) {
@@ -96,13 +91,64 @@ public final class OnnxCodec {
         }
     }
 
+    /** Reads a model file whose tensors may lie in side files (external data) in its folder. */
+    private static Graph readWithExternalData(byte[] bytes, Path file) {
+        String source = file.toString();
+        ModelProto model = parse(bytes, source);
+        Map<String, Long> files = new LinkedHashMap<>();
+        try {
+            model = ExternalData.load(model, file.toAbsolutePath().getParent(), files);
+        } catch (ModelFormatException e) {
+            throw new Pot4jException(ERROR_CODE, source + ": " + e.getMessage());
+        }
+        Graph graph = toGraph(model, source);
+        if (!files.isEmpty()) {
+            graph.metadata().put(ProtoCodec.EXTERNAL_DATA, String.join(",", files.keySet()));
+        }
+        return graph;
+    }
+
+    private static ModelProto parse(byte[] bytes, String source) {
+        if (bytes == null || bytes.length == 0) {
+            throw new Pot4jException(ERROR_CODE, source + ": empty model (0 bytes)");
+        }
+        try {
+            CodedInputStream input = CodedInputStream.newInstance(bytes);
+            input.setSizeLimit(MAX_MESSAGE_BYTES);
+            input.setRecursionLimit(1000);
+            return ModelProto.parseFrom(input);
+        } catch (InvalidProtocolBufferException e) {
+            throw new Pot4jException(ERROR_CODE, source + ": not a valid ONNX model (the file is corrupt or not ONNX: "
+                    + e.getMessage() + ")");
+        } catch (IOException | RuntimeException e) {
+            throw new Pot4jException(ERROR_CODE, source + ": not a valid ONNX model (" + e + ")");
+        }
+    }
+
+    /** Whether the graph was read from a model with external data (its file writes keep a side file). */
+    public static boolean hasExternalData(Graph graph) {
+        return graph.metadata().containsKey(ProtoCodec.EXTERNAL_DATA);
+    }
+
     /** Writes the graph as ONNX model bytes. */
     public static byte[] write(Graph graph) {
         return ProtoCodec.writeModel(graph).toByteArray();
     }
 
-    /** Writes the graph to a file atomically (see {@link AtomicFiles}). */
+    /**
+     * Writes the graph to a file atomically (see {@link AtomicFiles}). A graph read with external data is written the
+     * same way: initializers of {@value ExternalData#THRESHOLD_BYTES} bytes or more go to {@code <file name>.data} next
+     * to it (written first, so the model never points to a missing file).
+     */
     public static void write(Graph graph, Path file) throws IOException {
-        AtomicFiles.write(file, write(graph));
+        if (!hasExternalData(graph)) {
+            AtomicFiles.write(file, write(graph));
+            return;
+        }
+        String location = file.getFileName() + ".data";
+        ByteArrayOutputStream data = new ByteArrayOutputStream();
+        ModelProto model = ExternalData.store(ProtoCodec.writeModel(graph), location, data);
+        AtomicFiles.write(file.resolveSibling(location), data.toByteArray());
+        AtomicFiles.write(file, model.toByteArray());
     }
 }

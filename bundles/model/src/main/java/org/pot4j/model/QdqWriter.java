@@ -100,9 +100,11 @@ public final class QdqWriter {
         Graphs.sortTopologically(graph);
         UniqueNames names = new UniqueNames(graph);
         Map<String, Node> nodesByName = new LinkedHashMap<>();
-        for (Node node : graph.nodes()) {
+        // nodes of If branches too: their Q/DQ go into the branch that holds them (ControlFlow)
+        for (Node node : ControlFlow.withBranchNodes(graph).nodes()) {
             nodesByName.putIfAbsent(node.name(), node);
         }
+        Map<Node, Graph> owners = ControlFlow.owners(graph);
 
         // group points by (tensor, effective quantizer) in plan order: one Q/DQ pair per group
         Map<String, Group> groups = new LinkedHashMap<>();
@@ -129,18 +131,21 @@ public final class QdqWriter {
         }
 
         Set<String> replacedWeights = new java.util.LinkedHashSet<>();
-        for (Group group : groups.values()) {
-            String dequantized = group.weight ? writeWeight(graph, group, names)
-                    : writeActivation(graph, group, names, options);
-            for (Consumer consumer : group.consumers) {
-                consumer.node.inputs().set(consumer.inputIndex, dequantized);
+        for (Group whole : groups.values()) {
+            for (Map.Entry<Graph, Group> part : byOwner(whole, owners).entrySet()) {
+                Group group = part.getValue();
+                String dequantized = group.weight ? writeWeight(part.getKey(), graph, group, names)
+                        : writeActivation(part.getKey(), group, names, options);
+                for (Consumer consumer : group.consumers) {
+                    consumer.node.inputs().set(consumer.inputIndex, dequantized);
+                }
             }
-            if (group.weight) {
-                replacedWeights.add(group.tensor);
+            if (whole.weight) {
+                replacedWeights.add(whole.tensor);
             }
         }
         for (OutputPoint output : outputs) {
-            writeOutput(graph, output, names, options);
+            writeOutput(owners.getOrDefault(output.node, graph), output, names, options);
         }
         if (sixteenBit) {
             splitBiasesBeyondInt32(graph, plan, names);
@@ -306,10 +311,29 @@ public final class QdqWriter {
         }
     }
 
-    private static String writeWeight(Graph graph, Group group, UniqueNames names) {
+    /** The group's consumers split by the graph (model or If branch) holding them, in consumer order. */
+    private static Map<Graph, Group> byOwner(Group group, Map<Node, Graph> owners) {
+        Map<Graph, Group> parts = new java.util.IdentityHashMap<>();
+        List<Graph> order = new ArrayList<>();
+        for (Consumer consumer : group.consumers) {
+            Graph owner = owners.get(consumer.node);
+            if (!parts.containsKey(owner)) {
+                parts.put(owner, new Group(group.tensor, group.quantizer, group.weight));
+                order.add(owner);
+            }
+            parts.get(owner).consumers.add(consumer);
+        }
+        Map<Graph, Group> ordered = new LinkedHashMap<>();
+        order.forEach(owner -> ordered.put(owner, parts.get(owner)));
+        return ordered;
+    }
+
+    /** {@code graph} holds the consumers (the model or an If branch); {@code root} the weight when the branch does not. */
+    private static String writeWeight(Graph graph, Graph root, Group group, UniqueNames names) {
         Quantizer quantizer = group.quantizer;
         String tensor = group.tensor;
-        Tensor weight = graph.initializers().get(tensor);
+        Tensor weight = graph.initializers().containsKey(tensor) ? graph.initializers().get(tensor)
+                : root.initializers().get(tensor);
         float[] scales = quantizer.scales();
         long[] zeroPoints = quantizer.zeroPoints();
         int axis = quantizer.axis();

@@ -67,7 +67,8 @@ final class RequestChecks {
     static void validateInGraph(List<StatisticRequest> requests, Graph model) {
         Set<String> available = new LinkedHashSet<>();
         model.inputs().forEach(input -> available.add(input.name()));
-        model.nodes().forEach(node -> available.addAll(node.outputs()));
+        // outputs of nodes inside If branches too: the collector hoists those branches (ControlFlow)
+        org.pot4j.model.ControlFlow.withBranchNodes(model).nodes().forEach(node -> available.addAll(node.outputs()));
         available.remove("");
         for (int i = 0; i < requests.size(); i++) {
             if (!available.contains(requests.get(i).tensor())) {
@@ -75,7 +76,7 @@ final class RequestChecks {
                 String shown = names.size() <= 12 ? names.toString()
                         : names.subList(0, 12) + " and " + (names.size() - 12) + " more";
                 throw new InvalidInputException("statistics[" + i + "].tensor", requests.get(i).tensor(),
-                        "a model input or node output of the model, e.g. " + shown);
+                        "a model input or node output of the model (If branches included), e.g. " + shown);
             }
         }
     }

@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntFunction;
 import org.pot4j.api.InvalidInputException;
+import org.pot4j.api.Pot4jException;
 import org.pot4j.api.backend.InferenceBackend;
 import org.pot4j.api.backend.InferenceSession;
 import org.pot4j.api.backend.SessionOptions;
@@ -19,6 +20,7 @@ import org.pot4j.api.data.Sample;
 import org.pot4j.api.graph.Graph;
 import org.pot4j.api.statistics.StatisticRequest;
 import org.pot4j.api.tensor.Tensor;
+import org.pot4j.model.ControlFlow;
 
 /**
  * Collects the statistics several consumers requested in one pass of the model over the samples.
@@ -226,19 +228,43 @@ public final class StatisticsCollector {
             throw new InvalidInputException("statistics.samples", sampleCount, "at least 1 sample");
         }
         Graph augmented = model.copy();
+        // layers inside If branches: their branches also run unconditionally in the statistics copy (ControlFlow)
+        boolean hoisted = ControlFlow.hasIf(augmented) && ControlFlow.hoistBranchesForStatistics(augmented,
+                merged.stream().map(StatisticRequest::tensor).collect(java.util.stream.Collectors.toSet()));
         InGraphReductions inGraph = InGraphReductions.add(augmented, merged, quantilesInGraph);
         PassState pass = new PassState(merged, sampleCount, inGraph);
         SessionOptions effective = (options == null ? SessionOptions.defaults() : options)
                 .withExtraOutputs(new LinkedHashSet<>(pass.sessionOutputs()));
-        Graph runnable = inGraph.outputs().isEmpty() ? model : augmented;
+        Graph runnable = inGraph.outputs().isEmpty() && !hoisted ? model : augmented;
         int sessions = (int) Math.min(parallelRequests, (sampleCount + (long) batchSize - 1) / batchSize);
-        if (sessions > 1) {
-            return new ParallelPass(backend, runnable, effective, pass, samples, progress, cancelled, sessions,
-                    batchSize).run();
+        try {
+            if (sessions > 1) {
+                return new ParallelPass(backend, runnable, effective, pass, samples, progress, cancelled, sessions,
+                        batchSize).run();
+            }
+            try (InferenceSession session = backend.open(runnable, effective)) {
+                return SequentialPass.run(session, pass, batchSize, samples, progress, cancelled, pipelined);
+            }
+        } catch (Pot4jException e) {
+            if (runnable != augmented || !STATISTICS_GRAPH_FAILURES.contains(e.code())) {
+                throw e;
+            }
+            throw new Pot4jException(STATISTICS_ERROR, "cannot collect statistics of " + merged.size()
+                    + " requests on tensors " + tensorNames(merged) + ": ONNX Runtime rejects the statistics graph"
+                    + " pot4j added to the model (a tensor whose axis 0 is not the batch, or whose type the"
+                    + " reductions do not take); exclude the tensor's node with ignored_scope. ONNX Runtime said: "
+                    + e.getMessage(), e);
         }
-        try (InferenceSession session = backend.open(runnable, effective)) {
-            return SequentialPass.run(session, pass, batchSize, samples, progress, cancelled, pipelined);
-        }
+    }
+
+    /** Code of a statistics pass that ONNX Runtime cannot load or run on the augmented model. */
+    public static final String STATISTICS_ERROR = "STATISTICS_ERROR";
+    private static final Set<String> STATISTICS_GRAPH_FAILURES = Set.of("MODEL_ERROR", "INFERENCE_ERROR");
+
+    private static String tensorNames(List<StatisticRequest> requests) {
+        List<String> names = requests.stream().map(StatisticRequest::tensor).distinct().toList();
+        return names.size() <= 5 ? names.toString()
+                : names.subList(0, 5) + " and " + (names.size() - 5) + " more";
     }
 
     /** Stacks per-sample inputs (batch dimension 1 each) along axis 0. */

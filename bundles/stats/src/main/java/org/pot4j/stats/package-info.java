@@ -4,7 +4,7 @@
  * consumers' {@link org.pot4j.api.statistics.StatisticRequest requests}.
  */
 @Export
-@Version("1.2.0")
+@Version("1.3.0")
 package org.pot4j.stats;
 
 import org.osgi.annotation.bundle.Export;

@@ -140,6 +140,82 @@ class InGraphReductionTest {
         }
     }
 
+    /**
+     * A Conv moved into both branches of an If on the data (a condition no sample meets): its statistics come from the
+     * branch hoisted into the statistics graph, over every sample, and equal those of the model without the If.
+     */
+    @Test
+    void layersInsideIfBranchesGetTheStatisticsOfEverySample() throws Exception {
+        Graph flat = OnnxCodec.read(TestFiles.model("cnn_relu.onnx"));
+        Graph withIf = flat.copy();
+        org.pot4j.api.graph.Node conv = withIf.nodes().stream().filter(n -> n.opType().equals("Conv")).skip(1)
+                .findFirst().orElseThrow();
+        String output = conv.output(0);
+        int position = withIf.nodes().indexOf(conv);
+        withIf.nodes().remove(conv);
+        Graph then = new Graph();
+        then.setName("then");
+        conv.outputs().set(0, output + "_then");
+        then.nodes().add(conv);
+        then.outputs().add(new org.pot4j.api.graph.ValueInfo(output + "_then", null, null));
+        Graph otherwise = new Graph();
+        otherwise.setName("else");
+        otherwise.nodes().add(new org.pot4j.api.graph.Node(conv.name() + "_else", "Conv", "", conv.inputs(),
+                List.of(output + "_else"), conv.attributes()));
+        otherwise.outputs().add(new org.pot4j.api.graph.ValueInfo(output + "_else", null, null));
+        String input = withIf.inputs().get(0).name();
+        withIf.initializers().put("never", new Tensor(org.pot4j.api.tensor.DataType.FLOAT, new long[0], new float[] {1e6f}));
+        withIf.nodes().addAll(position, List.of(
+                new org.pot4j.api.graph.Node("mean", "ReduceMean", "", List.of(input), List.of("mean"),
+                        Map.of("keepdims", org.pot4j.api.graph.Attribute.ofInt(0))),
+                new org.pot4j.api.graph.Node("huge", "Greater", "", List.of("mean", "never"), List.of("huge"), Map.of()),
+                new org.pot4j.api.graph.Node("if", "If", "", List.of("huge"), List.of(output),
+                        Map.of("then_branch", org.pot4j.api.graph.Attribute.ofGraph(then),
+                                "else_branch", org.pot4j.api.graph.Attribute.ofGraph(otherwise)))));
+        List<StatisticRequest> requests = new ArrayList<>();
+        List<StatisticRequest> inBranch = new ArrayList<>();
+        for (int axis : new int[] {-1, 1}) {
+            for (Reducer reducer : List.of(Reducer.MIN, Reducer.MAX, Reducer.QUANTILE)) {
+                double level = reducer == Reducer.QUANTILE ? 0.5 : 0;
+                requests.add(new StatisticRequest(output, reducer, Aggregator.MEAN, axis, level, 0));
+                inBranch.add(new StatisticRequest(output + "_then", reducer, Aggregator.MEAN, axis, level, 0));
+            }
+        }
+        Statistics expected = new StatisticsCollector(8).collect(new RecordingBackend(), flat,
+                SessionOptions.defaults().withThreads(1), requests, 16, TestFiles.inputs(images, Tensor::ofFloats), null, null);
+        Statistics actual = new StatisticsCollector(8).collect(new RecordingBackend(), withIf,
+                SessionOptions.defaults().withThreads(1), inBranch, 16, TestFiles.inputs(images, Tensor::ofFloats), null, null);
+        for (int i = 0; i < requests.size(); i++) {
+            org.junit.jupiter.api.Assertions.assertArrayEquals(expected.get(requests.get(i)), actual.get(inBranch.get(i)),
+                    1e-5f, inBranch.get(i).toString());
+        }
+        assertEquals(16, actual.samples());
+    }
+
+    /** A statistics graph ONNX Runtime cannot run is a named error naming the tensors, not ONNX Runtime's message alone. */
+    @Test
+    void aStatisticsGraphOnnxRuntimeRejectsIsANamedError() throws Exception {
+        Graph graph = OnnxCodec.read(TestFiles.model("cnn_relu.onnx"));
+        String input = graph.inputs().get(0).name();
+        // rows of the images as samples ([B·28, 28], as attention heads are reshaped into the batch): its per-sample
+        // reductions cannot be joined with the others
+        graph.initializers().put("rows", Tensor.ofLongs(new long[] {2}, new long[] {-1, 28}));
+        graph.nodes().add(0, new org.pot4j.api.graph.Node("rows", "Reshape", "", List.of(input, "rows"),
+                List.of("swapped"), Map.of()));
+        String conv2 = RealModels.activationInputsOfWeightedOps(TestFiles.model("cnn_relu.onnx")).get(1);
+        List<StatisticRequest> requests = new ArrayList<>();
+        for (String tensor : List.of("swapped", conv2)) {
+            requests.add(new StatisticRequest(tensor, Reducer.MIN, Aggregator.MEAN, -1, 0, 0));
+            requests.add(new StatisticRequest(tensor, Reducer.MAX, Aggregator.MEAN, -1, 0, 0));
+        }
+        org.pot4j.api.Pot4jException error = assertThrows(org.pot4j.api.Pot4jException.class, () ->
+                new StatisticsCollector(32).collect(new RecordingBackend(), graph, SessionOptions.defaults().withThreads(1),
+                        requests, 8, TestFiles.inputs(images, Tensor::ofFloats), null, null));
+        assertEquals(StatisticsCollector.STATISTICS_ERROR, error.code());
+        assertTrue(error.getMessage().contains("swapped") && error.getMessage().contains("statistics graph"),
+                error.getMessage());
+    }
+
     @Test
     void mobilenetInGraphEqualsJavaReductionAndReturnsNoActivation() throws Exception {
         Path model = TestFiles.model("mobilenet_v2_tiny.onnx");

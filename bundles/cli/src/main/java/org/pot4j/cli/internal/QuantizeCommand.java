@@ -131,6 +131,10 @@ public class QuantizeCommand implements Command {
             out.println("quantized layers: " + points + (ignored instanceof Number n && n.intValue() > 0
                     ? " (" + n + " left in float: report.json ignored_nodes says why)" : ""));
         }
+        Object warning = result.summary().get("warning");
+        if (warning != null) {
+            out.println("warning: " + warning);
+        }
         Object seconds = result.summary().get("seconds");
         if (seconds != null) {
             out.println("time: " + seconds + " s");

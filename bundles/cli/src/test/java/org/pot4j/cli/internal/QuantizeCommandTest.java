@@ -77,6 +77,68 @@ class QuantizeCommandTest {
                 .endsWith(".part")), "no temporary files left");
     }
 
+    /**
+     * Acceptance 4 of issue 12: the example CNN inside both branches of an If on the data (the input's mean above a
+     * threshold every image meets): the branches' layers are quantized and listed, nothing is left float.
+     */
+    @Test
+    void layersInsideIfBranchesOnTheDataAreQuantizedAndListed() throws Exception {
+        Graph cnn = OnnxCodec.read(TestFiles.model("cnn_relu"));
+        String input = cnn.inputs().get(0).name();
+        String output = cnn.outputs().get(0).name();
+        Graph model = cnn.copy();
+        model.nodes().clear();
+        Graph then = branch(cnn, "then", input, output, "");
+        Graph otherwise = branch(cnn, "else", input, output, "_else");
+        model.initializers().put("threshold", new org.pot4j.api.tensor.Tensor(org.pot4j.api.tensor.DataType.FLOAT,
+                new long[0], new float[] {-1000f}));
+        model.nodes().add(new org.pot4j.api.graph.Node("mean", "ReduceMean", "", List.of(input), List.of("mean"),
+                Map.of("keepdims", org.pot4j.api.graph.Attribute.ofInt(0))));
+        model.nodes().add(new org.pot4j.api.graph.Node("bright", "Greater", "", List.of("mean", "threshold"),
+                List.of("bright"), Map.of()));
+        model.nodes().add(new org.pot4j.api.graph.Node("if", "If", "", List.of("bright"), List.of(output),
+                Map.of("then_branch", org.pot4j.api.graph.Attribute.ofGraph(then),
+                        "else_branch", org.pot4j.api.graph.Attribute.ofGraph(otherwise))));
+        Path modelFile = temp.resolve("cnn_if.onnx");
+        OnnxCodec.write(model, modelFile);
+
+        Path out = temp.resolve("out");
+        RealServer.Run run = RealServer.run(quantize, "-c", exampleConfig("\"" + TestFiles.example("models") + "/cnn_relu.onnx\"",
+                "\"" + modelFile + "\"").toString(), "-o", out.toString(), "--json");
+        assertEquals(0, run.exitCode(), run.err());
+        JsonNode report = JSON.readTree(out.resolve("cnn_relu/report.json").toFile());
+        java.util.Set<String> quantized = new java.util.HashSet<>();
+        report.get("quantization_points").forEach(point -> quantized.add(point.get("node").asText()));
+        for (org.pot4j.api.graph.Node node : cnn.nodes()) {
+            if (node.opType().equals("Conv") || node.opType().equals("Gemm")) {
+                assertTrue(quantized.contains(node.name()) && quantized.contains(node.name() + "_else"),
+                        node.name() + " quantized in both branches: " + quantized);
+            }
+        }
+        assertEquals(0, report.get("float_layers").size(), report.get("float_layers").toString());
+        assertTrue(report.get("warning") == null, String.valueOf(report.get("warning")));
+        double drop = report.get("drop").get("accuracy").asDouble();
+        assertTrue(drop <= 0.01, "drop " + drop);
+        Graph written = OnnxCodec.read(out.resolve("cnn_relu/optimized/cnn_relu.onnx"));
+        assertTrue(written.node("if").orElseThrow().attribute("then_branch").asGraph().nodes().stream()
+                .anyMatch(n -> n.opType().equals("QuantizeLinear")), "Q/DQ inside the branch");
+    }
+
+    /** The CNN's nodes as an If branch: values and node names get {@code suffix}, the output {@code _<name>}. */
+    private static Graph branch(Graph cnn, String name, String input, String output, String suffix) {
+        Graph branch = new Graph();
+        branch.setName(name);
+        java.util.function.UnaryOperator<String> rename = v -> v.isEmpty() || v.equals(input)
+                || cnn.initializers().containsKey(v) ? v : v.equals(output) ? output + "_" + name : v + suffix;
+        for (org.pot4j.api.graph.Node node : cnn.nodes()) {
+            branch.nodes().add(new org.pot4j.api.graph.Node(node.name() + suffix, node.opType(), node.domain(),
+                    node.inputs().stream().map(rename).toList(), node.outputs().stream().map(rename).toList(),
+                    node.attributes()));
+        }
+        branch.outputs().add(new org.pot4j.api.graph.ValueInfo(output + "_" + name, null, null));
+        return branch;
+    }
+
     @Test
     void sameConfigAndSeedGiveByteIdenticalModels() throws Exception {
         Path config = exampleConfig("\"stat_subset_size\": 300", "\"stat_subset_size\": 100, \"shuffle_data\": true,"

@@ -36,6 +36,8 @@ public final class ProtoCodec {
     public static final String MODEL_DOMAIN = RESERVED_PREFIX + "model_domain";
     public static final String MODEL_VERSION = RESERVED_PREFIX + "model_version";
     public static final String GRAPH_DOC_STRING = RESERVED_PREFIX + "graph_doc_string";
+    /** The side files a model read with external data had (comma-separated); its writes use a side file too. */
+    public static final String EXTERNAL_DATA = RESERVED_PREFIX + "external_data";
 
     private ProtoCodec() {
     }
@@ -47,10 +49,7 @@ public final class ProtoCodec {
         if (model.getIrVersion() <= 0) {
             throw new ModelFormatException("ir_version is missing: not an ONNX model");
         }
-        if (model.getFunctionsCount() > 0) {
-            throw new ModelFormatException("model-local functions (" + model.getFunctionsList().get(0).getName()
-                    + ", ...) are not supported; export the model with functions inlined");
-        }
+        model = FunctionInliner.inline(model); // model-local functions: their nodes are candidates like any other
         if (model.getTrainingInfoCount() > 0) {
             throw new ModelFormatException("training_info is not supported; export an inference-only model");
         }
@@ -119,6 +118,10 @@ public final class ProtoCodec {
             return new ValueInfo(name, null, null);
         }
         TypeProto type = proto.getType();
+        if (type.getValueCase() == TypeProto.ValueCase.VALUE_NOT_SET) {
+            // a type with no value set (exporters write it for subgraph outputs): ONNX Runtime infers it, so does pot4j
+            return new ValueInfo(name, null, null);
+        }
         if (!type.hasTensorType()) {
             throw new ModelFormatException(where + " '" + name + "' has type " + type.getValueCase()
                     + "; only tensor values are supported");
@@ -215,6 +218,7 @@ public final class ProtoCodec {
         String domain = metadata.remove(MODEL_DOMAIN);
         String modelVersion = metadata.remove(MODEL_VERSION);
         String graphDoc = metadata.remove(GRAPH_DOC_STRING);
+        metadata.remove(EXTERNAL_DATA);
         ModelProto.Builder model = ModelProto.newBuilder().setIrVersion(graph.irVersion());
         if (graph.producerName() != null && !graph.producerName().isEmpty()) {
             model.setProducerName(graph.producerName());

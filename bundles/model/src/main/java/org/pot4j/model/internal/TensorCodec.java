@@ -21,8 +21,8 @@ public final class TensorCodec {
             throw new ModelFormatException(where + ": segmented tensors are not supported");
         }
         if (proto.getExternalDataCount() > 0 || proto.getDataLocation() == TensorProto.DataLocation.EXTERNAL) {
-            throw new ModelFormatException(where + ": tensor data is stored in an external file (models over 2 GB);"
-                    + " external data is not supported, save the model with its weights inside the .onnx file");
+            throw new ModelFormatException(where + ": tensor data is stored in an external file; read the model from"
+                    + " its .onnx file, next to which its side files are found");
         }
         DataType type;
         try {

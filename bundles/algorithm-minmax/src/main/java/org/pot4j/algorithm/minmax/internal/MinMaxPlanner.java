@@ -27,6 +27,7 @@ import org.pot4j.api.tensor.DataType;
 import org.pot4j.api.tensor.Tensor;
 import org.pot4j.model.FloatStem;
 import org.pot4j.model.Layers;
+import org.pot4j.model.TensorTypes;
 
 /**
  * Decides, for one model, device and parameter set, which op inputs are quantized and how
@@ -52,10 +53,12 @@ final class MinMaxPlanner {
     private final List<PointSpec> points = new ArrayList<>();
     private final List<Set<String>> unifiedGroups = new ArrayList<>();
     private final NonNegativeValues nonNegative;
+    private final TensorTypes types;
 
     MinMaxPlanner(Graph graph, HardwareConfig hardware, Parameters validatedParams, QuantizationPlan previous) {
         this.graph = graph;
         this.nonNegative = new NonNegativeValues(graph);
+        this.types = TensorTypes.infer(graph);
         this.hardware = hardware;
         this.params = validatedParams;
         this.preset = params.string("preset", "performance");
@@ -332,8 +335,10 @@ final class MinMaxPlanner {
         return graph.isInitializer(tensor) || graph.producer(tensor).map(n -> n.opType().equals("Constant")).orElse(false);
     }
 
+    /** A float activation with a batch dimension: not an integer, a scalar or shape arithmetic (see TensorTypes). */
     private boolean isFloat(String tensor) {
-        return graph.valueInfo(tensor).map(ValueInfo::type).map(t -> t == DataType.FLOAT).orElse(true);
+        return graph.valueInfo(tensor).map(ValueInfo::type).map(t -> t == DataType.FLOAT).orElse(true)
+                && types.notFloatActivation(tensor).isEmpty();
     }
 
     // ---------------------------------------------------------------- ranges

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.osgi.service.component.annotations.Component;
+import org.pot4j.model.ControlFlow;
 import org.pot4j.api.algorithm.AlgorithmContext;
 import org.pot4j.api.algorithm.QuantizationAlgorithm;
 import org.pot4j.api.params.ParameterDescriptor;
@@ -64,7 +65,8 @@ public final class MinMaxQuantization implements QuantizationAlgorithm {
 
     private MinMaxPlanner planner(AlgorithmContext context) {
         Parameters params = context.parameters().validate(parameters());
-        return new MinMaxPlanner(context.model(), context.hardware(), params, context.plan());
+        // If branches' nodes are candidates too (ControlFlow: their statistics come from the hoisted branches)
+        return new MinMaxPlanner(ControlFlow.withBranchNodes(context.model()), context.hardware(), params, context.plan());
     }
 
     /**

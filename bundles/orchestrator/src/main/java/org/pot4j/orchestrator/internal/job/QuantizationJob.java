@@ -24,6 +24,7 @@ import org.pot4j.api.plan.QuantizationPoint;
 import org.pot4j.api.plan.Quantizer;
 import org.pot4j.api.registry.PluginRegistry;
 import org.pot4j.model.AtomicFiles;
+import org.pot4j.model.ModelPreparation;
 import org.pot4j.model.OnnxCodec;
 import org.pot4j.model.QdqWriter;
 
@@ -72,6 +73,8 @@ final class QuantizationJob {
 
         long t = begin("load model");
         Graph original = OnnxCodec.read(pipeline.config().modelPath());
+        // before any data is read: a model whose opset cannot carry QDQ fails here, naming the node
+        List<String> preparation = ModelPreparation.prepare(original);
         Jobs.checkBatchSize(pipeline, original);
         end("load model", t);
 
@@ -126,13 +129,24 @@ final class QuantizationJob {
             // POT writes each run to a new folder; pot4j keeps the fixed OUTDIR/<model_name> path, so a rerun says
             // that it replaced the results there instead of doing it silently
             Boolean replacing = outputRoot == null ? null : Files.exists(modelFile) || Files.exists(reportFile);
+            FloatCompute floatCompute = FloatCompute.of(workspace.model, workspace.plan);
+            String warning = floatCompute.warning(workspace.plan.quantizedNodes().size());
             Map<String, Object> report = report(workspace, fp32, int8, (System.nanoTime() - start) / 1e9);
+            report.put("model_preparation", preparation);
+            report.put("float_layers", floatCompute.floatLayers());
+            if (warning != null) {
+                report.put("warning", warning);
+            }
             if (replacing != null) {
                 report.put("replaced_previous_results", replacing);
             }
             if (outputRoot != null) {
                 try {
-                    AtomicFiles.write(modelFile, bytes);
+                    if (OnnxCodec.hasExternalData(quantized)) {
+                        OnnxCodec.write(quantized, modelFile); // weights in a side file, as the model came
+                    } else {
+                        AtomicFiles.write(modelFile, bytes);
+                    }
                     AtomicFiles.write(reportFile, JSON.writeValueAsBytes(report));
                 } catch (IOException e) {
                     throw new Pot4jException("OUTPUT_ERROR", "cannot write to " + outputRoot + ": "
@@ -154,6 +168,10 @@ final class QuantizationJob {
             }
             summary.put("quantized_layers", workspace.plan.quantizedNodes().size());
             summary.put("ignored_nodes", workspace.plan.ignoredNodes().size());
+            summary.put("float_layers", floatCompute.floatLayers().size());
+            if (warning != null) {
+                summary.put("warning", warning);
+            }
             summary.put("seconds", Math.round((System.nanoTime() - start) / 1e6) / 1000.0);
             return new JobResult(jobId, JobState.COMPLETED, modelFile, reportFile, summary, null,
                     "quantized " + modelName + " (" + workspace.plan.quantizedNodes().size() + " layers)");

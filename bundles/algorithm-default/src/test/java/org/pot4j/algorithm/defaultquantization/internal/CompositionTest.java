@@ -23,8 +23,8 @@ import org.pot4j.testsupport.TestFiles;
 
 /** DefaultQuantization with every sub-algorithm deployed: CLE, channel alignment, BiasCorrection. */
 class CompositionTest {
-    private static IdxDataset calibration;
-    private static IdxDataset test;
+    static IdxDataset calibration;
+    static IdxDataset test;
 
     @BeforeAll
     static void data() throws Exception {

@@ -11,17 +11,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.pot4j.algorithm.activationchannelalignment.internal.ActivationChannelAlignment;
-import org.pot4j.algorithm.crosslayerequalization.internal.CrossLayerEqualization;
-import org.pot4j.algorithm.fastbiascorrection.internal.FastBiasCorrection;
-import org.pot4j.algorithm.minmax.internal.MinMaxQuantization;
-import org.pot4j.algorithm.testkit.IdxDataset;
 import org.pot4j.algorithm.testkit.RealContext;
 import org.pot4j.api.InvalidInputException;
 import org.pot4j.api.graph.Graph;
-import org.pot4j.device.cpu.internal.CpuDevice;
-import org.pot4j.model.OnnxCodec;
-import org.pot4j.testsupport.TestFiles;
 
 /**
  * Issue 14, defaults that survive outlier channels: {@code cross_layer_equalization} defaults to {@code auto}, which
@@ -30,23 +22,14 @@ import org.pot4j.testsupport.TestFiles;
  * DefaultQuantization runs as the distribution deploys it (with ActivationChannelAlignment), preset performance.
  */
 class EqualizationAutoTest {
-    private static IdxDataset calibration;
-    private static IdxDataset test;
-
     @BeforeAll
     static void data() throws Exception {
-        calibration = IdxDataset.calibration();
-        test = IdxDataset.test(1000);
+        CompositionTest.data();
     }
 
+    /** With every sub-algorithm deployed, as the distribution has them. */
     static RealContext context(String model) {
-        return new RealContext(OnnxCodec.read(TestFiles.model(model)), new CpuDevice("auto").hardwareConfig(),
-                calibration, test)
-                .register("MinMaxQuantization", new MinMaxQuantization())
-                .register("FastBiasCorrection", new FastBiasCorrection())
-                .register("ActivationChannelAlignment", new ActivationChannelAlignment())
-                .register("CrossLayerEqualization", new CrossLayerEqualization())
-                .register("DefaultQuantization", new DefaultQuantization());
+        return CompositionTest.context(model);
     }
 
     private record Run(RealContext context, double fp32, double int8) {
@@ -56,8 +39,8 @@ class EqualizationAutoTest {
         RealContext context = context(model);
         Graph fp32Model = context.model();
         context.run("DefaultQuantization", RealContext.params(params));
-        double fp32 = context.accuracy(fp32Model, null, test.size());
-        double int8 = context.accuracy(context.model(), context.plan(), test.size());
+        double fp32 = context.accuracy(fp32Model, null, CompositionTest.test.size());
+        double int8 = context.accuracy(context.model(), context.plan(), CompositionTest.test.size());
         System.out.printf("%-26s %-55s FP32 %.4f INT8 %.4f drop %5.2f pts, %d statistics passes%n", model, params,
                 fp32, int8, 100 * (fp32 - int8), context.statisticsPasses());
         return new Run(context, fp32, int8);

@@ -73,11 +73,17 @@ function renderRows() {
 // ---- one job
 let current = null;
 function jobPage(id) {
-  current = { id: id, detail: null };
+  current = { id: id, detail: null, report: null };
   fetch("/api/jobs/" + encodeURIComponent(id)).then(r => r.json()).then(detail => {
     if (!current || current.id !== id) return;
     current.detail = detail;
     renderJob();
+    if (detail.files && detail.files.includes("report.json")) {
+      fetch("/download/" + encodeURIComponent(id) + "/report.json", { headers: headers() })
+        .then(r => r.ok ? r.json() : null).then(report => {
+          if (report && current && current.id === id) { current.report = report; renderJob(); }
+        });
+    }
   });
 }
 function renderJob() {
@@ -99,7 +105,7 @@ function renderJob() {
       { method: "POST", headers: headers() }));
     parts.push(cancel);
   }
-  parts.push(...accuracyAware(d.events));
+  parts.push(...accuracyAware(d.events, current.report && current.report.accuracy_aware));
   parts.push(el("h3", null, "Stages"), el("table", { id: "stages" }, ...d.stages.map(s =>
     el("tr", null, el("td", null, time(s.start)), el("td", null, s.stage)))));
   if (d.files && d.files.length) {
@@ -107,6 +113,7 @@ function renderJob() {
     parts.push(el("h3", null, "Files"), el("ul", { id: "files" }, ...d.files.map(f => el("li", null,
       el("a", { href: "/download/" + encodeURIComponent(d.id) + "/" + f.split("/").map(encodeURIComponent).join("/") + token }, f)))));
   }
+  if (current.report) parts.push(...report(current.report));
   if (d.summary) parts.push(el("h3", null, "Summary"), el("pre", null, JSON.stringify(d.summary, null, 1)));
   main.replaceChildren(...parts);
 }
@@ -114,7 +121,20 @@ function renderJob() {
 // AccuracyAware publishes METRIC events: "accuracy_aware.baseline" (metric -> FP32 value),
 // "accuracy_aware.iteration N: ..." (metric values, <metric>.remaining_gap, iteration) and
 // "accuracy_aware.layer_ranking" (layer -> gain).
-function accuracyAware(events) {
+// report.json: the quantization points and the ignored nodes with their reasons
+function report(r) {
+  const points = r.quantization_points || [];
+  const ignored = r.ignored_nodes || [];
+  return [el("h3", null, "Report: " + points.length + " quantization points, " + ignored.length + " ignored nodes"),
+    el("table", { id: "ignored" }, el("tr", null, el("th", null, "ignored node"), el("th", null, "reason")),
+      ...ignored.map(n => el("tr", null, el("td", null, n.node), el("td", null, n.reason)))),
+    el("details", null, el("summary", null, "quantization points"),
+      el("table", null, el("tr", null, ...["node", "input", "kind", "bits", "mode", "granularity", "scale"].map(h => el("th", null, h))),
+        ...points.map(q => el("tr", null, ...["node", "input", "kind", "bits", "mode", "granularity", "scale"]
+          .map(k => el("td", null, q[k] === undefined ? "" : q[k]))))))];
+}
+
+function accuracyAware(events, reported) {
   const metricEvents = events.filter(e => e.type === "METRIC" && e.message && e.message.startsWith("accuracy_aware."));
   if (!metricEvents.length) return [];
   const baseline = metricEvents.find(e => e.message === "accuracy_aware.baseline");
@@ -123,34 +143,43 @@ function accuracyAware(events) {
   const out = [el("h3", null, "AccuracyAware")];
   if (baseline && iterations.length) {
     const name = Object.keys(baseline.metrics)[0];
-    out.push(iterationPlot(name, baseline.metrics[name], iterations));
+    out.push(iterationPlot(name, baseline.metrics[name], iterations, reported));
   }
   if (ranking) out.push(rankingBars(ranking.metrics));
   return out;
 }
-function iterationPlot(name, base, iterations) {
+function iterationPlot(name, base, iterations, reported) {
   const points = iterations.map(e => ({ x: e.metrics.iteration, y: e.metrics[name], gap: e.metrics[name + ".remaining_gap"] }));
-  // the bound: value + remaining gap where a gap is left (higher is better); else unknown until the report
-  const gaps = points.filter(p => p.gap > 0);
-  const bound = gaps.length ? gaps[0].y + gaps[0].gap : null;
+  if (reported && reported.base_metrics && reported.base_metrics[name] !== undefined) {
+    points.unshift({ x: 0, y: reported.base_metrics[name], gap: 0 }); // the quantized model before any revert
+  }
+  // the bound (higher is better): from the report once written (baseline and maximal_drop), before that from a
+  // remaining gap (value + gap) while one is left
+  let bound = null;
+  if (reported && reported.maximal_drop !== undefined) {
+    bound = reported.drop_type === "relative" ? base * (1 - reported.maximal_drop) : base - reported.maximal_drop;
+  } else {
+    const gaps = points.filter(p => p.gap > 0);
+    bound = gaps.length ? gaps[0].y + gaps[0].gap : null;
+  }
   const ys = points.map(p => p.y).concat([base]).concat(bound == null ? [] : [bound]);
   const lo = Math.min(...ys), hi = Math.max(...ys), span = hi - lo || 1;
-  const w = 480, h = 220, pad = 40, maxX = Math.max(1, ...points.map(p => p.x));
-  const X = x => pad + (w - 2 * pad) * x / maxX, Y = y => h - pad - (h - 2 * pad) * (y - lo) / span;
+  const w = 560, h = 220, pad = 40, right = 60, maxX = Math.max(1, ...points.map(p => p.x));
+  const X = x => pad + (w - pad - right) * x / maxX, Y = y => h - pad - (h - 2 * pad) * (y - lo) / span;
   const plot = svg("svg", { id: "aa-plot", width: w, height: h });
   plot.append(svg("text", { x: pad, y: 15 }, name + " per iteration"));
-  plot.append(svg("line", { class: "baseline", x1: pad, x2: w - pad, y1: Y(base), y2: Y(base), stroke: "#888", "stroke-dasharray": "4" }));
-  plot.append(svg("text", { x: w - pad + 2, y: Y(base) }, "FP32"));
+  plot.append(svg("line", { class: "baseline", x1: pad, x2: w - right, y1: Y(base), y2: Y(base), stroke: "#888", "stroke-dasharray": "4" }));
+  plot.append(svg("text", { x: w - right + 4, y: Y(base) }, "FP32"));
   if (bound != null) {
-    plot.append(svg("line", { class: "bound", x1: pad, x2: w - pad, y1: Y(bound), y2: Y(bound), stroke: "#c33" }));
-    plot.append(svg("text", { x: w - pad + 2, y: Y(bound) }, "bound"));
+    plot.append(svg("line", { class: "bound", x1: pad, x2: w - right, y1: Y(bound), y2: Y(bound), stroke: "#c33" }));
+    plot.append(svg("text", { x: w - right + 4, y: Y(bound) + 12 }, "bound"));
   }
   plot.append(svg("polyline", { fill: "none", stroke: "#236", points: points.map(p => X(p.x) + "," + Y(p.y)).join(" ") }));
   for (const p of points) {
     plot.append(svg("circle", { class: "point", cx: X(p.x), cy: Y(p.y), r: 3, fill: "#236" },
       svg("title", null, "iteration " + p.x + ": " + p.y)));
   }
-  plot.append(svg("text", { x: pad, y: h - 10 }, "iteration (1.." + maxX + "), " + lo.toFixed(4) + " .. " + hi.toFixed(4)));
+  plot.append(svg("text", { x: 4, y: h - 10, "font-size": "12" }, "iteration (0: quantized, no revert) .. " + maxX + "; " + name + " " + lo.toFixed(4) + " .. " + hi.toFixed(4)));
   return plot;
 }
 function rankingBars(gains) {
@@ -221,5 +250,5 @@ events.onmessage = message => {
     else renderJob();
   }
 };
-// plugins come and go with bundles: the plugins page refreshes itself
-setInterval(() => { if (location.hash === "#/plugins") pluginsPage(); }, 1000);
+// plugins come and go with bundles (deploy/ is polled every 500 ms): the plugins page refreshes itself as often
+setInterval(() => { if (location.hash === "#/plugins") pluginsPage(); }, 500);

@@ -18,7 +18,8 @@ final class JobView {
 
     private final String jobId;
     private final List<JobEvent> events = new ArrayList<>();
-    private final Map<String, Instant> stageStarts = new LinkedHashMap<>();
+    /** Stages in the order they began (a stage name may come again, e.g. AccuracyAware's rankings). */
+    private final List<Map.Entry<String, Instant>> stages = new ArrayList<>();
     private String state = "ACCEPTED";
     private String model;
     private String device;
@@ -82,8 +83,8 @@ final class JobView {
                 stage = event.stage();
                 done = null;
                 total = null;
-                if (stage != null) {
-                    stageStarts.put(stage, time);
+                if (stage != null && stages.size() < MAX_EVENTS) {
+                    stages.add(Map.entry(stage, time));
                 }
             }
             case PROGRESS -> {
@@ -130,10 +131,10 @@ final class JobView {
     }
 
     private Map.Entry<String, Double> endStage(Instant now) {
-        if (stage == null || !stageStarts.containsKey(stage)) {
+        if (stage == null || stages.isEmpty() || !stages.get(stages.size() - 1).getKey().equals(stage)) {
             return null;
         }
-        double seconds = Duration.between(stageStarts.get(stage), now).toNanos() / 1e9;
+        double seconds = Duration.between(stages.get(stages.size() - 1).getValue(), now).toNanos() / 1e9;
         String ended = stage;
         stage = null;
         return Map.entry(ended, seconds);
@@ -173,7 +174,7 @@ final class JobView {
     synchronized Map<String, Object> detail() {
         Map<String, Object> detail = row();
         detail.put("summary", summary);
-        detail.put("stages", stageStarts.entrySet().stream()
+        detail.put("stages", stages.stream()
                 .map(e -> Map.of("stage", e.getKey(), "start", e.getValue().toString())).toList());
         detail.put("events", events.stream().map(JobView::event).toList());
         detail.put("has_outputs", outputFolder != null);

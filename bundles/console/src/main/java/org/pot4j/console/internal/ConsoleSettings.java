@@ -1,6 +1,8 @@
 package org.pot4j.console.internal;
 
+import java.io.IOException;
 import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.UnknownHostException;
 import java.util.Locale;
 
@@ -35,5 +37,18 @@ record ConsoleSettings(boolean listen, int port, String bindAddress, String toke
                     "a loopback address unless " + ConsoleConfig.PID + ".token is set");
         }
         return new ConsoleSettings(listen, config.port(), address.getHostAddress(), token);
+    }
+
+    /** Why the port cannot be listened on (another process holds it), or null when it can. */
+    String portTaken() {
+        if (port == 0) {
+            return null;
+        }
+        try (ServerSocket probe = new ServerSocket(port, 1, InetAddress.getByName(bindAddress))) {
+            return null;
+        } catch (IOException e) {
+            return bindAddress + ":" + port + " is in use or not allowed (" + e.getMessage() + "); set another "
+                    + ConsoleConfig.PID + ".port in conf/" + ConsoleConfig.PID + ".cfg (0: a free port)";
+        }
     }
 }

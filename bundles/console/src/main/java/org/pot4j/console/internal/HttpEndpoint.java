@@ -51,6 +51,12 @@ public final class HttpEndpoint {
         if (!settings.listen()) {
             return;
         }
+        String taken = settings.portTaken();
+        if (taken != null) {
+            // Jetty would fail in its own thread and log through the dropped slf4j; Felix would still announce
+            System.err.println("pot4j console: not listening: " + taken);
+            return;
+        }
         Dictionary<String, Object> properties = new Hashtable<>();
         properties.put("org.apache.felix.http.enable", true);
         properties.put("org.osgi.service.http.port", settings.port());

@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.lang.annotation.Annotation;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 
 import org.junit.jupiter.api.Test;
 import org.pot4j.api.InvalidInputException;
@@ -44,5 +47,15 @@ class ConsoleSettingsTest {
                 () -> ConsoleSettings.of(config("auto", 70000, "127.0.0.1", ""), true)).field());
         assertEquals("org.pot4j.console.enabled", assertThrows(InvalidInputException.class,
                 () -> ConsoleSettings.of(config("yes", 1, "127.0.0.1", ""), true)).field());
+    }
+
+    @Test
+    void aPortAnotherProcessHoldsIsNamed() throws IOException {
+        try (ServerSocket holder = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            String taken = ConsoleSettings.of(config("true", holder.getLocalPort(), "127.0.0.1", ""), false).portTaken();
+            assertTrue(taken != null && taken.contains("127.0.0.1:" + holder.getLocalPort())
+                    && taken.contains("org.pot4j.console.port"), taken);
+        }
+        assertEquals(null, ConsoleSettings.of(config("true", 0, "127.0.0.1", ""), false).portTaken());
     }
 }

@@ -225,6 +225,20 @@ class ConsoleIT {
         assertEquals("2", samples.get("pot4j_jobs_ended_total{state=\"COMPLETED\"}"), metrics.body());
         assertEquals("2", samples.get("pot4j_jobs{state=\"COMPLETED\"}"), metrics.body());
         assertEquals(200, status("GET", base + "/health", null, null));
+
+        // /health follows the broker: 503 while it is down, 200 once it is back
+        kafka.cluster.brokers().values().forEach(broker -> broker.shutdown());
+        waitFor("/health 503 with the broker down", () -> statusQuietly(base + "/health") == 503);
+        kafka.cluster.brokers().values().forEach(broker -> broker.startup());
+        waitFor("/health 200 with the broker back", Duration.ofSeconds(60), () -> statusQuietly(base + "/health") == 200);
+    }
+
+    static int statusQuietly(String url) {
+        try {
+            return status("GET", url, null, null);
+        } catch (Exception e) {
+            return -1;
+        }
     }
 
     static int status(String method, String url, String token, String body) throws Exception {

@@ -39,16 +39,29 @@ record ConsoleSettings(boolean listen, int port, String bindAddress, String toke
         return new ConsoleSettings(listen, config.port(), address.getHostAddress(), token);
     }
 
-    /** Why the port cannot be listened on (another process holds it), or null when it can. */
+    /**
+     * Why the port cannot be listened on (another process holds it), or null when it can. Tried for about a second:
+     * after a configuration change this runtime's own Jetty may still be closing the port.
+     */
     String portTaken() {
         if (port == 0) {
             return null;
         }
-        try (ServerSocket probe = new ServerSocket(port, 1, InetAddress.getByName(bindAddress))) {
-            return null;
-        } catch (IOException e) {
-            return bindAddress + ":" + port + " is in use or not allowed (" + e.getMessage() + "); set another "
-                    + ConsoleConfig.PID + ".port in conf/" + ConsoleConfig.PID + ".cfg (0: a free port)";
+        IOException last = null;
+        for (int attempt = 0; attempt < 5; attempt++) {
+            try (ServerSocket probe = new ServerSocket(port, 1, InetAddress.getByName(bindAddress))) {
+                return null;
+            } catch (IOException e) {
+                last = e;
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
         }
+        return bindAddress + ":" + port + " is in use or not allowed (" + last.getMessage() + "); set another "
+                + ConsoleConfig.PID + ".port in conf/" + ConsoleConfig.PID + ".cfg (0: a free port)";
     }
 }

@@ -148,11 +148,15 @@ public final class Launcher {
         // conf/ is the operator's: ConfigAdmin changes are not written back into it
         properties.put("felix.fileinstall.enableConfigSave", "false");
         properties.put("pot4j.home", home.toString());
+        // Felix HTTP (the console) opens no port unless the console bundle configures it (under serve), and then on
+        // loopback unless conf/org.pot4j.console.cfg says otherwise
+        properties.put("org.apache.felix.http.enable", "false");
+        properties.put("org.apache.felix.http.host", "127.0.0.1");
         properties.put(STATE_PROPERTY, stateDirectory(home).toString());
         // -Dkey=value on the java command line overrides any of the above
         for (String key : System.getProperties().stringPropertyNames()) {
             if (properties.containsKey(key) || key.startsWith("felix.") || key.startsWith("org.osgi.")
-                    || key.startsWith("pot4j.")) {
+                    || key.startsWith("pot4j.") || key.startsWith("org.apache.felix.http.")) {
                 properties.put(key, System.getProperty(key));
             }
         }

@@ -179,12 +179,31 @@ class DistributionIT {
     /** Every sub-command answers --help with its usage, serve too (it used to start a broker and a server). */
     @Test
     void everySubCommandAnswersHelpWithItsUsageAndDoesNothingElse() throws Exception {
-        for (String command : List.of("serve", "quantize", "evaluate", "benchmark", "plugins", "submit", "jobs", "cancel")) {
+        for (String command : List.of("serve", "quantize", "evaluate", "benchmark", "plugins", "submit", "jobs", "cancel",
+                "shell")) {
             Result result = pot(command, "--help");
             assertEquals(0, result.code(), command + ": " + result.err());
             assertTrue(result.out().toLowerCase().contains(command), command + ": " + result.out());
             assertFalse(result.out().contains("Kafka at") || result.err().contains("Kafka at"), command + ": " + result.out());
         }
+    }
+
+    /** bin/pot shell: Gogo's lb and the pot: commands on lines from standard input, an error for an unknown one. */
+    @Test
+    void theShellRunsFelixAndPotCommandsFromItsInput() throws Exception {
+        Process process = new ProcessBuilder(DIST.resolve("bin/pot").toString(), "shell").redirectErrorStream(true)
+                .start();
+        try (var in = process.getOutputStream()) {
+            in.write("lb\npot:plugins\npot:jobs\nnot:acommand\nexit\n".getBytes(StandardCharsets.UTF_8));
+        }
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(2, TimeUnit.MINUTES), "bin/pot shell did not exit");
+        assertEquals(0, process.exitValue(), out);
+        assertTrue(out.contains("|Active     |") && out.contains("|pot4j console ("), "lb lists the bundles: " + out);
+        assertTrue(out.matches("(?s).*algorithm\\s+AccuracyAwareQuantization\\s+org\\.pot4j\\.algorithm\\.accuracyaware.*"),
+                "pot:plugins: " + out);
+        assertTrue(out.contains("JOB ") && out.contains("STATE"), "pot:jobs: " + out);
+        assertTrue(out.contains("error: Command not found: not:acommand"), out);
     }
 
     @Test

@@ -170,6 +170,10 @@ class TuningJobTest {
             kept += fields.next().getValue().asText().equals("float") ? 1 : 0;
         }
         assertEquals(kept, report.get("ignored_nodes").size(), "every layer chosen float is left out of the plan");
+        for (JsonNode point : report.get("quantization_points")) {
+            assertEquals("default", report.get("chosen").get(point.get("node").asText()).asText(),
+                    "the report's points are the written plan's: no point on a layer chosen float");
+        }
 
         // warm_start: continues numbering from the log to max_trials
         Run warm = run(config(Map.of("tuning_scope", List.of("layer")), tpe("warm_start", 8)), output);

@@ -46,7 +46,12 @@ final class TpeSampler {
 
     /** The proposal for trial {@code number}, given the finished trials (in trial order) and the running ones. */
     int[] propose(long number, List<Observation> done, List<int[]> running) {
-        SplittableRandom random = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + number);
+        return propose(number, 0, done, running);
+    }
+
+    /** As {@link #propose(long, List, List)}, from the random stream of retry {@code attempt} of trial {@code number}. */
+    int[] propose(long number, int attempt, List<Observation> done, List<int[]> running) {
+        SplittableRandom random = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + number * 0x100000001B3L + attempt);
         List<Observation> history = new ArrayList<>(done);
         if (config.constantLiar()) {
             running.forEach(choices -> history.add(new Observation(choices, Double.POSITIVE_INFINITY)));

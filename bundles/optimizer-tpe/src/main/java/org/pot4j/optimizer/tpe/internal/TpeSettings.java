@@ -14,7 +14,8 @@ import org.pot4j.api.params.Parameters;
 record TpeSettings(int maxTrials, double maxMinutes, boolean stopOnTarget, int evalSubsetSize, String loadMethod,
                    double accuracyThreshold, double latencyThreshold, double accuracyWeight, double latencyWeight,
                    double expectedQuantizationRatio, double quantizationRatioWeight, String metric, Double baseline,
-                   TrialSettings benchmark, long seed, boolean multivariate, boolean constantLiar, int startupTrials,
+                   TrialSettings benchmark, long seed, boolean multivariate, boolean constantLiar, boolean avoidRepeats,
+                   int startupTrials,
                    double gamma, Integer eiCandidates, Double priorWeight, int linearForgetting) {
 
     static final List<String> LOAD_METHODS = List.of("cold_start", "warm_start", "fine_tune", "eval");
@@ -57,6 +58,9 @@ record TpeSettings(int maxTrials, double maxMinutes, boolean stopOnTarget, int e
                         "joint model of all parameters (Optuna's multivariate TPE) instead of one per parameter"),
                 ParameterDescriptor.optional("constant_liar", ParameterType.BOOLEAN, true,
                         "running trials count as the worst, so parallel trials do not repeat each other"),
+                ParameterDescriptor.optional("avoid_repeats", ParameterType.BOOLEAN, true,
+                        "draw again (up to 16 times) when TPE proposes a configuration already measured; false: POT's"
+                                + " behaviour, the repeat counts as a trial with the cached result"),
                 ParameterDescriptor.bounded("n_startup_trials", ParameterType.INTEGER, 10, 0.0, null,
                         "random trials before TPE (POT: 10)"),
                 ParameterDescriptor.bounded("gamma", ParameterType.NUMBER, 0.3, 0.0, 1.0,
@@ -92,7 +96,7 @@ record TpeSettings(int maxTrials, double maxMinutes, boolean stopOnTarget, int e
                 (int) p.integer("eval_subset_size"), p.string("trials_load_method"), p.number("accuracy_loss") / 100,
                 p.number("latency_reduce"), p.number("accuracy_weight"), p.number("latency_weight"),
                 p.number("expected_quantization_ratio"), p.number("quantization_ratio_weight"), metric, baseline,
-                benchmark, p.integer("seed"), p.bool("multivariate"), p.bool("constant_liar"),
+                benchmark, p.integer("seed"), p.bool("multivariate"), p.bool("constant_liar"), p.bool("avoid_repeats"),
                 (int) p.integer("n_startup_trials"), p.number("gamma"),
                 p.has("n_ei_candidates") ? (int) p.integer("n_ei_candidates") : null,
                 p.has("prior_weight") ? p.number("prior_weight") : null, (int) p.integer("linear_forgetting"));

@@ -19,6 +19,7 @@ import org.pot4j.api.optimizer.TrialMeasurement;
  */
 final class TuningRun {
     static final String SPACE_TYPE = "search_space";
+    static final int ATTEMPTS = 16;
 
     private final OptimizationContext context;
     private final TpeSettings settings;
@@ -67,8 +68,7 @@ final class TuningRun {
                     stopped = "stop_on_target";
                     break;
                 }
-                int[] proposal = sampler.propose(trials.size(), observations(), List.of());
-                runTrial(choices(proposal), false);
+                runTrial(propose(sampler), false);
             }
             if (settings.stopOnTarget() && trialsToTarget != null) {
                 stopped = "stop_on_target";
@@ -129,6 +129,22 @@ final class TuningRun {
             parameters.add(entry);
         }
         return parameters;
+    }
+
+    /**
+     * The sampler's proposal; with {@code avoid_repeats}, a configuration measured before is proposed again only when
+     * {@value #ATTEMPTS} draws in a row give measured ones (TPE exploits hard, and POT counted each repeat as a trial).
+     */
+    private Map<String, String> propose(TpeSampler sampler) {
+        List<TpeSampler.Observation> observations = observations();
+        Map<String, String> choices = null;
+        for (int attempt = 0; attempt < (settings.avoidRepeats() ? ATTEMPTS : 1); attempt++) {
+            choices = choices(sampler.propose(trials.size(), attempt, observations, List.of()));
+            if (!measured.containsKey(new TreeMap<>(choices).toString())) {
+                break;
+            }
+        }
+        return choices;
     }
 
     private Map<String, String> reference() {

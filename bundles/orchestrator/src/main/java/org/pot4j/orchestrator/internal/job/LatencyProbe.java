@@ -15,9 +15,9 @@ import org.pot4j.api.tensor.DataType;
 import org.pot4j.api.tensor.Tensor;
 
 /**
- * Median latency of a model on fixed random inputs of the model's input shapes (latency does not
- * depend on the values), so a trial's model and the FP32 model are timed on the same inputs in the
- * same process and only their ratio leaves this class.
+ * Latency of a trial's model against the FP32 model on fixed random inputs of the model's input
+ * shapes (latency does not depend on the values), timed in the same process on the same inputs:
+ * only their ratio leaves this class, never an absolute time.
  */
 final class LatencyProbe {
     private final InferenceBackend backend;
@@ -35,12 +35,29 @@ final class LatencyProbe {
                 && settings.seconds() == other.seconds() && settings.iterations() == other.iterations();
     }
 
-    double medianMs(Graph model) {
-        try (InferenceSession session = backend.open(model, SessionOptions.defaults().withThreads(settings.threads()))) {
-            BenchmarkResult result = session.benchmark(inputs, 5, Math.max(1, settings.iterations()),
-                    settings.seconds());
-            return result.medianMs();
+    /**
+     * The trial model's latency over the FP32 model's: both sessions open, timed in alternating rounds (FP32, trial,
+     * FP32, trial), each for a quarter of the duration, so a change of the machine's load during the measurement
+     * weighs on both sides alike.
+     */
+    double ratio(Graph fp32, Graph trial) {
+        SessionOptions options = SessionOptions.defaults().withThreads(settings.threads());
+        try (InferenceSession reference = backend.open(fp32, options);
+             InferenceSession candidate = backend.open(trial, options)) {
+            double fp32Ms = 0;
+            double trialMs = 0;
+            for (int round = 0; round < 2; round++) {
+                fp32Ms += medianMs(reference);
+                trialMs += medianMs(candidate);
+            }
+            return trialMs / fp32Ms;
         }
+    }
+
+    private double medianMs(InferenceSession session) {
+        BenchmarkResult result = session.benchmark(inputs, 5, Math.max(1, settings.iterations() / 4),
+                settings.seconds() / 4);
+        return result.medianMs();
     }
 
     private static Map<String, Tensor> inputs(Graph model, int batch) {

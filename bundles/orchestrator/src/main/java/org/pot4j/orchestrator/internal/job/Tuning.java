@@ -37,7 +37,6 @@ final class Tuning implements OptimizationContext {
     private Graph baseModel;
     private QuantizationPlan basePlan;
     private LatencyProbe probe;
-    private double fp32LatencyMs;
 
     Tuning(Workspace workspace, Pipeline.OptimizerStep step, Path outputRoot) {
         this.workspace = workspace;
@@ -60,6 +59,9 @@ final class Tuning implements OptimizationContext {
         var statistics = context.declaredStatistics(tunable.name(), tunable.algorithm());
         context.stage(tunable.name() + ": search space");
         space = ((TunableAlgorithm) tunable.algorithm()).prepare(context, statistics);
+        // MinMax reported the plan of each estimator it planned for the space; the report's points are the final plan's
+        workspace.report.remove("quantization_points");
+        workspace.report.remove("min_max_quantization");
         workspace.report.put("search_space", space.parameters().stream().map(p -> Map.of("name", p.name(),
                 "choices", p.choices(), "reference", p.reference())).toList());
         workspace.events.stage("optimizer " + step.name());
@@ -136,9 +138,9 @@ final class Tuning implements OptimizationContext {
         if (settings.seconds() > 0) {
             if (probe == null || !probe.sameSettings(settings)) {
                 probe = new LatencyProbe(workspace.pipeline.backend(), workspace.originalModel, settings);
-                fp32LatencyMs = probe.medianMs(workspace.originalModel);
             }
-            ratio = probe.medianMs(org.pot4j.model.QdqWriter.apply(workspace.model, workspace.plan)) / fp32LatencyMs;
+            ratio = probe.ratio(workspace.originalModel, org.pot4j.model.QdqWriter.apply(workspace.model,
+                    workspace.plan));
         }
         workspace.events.stage(stage);
         return new TrialMeasurement(result.values(), fp32, result.higherIsBetter(), ratio,

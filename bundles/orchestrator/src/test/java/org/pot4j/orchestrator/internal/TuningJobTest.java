@@ -60,6 +60,10 @@ class TuningJobTest {
         registry.bindAlgorithm(minMax, props("pot4j.algorithm", "MinMaxQuantization"));
         registry.bindAlgorithm(new TunableQuantization(minMax), props("pot4j.algorithm", "TunableQuantization"));
         registry.bindOptimizer(new Tpe(), props("pot4j.optimizer", "Tpe"));
+        registry.bindAlgorithm(new org.pot4j.algorithm.activationchannelalignment.internal.ActivationChannelAlignment(),
+                props("pot4j.algorithm", "ActivationChannelAlignment"));
+        registry.bindAlgorithm(new org.pot4j.algorithm.fastbiascorrection.internal.FastBiasCorrection(),
+                props("pot4j.algorithm", "FastBiasCorrection"));
         jobs = new JobServiceImpl(registry, new JobServiceImpl.Config() {
             public int workers() { return 1; }
             public int batch_size() { return 50; }
@@ -214,6 +218,22 @@ class TuningJobTest {
         assertEquals(List.of("default", "quantile@1e-3", "quantile@1e-4", "quantile@1e-5"),
                 JSON.convertValue(space.get(0).get("choices"), List.class));
         assertEquals(3, trialLog(output).size());
+    }
+
+    /**
+     * POT's two recommended configurations as shipped in examples/ (only the paths adapted) are accepted as they are:
+     * every key, name and parameter is valid (running them takes hours: 200 trials with a 30 s benchmark each).
+     */
+    @Test
+    void potsTwoBestPracticeConfigurationsAreAccepted() throws Exception {
+        for (String name : List.of("tpe-range-estimator.json", "tpe-layer.json")) {
+            Path file = TestFiles.example(name);
+            Map<String, Object> config = org.pot4j.config.support.ConfigFiles.read(file);
+            jobs.validate(new JobRequest(null, config, file.getParent(), temp.resolve("v"), "cli"));
+            @SuppressWarnings("unchecked")
+            Map<String, Object> params = (Map<String, Object>) ((Map<String, Object>) config.get("optimizer")).get("params");
+            assertEquals(200, params.get("max_trials"), "POT's value, unchanged");
+        }
     }
 
     @Test

@@ -36,10 +36,11 @@ public interface OptimizationContext {
     String trialLogLocation();
 
     /**
-     * One trial's event: {@code summary} (with the trial's number under "trial") goes into the event's details,
-     * {@code metrics} into its metrics; {@code done} of {@code total} trials is the progress.
+     * One trial's event: {@code line} is its message (one human-readable line, printed by the CLI and
+     * {@code submit --follow}), {@code summary} (with the trial's number under "trial") its details, {@code metrics}
+     * its metrics; {@code done} of {@code total} trials is the progress.
      */
-    void trial(long done, long total, Map<String, Object> summary, Map<String, Double> metrics);
+    void trial(long done, long total, String line, Map<String, Object> summary, Map<String, Double> metrics);
 
     /** Publishes the model of {@code choices} as a snapshot (a new best). */
     void snapshot(String label, Map<String, String> choices, Map<String, Double> metrics) throws Exception;

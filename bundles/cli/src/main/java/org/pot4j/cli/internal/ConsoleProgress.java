@@ -32,9 +32,9 @@ final class ConsoleProgress implements JobEventSink {
             err.println("warning: " + warning);
             return;
         }
-        if (event.type() == JobEventType.METRIC && "trial".equals(event.stage()) && event.details() != null) {
+        if (event.type() == JobEventType.METRIC && "trial".equals(event.stage()) && event.message() != null) {
             endLine();
-            err.println(TrialLine.format(event));
+            err.println(event.message()); // an optimizer's one line per trial
             return;
         }
         if (event.type() == JobEventType.STAGE) {

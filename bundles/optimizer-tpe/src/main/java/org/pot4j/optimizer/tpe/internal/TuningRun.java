@@ -216,7 +216,9 @@ final class TuningRun {
         TrialRanking.Scored previousBest = best;
         rescore();
         boolean improved = previousBest == null || best.trial() != previousBest.trial();
-        context.trial(number + 1, budgetForEvents(), summary(trial, value), trial.metrics());
+        Map<String, Object> summary = summary(trial, value);
+        context.trial(number + 1, budgetForEvents(), TrialLine.format(number + 1, budgetForEvents(), summary), summary,
+                trial.metrics());
         if (improved) {
             context.snapshot("trial " + number + " (best)", trial.choices(), trial.metrics());
         }

@@ -168,11 +168,10 @@ final class Tuning implements OptimizationContext {
     }
 
     @Override
-    public void trial(long done, long total, Map<String, Object> summary, Map<String, Double> metrics) {
+    public void trial(long done, long total, String line, Map<String, Object> summary, Map<String, Double> metrics) {
         Map<String, Object> details = new LinkedHashMap<>(summary);
         details.put("server", SERVER);
-        workspace.events.emit(JobEventType.METRIC, "trial", done, total, "trial " + summary.get("trial") + " ("
-                + done + "/" + total + ")", null, metrics, details);
+        workspace.events.emit(JobEventType.METRIC, "trial", done, total, line, null, metrics, details);
         workspace.events.progress(done, total);
     }
 

@@ -1,19 +1,16 @@
-package org.pot4j.cli.internal;
+package org.pot4j.optimizer.tpe.internal;
 
 import java.util.Locale;
 import java.util.Map;
-import org.pot4j.api.job.JobEvent;
 
 /** One line per tuning trial: number, accuracy and its loss, latency ratio, loss, best so far, time left. */
 final class TrialLine {
     private TrialLine() {
     }
 
-    static String format(JobEvent event) {
-        Map<String, Object> d = event.details();
+    static String format(long done, long total, Map<String, Object> d) {
         StringBuilder line = new StringBuilder();
-        line.append("trial ").append(d.get("trial")).append(" (").append(event.done()).append('/')
-                .append(event.total()).append("): ");
+        line.append("trial ").append(d.get("trial")).append(" (").append(done).append('/').append(total).append("): ");
         line.append(d.get("metric")).append(' ').append(number(d.get("accuracy"), "%.4f"));
         line.append(" (loss ").append(percent(d.get("accuracy_loss"))).append(')');
         if (d.get("latency_ratio") instanceof Number ratio) {

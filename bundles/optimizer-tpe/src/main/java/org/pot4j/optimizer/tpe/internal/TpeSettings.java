@@ -59,8 +59,8 @@ record TpeSettings(int maxTrials, double maxMinutes, boolean stopOnTarget, int e
                 ParameterDescriptor.optional("constant_liar", ParameterType.BOOLEAN, true,
                         "running trials count as the worst, so parallel trials do not repeat each other"),
                 ParameterDescriptor.optional("avoid_repeats", ParameterType.BOOLEAN, true,
-                        "draw again (up to 16 times) when TPE proposes a configuration already measured; false: POT's"
-                                + " behaviour, the repeat counts as a trial with the cached result"),
+                        "draw again (up to 16 times), then a random unmeasured configuration, when TPE proposes one"
+                                + " already measured; false: POT's behaviour, the repeat counts as a trial"),
                 ParameterDescriptor.bounded("n_startup_trials", ParameterType.INTEGER, 10, 0.0, null,
                         "random trials before TPE (POT: 10)"),
                 ParameterDescriptor.bounded("gamma", ParameterType.NUMBER, 0.3, 0.0, 1.0,

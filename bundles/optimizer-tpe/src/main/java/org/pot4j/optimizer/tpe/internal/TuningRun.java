@@ -132,8 +132,9 @@ final class TuningRun {
     }
 
     /**
-     * The sampler's proposal; with {@code avoid_repeats}, a configuration measured before is proposed again only when
-     * {@value #ATTEMPTS} draws in a row give measured ones (TPE exploits hard, and POT counted each repeat as a trial).
+     * The sampler's proposal; with {@code avoid_repeats}, when {@value #ATTEMPTS} draws in a row give configurations
+     * measured before (TPE exploits hard, and POT counted each repeat as a trial), a random unmeasured one; a
+     * repeat only when none is found.
      */
     private Map<String, String> propose(TpeSampler sampler) {
         List<TpeSampler.Observation> observations = observations();
@@ -141,7 +142,21 @@ final class TuningRun {
         for (int attempt = 0; attempt < (settings.avoidRepeats() ? ATTEMPTS : 1); attempt++) {
             choices = choices(sampler.propose(trials.size(), attempt, observations, List.of()));
             if (!measured.containsKey(new TreeMap<>(choices).toString())) {
-                break;
+                return choices;
+            }
+        }
+        if (settings.avoidRepeats()) {
+            // the good model has collapsed onto measured configurations: explore one at random instead
+            java.util.SplittableRandom random = new java.util.SplittableRandom(settings.seed() * 31 + trials.size());
+            for (int attempt = 0; attempt < ATTEMPTS * 4; attempt++) {
+                int[] proposal = new int[space.size()];
+                for (int p = 0; p < proposal.length; p++) {
+                    proposal[p] = random.nextInt(space.get(p).choices().size());
+                }
+                Map<String, String> candidate = choices(proposal);
+                if (!measured.containsKey(new TreeMap<>(candidate).toString())) {
+                    return candidate;
+                }
             }
         }
         return choices;

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.lang.annotation.Annotation;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,7 +41,6 @@ import org.pot4j.testsupport.TestFiles;
  */
 class TuningJobTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final AtomicLong SERVICE_IDS = new AtomicLong();
     private static JobServiceImpl jobs;
 
     @TempDir
@@ -64,18 +61,11 @@ class TuningJobTest {
                 props("pot4j.algorithm", "ActivationChannelAlignment"));
         registry.bindAlgorithm(new org.pot4j.algorithm.fastbiascorrection.internal.FastBiasCorrection(),
                 props("pot4j.algorithm", "FastBiasCorrection"));
-        jobs = new JobServiceImpl(registry, new JobServiceImpl.Config() {
-            public int workers() { return 1; }
-            public int batch_size() { return 50; }
-            public int inference_threads() { return 1; }
-            public String statistics_cache_directory() { return ""; }
-            public int statistics_cache_max_mb() { return 0; }
-            public Class<? extends Annotation> annotationType() { return JobServiceImpl.Config.class; }
-        }, (Path) null);
+        jobs = JobServiceImplTest.jobService(registry, 50);
     }
 
     private static Map<String, Object> props(String key, String name) {
-        return Map.of(key, name, "service.id", SERVICE_IDS.incrementAndGet(), "service.bundleid", 1L);
+        return JobServiceImplTest.props(key, name);
     }
 
     private static Map<String, Object> config(Map<String, Object> tunableParams, Map<String, Object> optimizerParams) {

@@ -227,6 +227,18 @@ class TuningJobTest {
     }
 
     @Test
+    void withoutAnOptimizerTunableQuantizationIsMinMax() throws Exception {
+        Map<String, Object> config = new LinkedHashMap<>(config(Map.of("tuning_scope", List.of("range_estimator")),
+                Map.of()));
+        config.remove("optimizer");
+        Run run = run(config, temp.resolve("plain"));
+        assertEquals(JobState.COMPLETED, run.result().state(), run.result().message());
+        assertTrue(run.trials().isEmpty());
+        assertFalse(Files.exists(temp.resolve("plain/outlier/trials.jsonl")), "no trial log without an optimizer");
+        assertTrue(report(temp.resolve("plain")).get("quantization_points").size() > 0);
+    }
+
+    @Test
     void badInputNamesTheField() throws Exception {
         Path output = temp.resolve("bad");
         Run scope = run(config(Map.of("tuning_scope", List.of("bits")), tpe("cold_start", 2)), output);

@@ -51,7 +51,9 @@ public final class TuningBenchmark {
                 + "; latency benchmark " + seconds + " s per model");
 
         JsonNode fp32AndDefault = run(pot, work, "default", job(List.of(Map.of("name", "DefaultQuantization",
-                "params", Map.of("preset", "performance", "stat_subset_size", 300))), null));
+                "params", Map.of("preset", "performance", "stat_subset_size", 300,
+                        // explicit: the subject is the model without equalization, whatever the default becomes
+                        "cross_layer_equalization", false))), null));
         double fp32 = fp32AndDefault.get("fp32").get("metrics").get("accuracy").asDouble();
         double defaultAccuracy = fp32AndDefault.get("int8").get("metrics").get("accuracy").asDouble();
         System.out.printf(Locale.ROOT, "FP32 top-1 %.4f; DefaultQuantization %.4f (drop %.2f points)%n", fp32,

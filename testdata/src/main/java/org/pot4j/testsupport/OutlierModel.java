@@ -7,6 +7,8 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
+ * Outlier-channel variants of the test models, built from the originals by function-preserving rescaling.
+ * <p>
  * cnn_relu_outlier, built from cnn_relu: the same network with a function-preserving per-channel rescaling, so that
  * some activation channels are orders of magnitude larger than others (a hard case for per-tensor activation
  * quantization). The output channels c of the first Conv (weights and bias) are multiplied by S1[c] and the second
@@ -14,6 +16,11 @@ import java.util.HexFormat;
  * that read channel c divided by it. ReLU and MaxPool commute with a positive scale, so the outputs equal cnn_relu's
  * up to float rounding. With float32 arithmetic as below the result is byte for byte the team's original file
  * (sha256 in testdata/models/models.json), which {@link #build} checks.
+ * <p>
+ * mobilenet_v2_tiny_outlier, built from mobilenet_v2_tiny by {@link #buildMobileNet}: the same rescaling across two
+ * linear bottlenecks (a projection Conv followed directly by the next block's expand Conv, with no activation and no
+ * residual between them), one early ({@code features.1 conv.1 -> features.2 conv.0}, 8 channels) and one late
+ * ({@code features.17 conv.2 -> features.18.0}, 160 channels), with seeded log-uniform factors in [1/16, 128].
  */
 final class OutlierModel {
     static final String SHA256 = "9d44147b5474de6a5adec504d54ef32d382bd88ad39a54ec0d3624c9238801ce";
@@ -40,7 +47,40 @@ final class OutlierModel {
     /** Spatial positions per channel of the flattened input of the first Gemm (64 x 7 x 7 = 3136). */
     private static final int GEMM_POSITIONS = 49;
 
+    private static final String MOBILENET_SHA256 = "4eabe2dcefb8fc60136705c4378ac81fd397afb62e00320ace1fe2b6243fbf29";
+    /** Early pair: projection Conv [8, 16, 1, 1] + bias, then the expand Conv [48, 8, 1, 1]. */
+    private static final String[] EARLY = {"onnx::Conv_544", "onnx::Conv_545", "onnx::Conv_547"};
+    /** Late pair: projection Conv [160, 480, 1, 1] + bias, then the last Conv [1280, 160, 1, 1]. */
+    private static final String[] LATE = {"onnx::Conv_688", "onnx::Conv_689", "onnx::Conv_691"};
+
     private OutlierModel() {
+    }
+
+    /** mobilenet_v2_tiny_outlier's bytes from mobilenet_v2_tiny's (deterministic: fixed seeds, float32 arithmetic). */
+    static byte[] buildMobileNet(byte[] mobileNet) {
+        if (!sha256(mobileNet).equals(MOBILENET_SHA256)) {
+            throw new IllegalStateException("not mobilenet_v2_tiny.onnx (sha256 " + sha256(mobileNet) + ")");
+        }
+        byte[] model = mobileNet.clone();
+        float[] early = factors(8, 14);
+        scale(floats(model, EARLY[0]), early, 16, 1, true);
+        scale(floats(model, EARLY[1]), early, 1, 1, true);
+        scale(floats(model, EARLY[2]), early, 1, 48, false);
+        float[] late = factors(160, 15);
+        scale(floats(model, LATE[0]), late, 480, 1, true);
+        scale(floats(model, LATE[1]), late, 1, 1, true);
+        scale(floats(model, LATE[2]), late, 1, 1280, false);
+        return model;
+    }
+
+    /** {@code n} factors, log-uniform in [1/16, 128], from a fixed seed. */
+    static float[] factors(int n, long seed) {
+        java.util.Random random = new java.util.Random(seed);
+        float[] factors = new float[n];
+        for (int i = 0; i < n; i++) {
+            factors[i] = (float) Math.exp(Math.log(1.0 / 16) + random.nextDouble() * Math.log(128.0 * 16));
+        }
+        return factors;
     }
 
     /** cnn_relu_outlier's bytes from cnn_relu's; fails unless the input is cnn_relu and the result the original. */

@@ -21,7 +21,8 @@ import java.util.zip.GZIPInputStream;
  * so that tests run from a module folder and programs run from the root alike.
  * <ul>
  *   <li>models: {@code cnn_relu} (examples/fashion-mnist/models), {@code mobilenet_v2_tiny} (testdata/models) and
- *       {@code cnn_relu_outlier}, built from cnn_relu by {@link OutlierModel};</li>
+ *       {@code cnn_relu_outlier} and
+ *       {@code mobilenet_v2_tiny_outlier}, built from cnn_relu and mobilenet_v2_tiny by {@link OutlierModel};</li>
  *   <li>data: the example's calib-300 and test-1000 (the first 1000 images of the Fashion-MNIST test set);</li>
  *   <li>the full 10k test set only for benchmarks, from {@code -Dpot4j.data=DIR} ({@link #fullData}).</li>
  * </ul>
@@ -34,13 +35,13 @@ public final class TestFiles {
     /** Images in the repository's test slice (test-1000-*). */
     public static final int TEST_SLICE = 1000;
     /** Every model name {@link #model} knows. */
-    public static final List<String> MODELS = List.of("cnn_relu", "cnn_relu_outlier", "mobilenet_v2_tiny");
+    public static final List<String> MODELS = List.of("cnn_relu", "cnn_relu_outlier", "mobilenet_v2_tiny", "mobilenet_v2_tiny_outlier");
     /** The system property naming the folder with the full Fashion-MNIST test set (benchmarks only). */
     public static final String DATA_PROPERTY = "pot4j.data";
 
     private static final String MARKER = "testdata/models/models.json";
     private static Path root;
-    private static Path outlier;
+    private static final Map<String, Path> BUILT = new java.util.HashMap<>();
 
     private TestFiles() {
     }
@@ -76,7 +77,9 @@ public final class TestFiles {
         return switch (model) {
             case "cnn_relu" -> example("models/cnn_relu.onnx");
             case "mobilenet_v2_tiny" -> file("testdata/models/mobilenet_v2_tiny.onnx");
-            case "cnn_relu_outlier" -> outlierFile();
+            case "cnn_relu_outlier" -> built(model, () -> OutlierModel.build(modelBytes("cnn_relu")));
+            case "mobilenet_v2_tiny_outlier" ->
+                    built(model, () -> OutlierModel.buildMobileNet(modelBytes("mobilenet_v2_tiny")));
             default -> throw new IllegalArgumentException("unknown test model " + name + " (known: " + MODELS + ")");
         };
     }
@@ -267,18 +270,20 @@ public final class TestFiles {
         }
     }
 
-    private static synchronized Path outlierFile() {
-        if (outlier == null || !Files.isRegularFile(outlier)) {
+    /** A model built in code, written once per JVM to a temporary file. */
+    private static synchronized Path built(String name, java.util.function.Supplier<byte[]> bytes) {
+        Path file = BUILT.get(name);
+        if (file == null || !Files.isRegularFile(file)) {
             try {
-                Path file = Files.createTempFile("cnn_relu_outlier", ".onnx");
+                file = Files.createTempFile(name, ".onnx");
                 file.toFile().deleteOnExit();
-                Files.write(file, OutlierModel.build(Files.readAllBytes(model("cnn_relu"))));
-                outlier = file;
+                Files.write(file, bytes.get());
+                BUILT.put(name, file);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         }
-        return outlier;
+        return file;
     }
 
     private static Path existing(Path path, String where) {

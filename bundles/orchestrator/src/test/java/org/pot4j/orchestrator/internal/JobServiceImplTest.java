@@ -216,6 +216,24 @@ class JobServiceImplTest {
         ignored.forEach(entry -> assertTrue(entry.has("node") && entry.has("reason"), entry.toString()));
     }
 
+    /** Issue 18, acceptance 4: report.json has the wall time and the peak resident memory of every stage. */
+    @Test
+    void theReportHasWallTimeAndPeakMemoryPerStage() throws Exception {
+        Run run = run(quickConfig(), temp.resolve("out"), "cli");
+        assertEquals(JobState.COMPLETED, run.result().state(), run.result().message());
+        var report = JSON.readTree(temp.resolve("out/cnn_relu/report.json").toFile());
+        var seconds = report.get("stage_seconds");
+        var peaks = report.get("stage_peak_rss_mb");
+        assertTrue(seconds.has("load model") && seconds.has("write model"), seconds.toString());
+        double processPeak = report.get("peak_rss_mb").asDouble();
+        seconds.fieldNames().forEachRemaining(stage -> {
+            assertTrue(peaks.has(stage), stage + " has a peak: " + peaks);
+            double peak = peaks.get(stage).asDouble();
+            // a JVM with ONNX Runtime loaded holds tens of MB at least; no stage exceeds the job's peak
+            assertTrue(peak > 20 && peak <= processPeak, stage + ": " + peak + " MB of " + processPeak);
+        });
+    }
+
     // 4. data that does not fit the model names the dataset of the config, not only the model input
 
     @Test

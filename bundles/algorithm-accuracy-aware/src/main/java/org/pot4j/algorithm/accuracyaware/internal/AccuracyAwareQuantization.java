@@ -34,7 +34,8 @@ import org.pot4j.api.statistics.Statistics;
  *     range estimators ({@code tune_hyperparams}) and the mixed preset ({@code convert_to_mixed_preset});</li>
  * <li>a ranking subset of the samples where FP32 and INT8 disagree most;</li>
  * <li>every quantized layer ranked by the metric gained on that subset when it alone is reverted;</li>
- * <li>greedy reverts, each evaluated on the full set; a revert that increases the drop is undone
+ * <li>greedy reverts, each judged on an acceptance subset first ({@link SubsetAcceptance}) and evaluated on the
+ *     full set only when the subset says the bound may hold; a revert that increases the drop is undone
  *     ({@code use_prev_if_drop_increase}) and a revert that does not help triggers re-ranking;
  *     {@code max_iter_num} bounds the iterations.</li>
  * </ol>
@@ -78,7 +79,10 @@ public final class AccuracyAwareQuantization implements QuantizationAlgorithm {
             ParameterDescriptor.optional("annotation_free", ParameterType.BOOLEAN, false,
                     "allow a dataset without labels (with annotation-free metrics such as similarity)"),
             ParameterDescriptor.bounded("ranking_workers", ParameterType.INTEGER, 2, 1.0, 64.0,
-                    "parallel evaluations during layer ranking"));
+                    "parallel evaluations during layer ranking"),
+            ParameterDescriptor.bounded("acceptance_subset_size", ParameterType.INTEGER, 1000, 0.0, null,
+                    "judge each revert on this many validation samples first, and on the full set only when they "
+                            + "say the bound may hold (used when the set is more than twice as large; 0: always the full set)"));
 
     /**
      * Parameters of the base algorithm, accepted here and passed through untouched (no defaults
@@ -101,7 +105,7 @@ public final class AccuracyAwareQuantization implements QuantizationAlgorithm {
             ParameterDescriptor.optional("model_type", ParameterType.STRING, null, "base algorithm"),
             ParameterDescriptor.optional("inplace_statistics", ParameterType.BOOLEAN, null, "base algorithm"),
             ParameterDescriptor.optional("use_fast_bias", ParameterType.BOOLEAN, null, "base algorithm"),
-            ParameterDescriptor.optional("cross_layer_equalization", ParameterType.BOOLEAN, null, "base algorithm"),
+            ParameterDescriptor.optional("cross_layer_equalization", ParameterType.ANY, null, "base algorithm"),
             ParameterDescriptor.optional("threshold", ParameterType.NUMBER, null, "base algorithm"),
             ParameterDescriptor.optional("apply_for_all_nodes", ParameterType.BOOLEAN, null, "base algorithm"));
 
@@ -147,6 +151,10 @@ public final class AccuracyAwareQuantization implements QuantizationAlgorithm {
         private int[] all;
         private int[] comparisonIndices;
         private EvaluationResult fp32Comparison;
+        /** Null when every candidate is evaluated on the full set. */
+        private SubsetAcceptance acceptance;
+        private int judgedOnSubset;
+        private int confirmedOnFullSet;
         /** Revert iterations so far (single reverts and group-search trials). */
         private int iteration;
 
@@ -171,6 +179,7 @@ public final class AccuracyAwareQuantization implements QuantizationAlgorithm {
             long start = System.nanoTime();
             context.stage(NAME + ": FP32 baseline");
             baseline(validation.size());
+            acceptance = acceptance(validation.size());
             seconds.put("baseline", elapsed(start));
 
             start = System.nanoTime();
@@ -187,7 +196,7 @@ public final class AccuracyAwareQuantization implements QuantizationAlgorithm {
             }
             seconds.put("quantization", elapsed(start));
 
-            QuantizedState result = revertLayers(quantized);
+            QuantizedState result = confirmed(revertLayers(quantized));
             context.setModel(result.model());
             context.setPlan(result.plan());
             seconds.putIfAbsent("ranking", 0.0);
@@ -263,16 +272,52 @@ public final class AccuracyAwareQuantization implements QuantizationAlgorithm {
             context.metrics("accuracy_aware.baseline", baselines);
         }
 
-        /** The base algorithm on the FP32 model and the starting plan, evaluated on the full set. */
-        private QuantizedState quantize(Parameters baseParams) throws Exception {
-            return evaluated(baseParams, List.of());
+        /** The acceptance subset with the FP32 model's values on it, or null (set too small, or size 0). */
+        private SubsetAcceptance acceptance(int size) {
+            int subset = (int) params.integer("acceptance_subset_size");
+            if (subset == 0 || size <= 2L * subset) {
+                report.put("acceptance_subset", subset == 0 ? "off (acceptance_subset_size 0)"
+                        : "off: " + size + " validation samples are not more than twice acceptance_subset_size " + subset);
+                return null;
+            }
+            int[] indices = sample(size, subset, params.integer("seed", 0) + 1);
+            return new SubsetAcceptance(indices, context.evaluate(requantizer.fp32(), null, indices), criteria);
         }
 
-        /** The base algorithm with {@code reverted} kept float, evaluated on the full set. */
-        private QuantizedState evaluated(Parameters baseParams, List<String> reverted) throws Exception {
+        /** The base algorithm on the FP32 model and the starting plan, evaluated on the full set. */
+        private QuantizedState quantize(Parameters baseParams) throws Exception {
+            return evaluated(baseParams, List.of(), true);
+        }
+
+        /**
+         * The base algorithm with {@code reverted} kept float: judged on the acceptance subset, and evaluated on the
+         * full set when {@code full} or when the subset says the bound may hold.
+         */
+        private QuantizedState evaluated(Parameters baseParams, List<String> reverted, boolean full) throws Exception {
             Requantizer.Result result = requantizer.quantize(baseParams, reverted);
-            return new QuantizedState(result.model(), result.plan(), context.evaluate(result.model(), result.plan(), all),
-                    baseParams, reverted);
+            if (acceptance == null) {
+                return new QuantizedState(result.model(), result.plan(),
+                        context.evaluate(result.model(), result.plan(), all), baseParams, reverted);
+            }
+            EvaluationResult subset = context.evaluate(result.model(), result.plan(), acceptance.indices());
+            Map<String, Double> estimate = acceptance.estimate(subset);
+            if (full || acceptance.mayHold(estimate, acceptance.margins(subset))) {
+                confirmedOnFullSet++;
+                return new QuantizedState(result.model(), result.plan(),
+                        context.evaluate(result.model(), result.plan(), all), baseParams, reverted, estimate, true);
+            }
+            judgedOnSubset++;
+            return new QuantizedState(result.model(), result.plan(), subset, baseParams, reverted, estimate, false);
+        }
+
+        /** {@code state} evaluated on the full set (the result is always reported with full-set metrics). */
+        private QuantizedState confirmed(QuantizedState state) throws Exception {
+            if (state.confirmed()) {
+                return state;
+            }
+            confirmedOnFullSet++;
+            return new QuantizedState(state.model(), state.plan(), context.evaluate(state.model(), state.plan(), all),
+                    state.base(), state.reverted(), state.estimate(), true);
         }
 
         /** This algorithm's parameters that belong to the base algorithm, with optional overrides. */
@@ -400,9 +445,9 @@ public final class AccuracyAwareQuantization implements QuantizationAlgorithm {
                 iteration++;
                 long iterationStart = System.nanoTime();
                 context.stage(NAME + ": iteration " + iteration + ", reverting " + node);
-                QuantizedState candidate = evaluated(current.base(), current.revertedWith(node));
-                double before = criteria.worstGap(current.values());
-                double after = criteria.worstGap(candidate.values());
+                QuantizedState candidate = evaluated(current.base(), current.revertedWith(node), false);
+                double before = criteria.worstGap(current.comparable(candidate));
+                double after = criteria.worstGap(candidate.comparable(current));
                 boolean worse = after > before + Criteria.EPSILON;
                 boolean improved = after < before - Criteria.EPSILON;
                 boolean keep = !(worse && usePrevious);
@@ -411,7 +456,7 @@ public final class AccuracyAwareQuantization implements QuantizationAlgorithm {
                 if (keep) {
                     current = candidate;
                     rankedCurrent = false;
-                    if (after < criteria.worstGap(best.values()) - Criteria.EPSILON) {
+                    if (after < criteria.worstGap(best.comparable(candidate)) - Criteria.EPSILON) {
                         best = candidate;
                     }
                 } else {
@@ -426,6 +471,10 @@ public final class AccuracyAwareQuantization implements QuantizationAlgorithm {
             }
             report.put("iterations", iteration);
             report.put("stop_reason", reason);
+            if (acceptance != null) {
+                report.put("acceptance_subset", Map.of("size", acceptance.indices().length, "z", SubsetAcceptance.Z,
+                        "judged_on_subset_only", judgedOnSubset, "evaluated_on_full_set", confirmedOnFullSet));
+            }
             report.put("satisfied", criteria.satisfied(best.values()));
             if (best != current) {
                 report.put("result", "best model seen (fewer reverts or smaller gap than the last accepted one)");
@@ -512,7 +561,7 @@ public final class AccuracyAwareQuantization implements QuantizationAlgorithm {
                 context.checkCancelled();
                 iteration++;
                 long start = System.nanoTime();
-                QuantizedState candidate = evaluated(state.base(), reverted);
+                QuantizedState candidate = evaluated(state.base(), reverted, false);
                 boolean satisfied = criteria.satisfied(candidate.values());
                 announce("group of " + (reverted.size() - state.reverted().size()) + " layers", candidate,
                         satisfied ? "group search: bound met" : "group search: bound missed", satisfied, false);
@@ -535,6 +584,8 @@ public final class AccuracyAwareQuantization implements QuantizationAlgorithm {
             row.put("reverted_layer", node);
             row.put("action", action);
             row.put("metrics", candidate.values());
+            row.put("evaluated_on", candidate.confirmed() ? "full set"
+                    : "subset of " + acceptance.indices().length + " (estimate)");
             row.put("drop", criteria.drops(candidate.values()));
             row.put("remaining_gap", gaps);
             row.put("reverted_layers", candidate.reverted());
@@ -545,6 +596,7 @@ public final class AccuracyAwareQuantization implements QuantizationAlgorithm {
             event.put("iteration", (double) iteration);
             event.put("kept", kept ? 1.0 : 0.0);
             event.put("worse", worse ? 1.0 : 0.0);
+            event.put("full_set", candidate.confirmed() ? 1.0 : 0.0);
             context.metrics("accuracy_aware.iteration " + iteration + ": reverted " + node
                     + (kept ? "" : " (undone)"), event);
             publish();

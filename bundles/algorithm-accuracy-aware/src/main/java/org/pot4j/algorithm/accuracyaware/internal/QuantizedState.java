@@ -10,18 +10,37 @@ import org.pot4j.api.plan.QuantizationPlan;
 
 /**
  * One candidate model of the search: model + plan as the base algorithm made them with
- * {@code base} parameters and the {@code reverted} layers kept float, and its metrics on the full
- * validation set (with per-sample values, for choosing the next ranking subset).
+ * {@code base} parameters and the {@code reverted} layers kept float, and its last evaluation (per-sample values
+ * included, for choosing the next ranking subset).
+ * <p>
+ * {@code estimate} is the full-set metrics estimated from the acceptance subset ({@link SubsetAcceptance}), or
+ * null when there is none. The evaluation is of the full validation set when {@link #confirmed()}, else of the
+ * acceptance subset only: then {@link #values()} is the estimate, which misses the bound by more than its margin.
  */
 record QuantizedState(Graph model, QuantizationPlan plan, EvaluationResult evaluation, Parameters base,
-                      List<String> reverted) {
+                      List<String> reverted, Map<String, Double> estimate, boolean confirmed) {
 
     QuantizedState {
         reverted = List.copyOf(reverted);
     }
 
+    /** A state evaluated on the full validation set. */
+    QuantizedState(Graph model, QuantizationPlan plan, EvaluationResult evaluation, Parameters base,
+                   List<String> reverted) {
+        this(model, plan, evaluation, base, reverted, null, true);
+    }
+
+    /** Full-set metrics when confirmed, else the subset's estimate of them. */
     Map<String, Double> values() {
-        return evaluation.values();
+        return confirmed ? evaluation.values() : estimate;
+    }
+
+    /**
+     * What two states are compared by: full-set values when both have them (the most exact), else the paired subset
+     * estimates (both from the same samples).
+     */
+    Map<String, Double> comparable(QuantizedState other) {
+        return (confirmed && other.confirmed) || estimate == null || other.estimate == null ? values() : estimate;
     }
 
     List<String> revertedWith(String node) {

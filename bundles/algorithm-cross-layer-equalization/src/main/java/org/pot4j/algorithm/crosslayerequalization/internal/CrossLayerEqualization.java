@@ -33,6 +33,11 @@ import org.pot4j.model.Layers;
  * activation quantization sees channels of similar size; the activation scales by exactly
  * {@code 1/s_i}, so one statistics pass serves every sweep.
  * <p>
+ * With {@code threshold} above 0 (DefaultQuantization's {@code cross_layer_equalization: auto}) only pairs whose
+ * first side is lopsided are equalized: the spread of its per-channel ranges (largest over median) must exceed the
+ * threshold. Balanced pairs are left exactly as they were, since equalizing them moves range into the second
+ * layer's weights for no gain; when no pair qualifies the model is not replaced at all.
+ * <p>
  * Run it before MinMaxQuantization: it changes weights, so ranges planned earlier would be stale.
  */
 @Component(service = QuantizationAlgorithm.class, property = QuantizationAlgorithm.PROPERTY + "=CrossLayerEqualization")
@@ -43,6 +48,8 @@ public final class CrossLayerEqualization implements QuantizationAlgorithm {
     static final List<ParameterDescriptor> PARAMETERS = List.of(
             ParameterDescriptor.choice("range", WEIGHTS, List.of(WEIGHTS, ACTIVATIONS),
                     "balance W1's output-channel ranges (data-free) or the calibrated activation ranges against W2's"),
+            ParameterDescriptor.bounded("threshold", ParameterType.NUMBER, 0.0, 0.0, null,
+                    "equalize only pairs whose first-side channel ranges spread (max / median) more than this; 0: all"),
             ParameterDescriptor.bounded("iterations", ParameterType.INTEGER, 20, 1.0, 1000.0,
                     "at most this many sweeps over all layer pairs"),
             ParameterDescriptor.bounded("tolerance", ParameterType.NUMBER, 1e-3, 0.0, null,
@@ -78,6 +85,7 @@ public final class CrossLayerEqualization implements QuantizationAlgorithm {
         boolean useActivations = params.string("range", WEIGHTS).equals(ACTIVATIONS);
         int iterations = (int) params.integer("iterations", 20);
         double tolerance = params.number("tolerance", 1e-3);
+        double threshold = params.number("threshold", 0.0);
         Graph model = context.model().copy();
         LayerPairs.Search search = LayerPairs.find(model);
         List<Pair> pairs = search.pairs();
@@ -111,6 +119,7 @@ public final class CrossLayerEqualization implements QuantizationAlgorithm {
         }
         List<Map<String, Object>> skipped = new ArrayList<>();
         List<Pair> usable = new ArrayList<>();
+        Map<Pair, Double> spreads = new LinkedHashMap<>();
         for (Pair pair : pairs) {
             float[] bias = biases.get(pair.first().name());
             if (bias != null && bias.length != pair.channels()) {
@@ -120,7 +129,16 @@ public final class CrossLayerEqualization implements QuantizationAlgorithm {
                 skipped.add(Map.of("pair", pair.first().name() + " -> " + pair.second().name(), "reason",
                         pair.activation() + " has no per-channel range for " + pair.channels() + " channels"));
             } else {
-                usable.add(pair);
+                double spread = spread(useActivations ? activation.get(pair.activation())
+                        : weights.get(pair.first().name()).outputRanges(pair.channels()));
+                spreads.put(pair, spread);
+                if (threshold > 0 && !(spread > threshold)) {
+                    skipped.add(Map.of("pair", pair.first().name() + " -> " + pair.second().name(), "reason",
+                            String.format(java.util.Locale.ROOT, "channel ranges spread %.1fx, not above threshold %.1fx",
+                                    spread, threshold)));
+                } else {
+                    usable.add(pair);
+                }
             }
         }
 
@@ -176,7 +194,9 @@ public final class CrossLayerEqualization implements QuantizationAlgorithm {
                 Layers.replaceFloats(model, bias, biases.get(pair.first().name()));
             }
         }
-        context.setModel(model);
+        if (!usable.isEmpty()) {
+            context.setModel(model);
+        }
 
         List<Map<String, Object>> equalized = new ArrayList<>();
         for (Pair pair : usable) {
@@ -192,12 +212,14 @@ public final class CrossLayerEqualization implements QuantizationAlgorithm {
             entry.put("second", pair.second().name());
             entry.put("through", pair.between());
             entry.put("channels", pair.channels());
+            entry.put("range_spread", spreads.get(pair));
             entry.put("min_scale", min);
             entry.put("max_scale", max);
             equalized.add(entry);
         }
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("range", useActivations ? ACTIVATIONS : WEIGHTS);
+        report.put("threshold", threshold);
         report.put("sweeps", sweeps);
         report.put("last_max_abs_log_scale", lastChange);
         report.put("pairs", equalized);
@@ -205,6 +227,15 @@ public final class CrossLayerEqualization implements QuantizationAlgorithm {
         notPaired.addAll(skipped);
         report.put("not_equalized", notPaired);
         context.report("cross_layer_equalization", report);
+    }
+
+    /** Largest over median of per-channel ranges (1 when the median is 0 or the ranges are not finite). */
+    static double spread(float[] ranges) {
+        float[] sorted = ranges.clone();
+        java.util.Arrays.sort(sorted);
+        double median = sorted.length == 0 ? 0 : sorted[sorted.length / 2];
+        double max = sorted.length == 0 ? 0 : sorted[sorted.length - 1];
+        return median > 0 && Double.isFinite(max) ? max / median : 1.0;
     }
 
     private static double[] filled(int n) {

@@ -71,6 +71,20 @@ class CrossLayerEqualizationTest {
         }
     }
 
+    /** The figures behind DefaultQuantization's auto threshold: each pair's first-side range spread. */
+    @Test
+    void printsTheRangeSpreadOfEveryPair() {
+        for (String name : TestFiles.MODELS) {
+            Graph model = OnnxCodec.read(TestFiles.model(name));
+            for (LayerPairs.Pair pair : LayerPairs.find(model).pairs()) {
+                Tensor w1 = model.initializers().get(pair.first().input(1));
+                double spread = CrossLayerEqualization.spread(
+                        new ChannelWeights(pair.first(), w1.shape(), w1.floats()).outputRanges(pair.channels()));
+                System.out.printf("spread %-26s %-50s %8.1f%n", name, pair.first().name(), spread);
+            }
+        }
+    }
+
     @Test
     void pairsEveryConsecutiveLayerOfCnnReluThroughReluMaxPoolAndFlatten() {
         Graph model = OnnxCodec.read(TestFiles.model("cnn_relu_outlier"));

@@ -103,6 +103,13 @@ public final class OnnxRuntimeBackend implements InferenceBackend {
                 case EXTENDED -> OrtSession.SessionOptions.OptLevel.EXTENDED_OPT;
                 case ALL -> OrtSession.SessionOptions.OptLevel.ALL_OPT;
             });
+            if (!options.extraOutputs().isEmpty()) {
+                // a statistics session returns many large activations per batch: ONNX Runtime's CPU arena would
+                // keep its largest batch's worth of buffers for the session's life, and the memory pattern plans
+                // for them too; plain allocations give that memory back after each run
+                ortOptions.setCPUArenaAllocator(false);
+                ortOptions.setMemoryPatternOptimization(false);
+            }
             if (options.optimizedModelPath() != null) {
                 ortOptions.setOptimizedModelFilePath(options.optimizedModelPath().toAbsolutePath().toString());
             }

@@ -44,6 +44,8 @@ final class QuantizationJob {
     private final BooleanSupplier cancelled;
     private final Jobs.Settings settings;
     private final Map<String, Double> stageSeconds = new LinkedHashMap<>();
+    private final Map<String, Double> stagePeakRss = new LinkedHashMap<>();
+    private MemorySampler memory;
 
     QuantizationJob(String jobId, Pipeline pipeline, PluginRegistry registry, JobRequest request, JobEvents events,
                     BooleanSupplier cancelled, Jobs.Settings settings) {
@@ -57,6 +59,13 @@ final class QuantizationJob {
     }
 
     JobResult run() throws Exception {
+        try (MemorySampler sampler = new MemorySampler(jobId)) {
+            memory = sampler;
+            return runSampled();
+        }
+    }
+
+    private JobResult runSampled() throws Exception {
         long start = System.nanoTime();
         String modelName = pipeline.config().modelName();
         Path outputRoot = request.outputDirectory() == null ? null : request.outputDirectory().resolve(modelName);
@@ -89,11 +98,13 @@ final class QuantizationJob {
             if (pipeline.optimizer() == null) {
                 for (Pipeline.AlgorithmStep step : pipeline.algorithms()) {
                     t = System.nanoTime();
+                    memory.mark();
                     JobContext.runAlgorithm(workspace, step.name(), step.algorithm(), step.parameters());
                     end(step.name(), t);
                 }
             } else {
                 t = System.nanoTime();
+                memory.mark();
                 Map<String, String> chosen = new Tuning(workspace, pipeline.optimizer(), outputRoot).run();
                 workspace.report.put("chosen", chosen);
                 end("optimizer " + pipeline.optimizer().name(), t);
@@ -186,6 +197,11 @@ final class QuantizationJob {
         // the final plan's, after the algorithms' own reports: MinMax's list misses the layers AccuracyAware reverted
         report.put("ignored_nodes", ignored);
         report.put("stage_seconds", stageSeconds);
+        if (memory.jobPeakMegabytes() >= 0) {
+            // resident memory of the whole process, sampled every 20 ms: the figure to compare with the machine's
+            report.put("stage_peak_rss_mb", stagePeakRss);
+            report.put("peak_rss_mb", memory.jobPeakMegabytes());
+        }
         report.put("seconds", Math.round(seconds * 1000) / 1000.0);
         return report;
     }
@@ -246,11 +262,16 @@ final class QuantizationJob {
     private long begin(String stage) {
         checkCancelled();
         events.stage(stage);
+        memory.mark();
         return System.nanoTime();
     }
 
     private void end(String stage, long startNanos) {
         stageSeconds.merge(stage, Math.round((System.nanoTime() - startNanos) / 1e6) / 1000.0, Double::sum);
+        double peak = memory.peakMegabytes();
+        if (peak >= 0) {
+            stagePeakRss.merge(stage, peak, Math::max);
+        }
     }
 
     private void checkCancelled() {

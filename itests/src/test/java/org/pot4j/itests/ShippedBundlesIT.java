@@ -137,6 +137,9 @@ public class ShippedBundlesIT {
             assertEquals(plugin.toString(), provider.getVersion().toString(), plugin.version());
             assertEquals(plugin.toString(), Bundle.ACTIVE, provider.getState());
         }
+        // TunableQuantization activates only with MinMaxQuantization bound (static reference); Tpe is the one optimizer
+        assertTrue("TunableQuantization is live", registry.algorithm("TunableQuantization").isPresent());
+        assertTrue("optimizer Tpe is live", registry.optimizer("Tpe").isPresent());
         assertFalse("the sample algorithm is not shipped",
                 plugins.stream().anyMatch(plugin -> plugin.name().equals("SampleNoOp")));
         System.out.println("ShippedBundlesIT: registry lists " + plugins.size() + " plugins");

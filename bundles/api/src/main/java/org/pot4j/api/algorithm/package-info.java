@@ -1,6 +1,6 @@
 /** Quantization algorithms and the context the orchestrator gives them. */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package org.pot4j.api.algorithm;
 
 import org.osgi.annotation.bundle.Export;

@@ -9,6 +9,7 @@ import org.pot4j.api.backend.InferenceBackend;
 import org.pot4j.api.data.DataLoader;
 import org.pot4j.api.device.TargetDevice;
 import org.pot4j.api.metric.Metric;
+import org.pot4j.api.optimizer.Optimizer;
 
 /** The plugins that are live now, tracked from the service registry by their name property. */
 @ProviderType
@@ -31,4 +32,6 @@ public interface PluginRegistry {
     Optional<TargetDevice> device(String name);
 
     Optional<InferenceBackend> backend(String name);
+
+    Optional<Optimizer> optimizer(String name);
 }

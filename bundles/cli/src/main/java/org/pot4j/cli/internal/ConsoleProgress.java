@@ -27,6 +27,16 @@ final class ConsoleProgress implements JobEventSink {
 
     @Override
     public synchronized void onEvent(JobEvent event) {
+        if (event.details() != null && event.details().get("warning") instanceof String warning) {
+            endLine();
+            err.println("warning: " + warning);
+            return;
+        }
+        if (event.type() == JobEventType.METRIC && "trial".equals(event.stage()) && event.message() != null) {
+            endLine();
+            err.println(event.message()); // an optimizer's one line per trial
+            return;
+        }
         if (event.type() == JobEventType.STAGE) {
             String next = event.stage() == null ? "" : event.stage();
             if (next.equals(stage)) {

@@ -59,6 +59,11 @@ class PluginsCommandTest {
         public Optional<InferenceBackend> backend(String name) {
             return Optional.empty();
         }
+
+        @Override
+        public Optional<org.pot4j.api.optimizer.Optimizer> optimizer(String name) {
+            return Optional.empty();
+        }
     }
 
     private static final List<PluginInfo> PLUGINS = List.of(

@@ -225,7 +225,13 @@ public class SubmitCommand implements Command {
                 if (json) {
                     out.println(Messages.JSON.writeValueAsString(event));
                 }
-                if ("STAGE".equals(type) && !json) {
+                if ("METRIC".equals(type) && "trial".equals(event.get("stage")) && event.get("message") != null && !json) {
+                    if (bar) {
+                        err.println();
+                        bar = false;
+                    }
+                    err.println(event.get("message")); // an optimizer's one line per trial
+                } else if ("STAGE".equals(type) && !json) {
                     if (bar) {
                         err.println();
                         bar = false;

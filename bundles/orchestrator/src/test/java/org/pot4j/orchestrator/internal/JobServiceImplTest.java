@@ -65,6 +65,11 @@ class JobServiceImplTest {
         registry.bindDevice(new AnyDevice(), props("pot4j.device", "ANY"));
         registry.bindBackend(new OnnxRuntimeBackend(), props("pot4j.backend", "onnxruntime"));
         registry.bindAlgorithm(new MinMaxQuantization(), props("pot4j.algorithm", "MinMaxQuantization"));
+        return jobService(registry, batchSize);
+    }
+
+    /** A job service over {@code registry}: one worker, batch {@code batchSize}, 1 thread, no statistics cache. */
+    static JobServiceImpl jobService(PluginRegistryImpl registry, int batchSize) {
         return new JobServiceImpl(registry, new JobServiceImpl.Config() {
             public int workers() { return 1; }
             public int batch_size() { return batchSize; }
@@ -75,7 +80,8 @@ class JobServiceImplTest {
         }, (Path) null);
     }
 
-    private static Map<String, Object> props(String key, String name) {
+    /** Service properties of a plugin named {@code name}, with a fresh service id. */
+    static Map<String, Object> props(String key, String name) {
         return Map.of(key, name, "service.id", SERVICE_IDS.incrementAndGet(), "service.bundleid", 1L);
     }
 

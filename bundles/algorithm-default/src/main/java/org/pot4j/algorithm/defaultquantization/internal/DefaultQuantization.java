@@ -12,6 +12,7 @@ import org.osgi.service.component.annotations.Component;
 import org.pot4j.api.InvalidInputException;
 import org.pot4j.api.Pot4jException;
 import org.pot4j.api.algorithm.AlgorithmContext;
+import org.pot4j.api.algorithm.ContextWithParameters;
 import org.pot4j.api.algorithm.QuantizationAlgorithm;
 import org.pot4j.api.graph.Graph;
 import org.pot4j.api.graph.Node;
@@ -266,7 +267,7 @@ public final class DefaultQuantization implements QuantizationAlgorithm {
 
     private static AlgorithmContext sub(AlgorithmContext context, QuantizationAlgorithm algorithm, Parameters params,
                                         List<String> keys) {
-        return new WithParameters(context, subset(params, keys).validate(algorithm.parameters()));
+        return new ContextWithParameters(context, subset(params, keys).validate(algorithm.parameters()));
     }
 
     /** The given keys of {@code params} (those present), keeping the path for error messages. */

@@ -104,13 +104,11 @@ public final class JobConfigParser {
         for (Parameters algorithm : compression.objectList("algorithms")) {
             algorithms.add(namedBlock(algorithm, "name", "params"));
         }
-        if (root.has("optimizer")) {
-            Parameters optimizer = root.object("optimizer");
-            throw new InvalidInputException(optimizer.pathOf("name"), optimizer.string("name", null),
-                    "no optimizer is available in this version of pot4j (TPE tuning is planned); remove the optimizer section");
-        }
+        // the optimizer's name is checked against the live optimizers when the job is assembled
+        JobConfig.NamedBlock optimizer = root.has("optimizer") ? namedBlock(root.object("optimizer"), "name", "params")
+                : null;
         return new JobConfig(modelName, modelPath, engineType, dataset, calibration, List.copyOf(metrics), device,
-                modelType, List.copyOf(algorithms), statisticsRequests, evaluationRequests, batchSize, raw);
+                modelType, List.copyOf(algorithms), statisticsRequests, evaluationRequests, batchSize, optimizer, raw);
     }
 
     /**

@@ -249,18 +249,7 @@ final class JobContext implements AlgorithmContext {
     static void runAlgorithm(Workspace workspace, String name, QuantizationAlgorithm algorithm, Parameters parameters)
             throws Exception {
         JobContext context = new JobContext(workspace, parameters);
-        context.checkCancelled();
-        List<StatisticRequest> requests = new ArrayList<>(algorithm.statistics(context));
-        Statistics statistics;
-        if (requests.isEmpty()) {
-            statistics = new org.pot4j.stats.CollectedStatistics(Map.of(), 0);
-        } else {
-            context.stage(name + ": statistics");
-            int[] indices = context.calibrationIndices((int) parameters.integer("stat_subset_size", 300),
-                    parameters.bool("shuffle_data", false), parameters.integer("seed", 0));
-            statistics = context.collect(workspace.model, null, indices, requests);
-            workspace.report.merge("statistics_samples", indices.length, (a, b) -> Math.max((int) a, (int) b));
-        }
+        Statistics statistics = context.declaredStatistics(name, algorithm);
         context.stage(name);
         try {
             algorithm.apply(context, statistics);
@@ -268,6 +257,21 @@ final class JobContext implements AlgorithmContext {
             // an algorithm that runs sessions itself feeds them the calibration data (its evaluations are blamed above)
             throw Pipeline.blameDataset(e, workspace.pipeline.calibrationDatasetField());
         }
+    }
+
+    /** The first phase of an algorithm: the statistics it declares on the current FP32 model, collected. */
+    Statistics declaredStatistics(String name, QuantizationAlgorithm algorithm) {
+        checkCancelled();
+        List<StatisticRequest> requests = new ArrayList<>(algorithm.statistics(this));
+        if (requests.isEmpty()) {
+            return new org.pot4j.stats.CollectedStatistics(Map.of(), 0);
+        }
+        stage(name + ": statistics");
+        int[] indices = calibrationIndices((int) parameters.integer("stat_subset_size", 300),
+                parameters.bool("shuffle_data", false), parameters.integer("seed", 0));
+        Statistics statistics = collect(workspace.model, null, indices, requests);
+        workspace.report.merge("statistics_samples", indices.length, (a, b) -> Math.max((int) a, (int) b));
+        return statistics;
     }
 
     @Override

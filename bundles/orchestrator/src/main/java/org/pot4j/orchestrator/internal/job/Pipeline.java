@@ -13,6 +13,8 @@ import org.pot4j.api.data.DataLoader;
 import org.pot4j.api.data.Dataset;
 import org.pot4j.api.device.TargetDevice;
 import org.pot4j.api.metric.Metric;
+import org.pot4j.api.optimizer.Optimizer;
+import org.pot4j.api.optimizer.TunableAlgorithm;
 import org.pot4j.api.params.Parameters;
 import org.pot4j.api.registry.PluginKind;
 import org.pot4j.api.registry.PluginRegistry;
@@ -29,6 +31,10 @@ public final class Pipeline {
     public record AlgorithmStep(String name, QuantizationAlgorithm algorithm, Parameters parameters) {
     }
 
+    /** The job's optimizer with its validated parameters, and the index of the tunable algorithm it tunes. */
+    public record OptimizerStep(String name, Optimizer optimizer, Parameters parameters, int tunableIndex) {
+    }
+
     private final JobConfig config;
     private final DataLoader loader;
     private final DataLoader calibrationLoader;
@@ -37,11 +43,12 @@ public final class Pipeline {
     private final TargetDevice device;
     private final InferenceBackend backend;
     private final List<AlgorithmStep> algorithms;
+    private final OptimizerStep optimizer;
     private final UsedPlugins used;
 
     private Pipeline(JobConfig config, DataLoader loader, DataLoader calibrationLoader, List<MetricSpec> metrics,
                      String deviceName, TargetDevice device, InferenceBackend backend, List<AlgorithmStep> algorithms,
-                     UsedPlugins used) {
+                     OptimizerStep optimizer, UsedPlugins used) {
         this.config = config;
         this.loader = loader;
         this.calibrationLoader = calibrationLoader;
@@ -50,6 +57,7 @@ public final class Pipeline {
         this.device = device;
         this.backend = backend;
         this.algorithms = algorithms;
+        this.optimizer = optimizer;
         this.used = used;
     }
 
@@ -94,8 +102,38 @@ public final class Pipeline {
                         block.parameters().validate(algorithm.parameters())));
             }
         }
+        OptimizerStep optimizer = needAlgorithms && config.optimizer() != null
+                ? optimizer(config, registry, used, algorithms) : null;
         return new Pipeline(config, loader, calibrationLoader, List.copyOf(metrics), config.targetDevice(), device,
-                backend, List.copyOf(algorithms), used);
+                backend, List.copyOf(algorithms), optimizer, used);
+    }
+
+    /** The optimizer section: a live optimizer, metrics to score trials with, and exactly one tunable algorithm. */
+    private static OptimizerStep optimizer(JobConfig config, PluginRegistry registry, UsedPlugins used,
+                                           List<AlgorithmStep> algorithms) {
+        JobConfig.NamedBlock block = config.optimizer();
+        Optimizer optimizer = used.use(PluginKind.OPTIMIZER, block.name(), require(registry, PluginKind.OPTIMIZER,
+                block.name(), block.path() + ".name", registry::optimizer));
+        Parameters parameters = block.parameters().validate(optimizer.parameters());
+        if (config.metrics().isEmpty()) {
+            throw new InvalidInputException("engine.metrics", "[]", "an optimizer scores trials by accuracy: give an"
+                    + " annotated dataset and at least one metric");
+        }
+        int tunable = -1;
+        for (int i = 0; i < algorithms.size(); i++) {
+            if (algorithms.get(i).algorithm() instanceof TunableAlgorithm) {
+                if (tunable >= 0) {
+                    throw new InvalidInputException("compression.algorithms[" + i + "].name", algorithms.get(i).name(),
+                            "one tunable algorithm per job; " + algorithms.get(tunable).name() + " is already tuned");
+                }
+                tunable = i;
+            }
+        }
+        if (tunable < 0) {
+            throw new InvalidInputException("compression.algorithms", algorithms.stream().map(AlgorithmStep::name)
+                    .toList(), "an optimizer section needs a tunable algorithm among them (TunableQuantization)");
+        }
+        return new OptimizerStep(block.name(), optimizer, parameters, tunable);
     }
 
     /**
@@ -157,6 +195,11 @@ public final class Pipeline {
 
     public List<AlgorithmStep> algorithms() {
         return algorithms;
+    }
+
+    /** The optimizer section, or null when the job has none. */
+    public OptimizerStep optimizer() {
+        return optimizer;
     }
 
     /** Opens the main dataset, or fails naming the engine section when there is none. */

@@ -98,11 +98,19 @@ final class QuantizationJob {
                 end("fp32 evaluation", t);
             }
 
-            for (Pipeline.AlgorithmStep step : pipeline.algorithms()) {
+            if (pipeline.optimizer() == null) {
+                for (Pipeline.AlgorithmStep step : pipeline.algorithms()) {
+                    t = System.nanoTime();
+                    memory.mark();
+                    JobContext.runAlgorithm(workspace, step.name(), step.algorithm(), step.parameters());
+                    end(step.name(), t);
+                }
+            } else {
                 t = System.nanoTime();
                 memory.mark();
-                JobContext.runAlgorithm(workspace, step.name(), step.algorithm(), step.parameters());
-                end(step.name(), t);
+                Map<String, String> chosen = new Tuning(workspace, pipeline.optimizer(), outputRoot).run();
+                workspace.report.put("chosen", chosen);
+                end("optimizer " + pipeline.optimizer().name(), t);
             }
             checkCancelled();
 
@@ -189,6 +197,10 @@ final class QuantizationJob {
         report.put("hardware_properties", pipeline.device().hardwareConfig().properties());
         report.put("algorithms", pipeline.algorithms().stream().map(a -> Map.of("name", a.name(),
                 "params", a.parameters().asMap())).toList());
+        if (pipeline.optimizer() != null) {
+            report.put("optimizer", Map.of("name", pipeline.optimizer().name(),
+                    "params", pipeline.optimizer().parameters().asMap()));
+        }
         if (fp32 != null) {
             report.put("fp32", Map.of("metrics", fp32));
             report.put("int8", Map.of("metrics", int8));

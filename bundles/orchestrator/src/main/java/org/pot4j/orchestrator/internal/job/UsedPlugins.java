@@ -41,6 +41,7 @@ public final class UsedPlugins {
                 case LOADER -> registry.loader(use.name());
                 case DEVICE -> registry.device(use.name());
                 case BACKEND -> registry.backend(use.name());
+                case OPTIMIZER -> registry.optimizer(use.name());
             };
             if (live.isEmpty() || live.get() != use.service()) {
                 return Optional.of("bundle " + use.info().bundle() + " " + use.info().version() + " providing "

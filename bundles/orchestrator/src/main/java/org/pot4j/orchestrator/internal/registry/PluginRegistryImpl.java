@@ -21,6 +21,7 @@ import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.pot4j.api.algorithm.QuantizationAlgorithm;
+import org.pot4j.api.optimizer.Optimizer;
 import org.pot4j.api.backend.InferenceBackend;
 import org.pot4j.api.data.DataLoader;
 import org.pot4j.api.device.TargetDevice;
@@ -147,6 +148,21 @@ public final class PluginRegistryImpl implements PluginRegistry {
         remove(PluginKind.BACKEND, properties);
     }
 
+    @Reference(service = Optimizer.class, cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY,
+            target = "(" + Optimizer.PROPERTY + "=*)", unbind = "unbindOptimizer", updated = "updatedOptimizer")
+    public void bindOptimizer(Optimizer service, Map<String, Object> properties) {
+        add(PluginKind.OPTIMIZER, service, properties);
+    }
+
+    public void updatedOptimizer(Optimizer service, Map<String, Object> properties) {
+        update(PluginKind.OPTIMIZER, service, properties);
+    }
+
+    public void unbindOptimizer(Optimizer service, Map<String, Object> properties) {
+        remove(PluginKind.OPTIMIZER, properties);
+    }
+
     // --- bookkeeping
 
     private void add(PluginKind kind, Object service, Map<String, Object> properties) {
@@ -256,6 +272,11 @@ public final class PluginRegistryImpl implements PluginRegistry {
     @Override
     public Optional<InferenceBackend> backend(String name) {
         return find(PluginKind.BACKEND, name).map(entry -> (InferenceBackend) entry.service());
+    }
+
+    @Override
+    public Optional<Optimizer> optimizer(String name) {
+        return find(PluginKind.OPTIMIZER, name).map(entry -> (Optimizer) entry.service());
     }
 
     /** Devices answer to their name or an alias, in any case (POT configs say "CPU", users type "cpu"). */

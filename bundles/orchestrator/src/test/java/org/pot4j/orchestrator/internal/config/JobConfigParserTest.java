@@ -135,11 +135,15 @@ class JobConfigParserTest {
     }
 
     @Test
-    void optimizerSectionIsRejectedClearly() {
+    void optimizerSectionIsReadAndItsKeysChecked() {
+        JobConfig config = parse("{\"model\": {\"model\": \"a.onnx\"}, \"optimizer\": {\"name\": \"Tpe\","
+                + " \"params\": {\"max_trials\": 5}}}");
+        assertEquals("Tpe", config.optimizer().name());
+        assertEquals(5, config.optimizer().parameters().integer("max_trials"));
+        assertEquals("optimizer.params.max_trials", config.optimizer().parameters().pathOf("max_trials"));
         InvalidInputException e = assertThrows(InvalidInputException.class,
-                () -> parse("{\"model\": {\"model\": \"a.onnx\"}, \"optimizer\": {\"name\": \"Tpe\"}}"));
-        assertEquals("optimizer.name", e.field());
-        assertEquals("Tpe", e.value());
+                () -> parse("{\"model\": {\"model\": \"a.onnx\"}, \"optimizer\": {\"name\": \"Tpe\", \"parms\": {}}}"));
+        assertEquals("optimizer.parms", e.field());
     }
 
     @Test

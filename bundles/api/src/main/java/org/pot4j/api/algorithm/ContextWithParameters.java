@@ -1,11 +1,8 @@
-package org.pot4j.algorithm.defaultquantization.internal;
+package org.pot4j.api.algorithm;
 
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.pot4j.api.algorithm.AlgorithmContext;
-import org.pot4j.api.algorithm.EvaluationResult;
-import org.pot4j.api.algorithm.QuantizationAlgorithm;
 import org.pot4j.api.backend.InferenceSession;
 import org.pot4j.api.backend.SessionOptions;
 import org.pot4j.api.data.Dataset;
@@ -16,12 +13,16 @@ import org.pot4j.api.plan.QuantizationPlan;
 import org.pot4j.api.statistics.StatisticRequest;
 import org.pot4j.api.statistics.Statistics;
 
-/** The job's context as a sub-algorithm sees it: everything shared, only the parameters its own. */
-final class WithParameters implements AlgorithmContext {
+/**
+ * The job's context as a composed algorithm sees it: everything shared, only the parameters its own
+ * (DefaultQuantization hands each sub-algorithm its keys; TunableQuantization asks MinMax for the
+ * statistics of every range estimator of its search space).
+ */
+public final class ContextWithParameters implements AlgorithmContext {
     private final AlgorithmContext job;
     private final Parameters parameters;
 
-    WithParameters(AlgorithmContext job, Parameters parameters) {
+    public ContextWithParameters(AlgorithmContext job, Parameters parameters) {
         this.job = job;
         this.parameters = parameters;
     }

@@ -1,0 +1,13 @@
+package org.pot4j.api.optimizer;
+
+import java.util.Map;
+
+/**
+ * What one trial measured: the metrics of the trial's model and of the FP32 model on the same
+ * samples, and its latency as a ratio to the FP32 model's measured in the same process
+ * (INT8 / FP32: below 1 is faster), never an absolute time.
+ */
+public record TrialMeasurement(Map<String, Double> metrics, Map<String, Double> fp32Metrics,
+                               Map<String, Boolean> higherIsBetter, double latencyRatio, double quantizedFraction,
+                               double seconds) {
+}

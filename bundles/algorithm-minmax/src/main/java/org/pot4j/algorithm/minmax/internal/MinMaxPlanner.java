@@ -13,6 +13,7 @@ import org.pot4j.api.InvalidInputException;
 import org.pot4j.api.device.HardwareConfig;
 import org.pot4j.api.device.OperationConfig;
 import org.pot4j.api.device.QuantizationSpace;
+import org.pot4j.api.device.RuntimeOp;
 import org.pot4j.api.graph.Graph;
 import org.pot4j.api.graph.Node;
 import org.pot4j.api.graph.ValueInfo;
@@ -20,6 +21,7 @@ import org.pot4j.api.params.Parameters;
 import org.pot4j.api.plan.QuantizationPlan;
 import org.pot4j.api.plan.QuantizationPoint;
 import org.pot4j.api.plan.Quantizer;
+import org.pot4j.api.statistics.Aggregator;
 import org.pot4j.api.statistics.Reducer;
 import org.pot4j.api.statistics.StatisticRequest;
 import org.pot4j.api.statistics.Statistics;
@@ -52,6 +54,16 @@ final class MinMaxPlanner {
     private final List<PointSpec> points = new ArrayList<>();
     private final List<Set<String>> unifiedGroups = new ArrayList<>();
     private final NonNegativeValues nonNegative;
+    /** Every node's points before placement (node → points in input order), graph order. */
+    private final Map<String, List<PointSpec>> candidates = new LinkedHashMap<>();
+    /** Nodes that are no quantization point by placement rules (a constant operand), with why. */
+    private final Map<String, String> placementFloat = new LinkedHashMap<>();
+    /** Candidates left in float by the last selection (runtime placement, ranges), with why. */
+    private final Map<String, String> selectedFloat = new LinkedHashMap<>();
+    /** The integer kernel the runtime is expected to run per quantized node. */
+    private final Map<String, String> kernels = new LinkedHashMap<>();
+    private boolean symmetricActivations;
+    private Optional<Parameters> activationsBlock = Optional.empty();
 
     MinMaxPlanner(Graph graph, HardwareConfig hardware, Parameters validatedParams, QuantizationPlan previous) {
         this.graph = graph;
@@ -93,6 +105,18 @@ final class MinMaxPlanner {
         return ignored;
     }
 
+    /** Nodes left in float by placement and ranges (not by the user), with why. */
+    Map<String, String> keptFloat() {
+        Map<String, String> all = new LinkedHashMap<>(placementFloat);
+        all.putAll(selectedFloat);
+        return all;
+    }
+
+    /** The integer kernel the device's runtime is expected to run for each quantized node (empty: not described). */
+    Map<String, String> kernels() {
+        return kernels;
+    }
+
     List<String> notes() {
         return notes;
     }
@@ -115,9 +139,70 @@ final class MinMaxPlanner {
                     requests.add(spec.estimator().min().request(tensor, false));
                 }
                 requests.add(highEnd(spec).request(tensor, true));
+                if (!hardware.runtime().isEmpty() && powerLike(tensor, 0)) {
+                    requests.add(medianRequest(tensor));
+                }
             }
         }
         return List.copyOf(requests);
+    }
+
+    /** The median of a tensor (per sample, averaged): with the range, it tells whether 8 bits flatten most values. */
+    private static StatisticRequest medianRequest(String tensor) {
+        return new StatisticRequest(tensor, Reducer.QUANTILE, Aggregator.MEAN, -1, 0.5, 0.0);
+    }
+
+    /** Ops whose output is a power of their input (x·x, x^p, e^x): non-negative, with a range of many decades. */
+    private static final Set<String> POWERS = Set.of("Pow", "Exp");
+    /** Ops that keep a power spectrum one (sums, filter banks, pooling, reshapes). */
+    private static final Set<String> KEEPS_POWER = Set.of("Add", "Sum", "ReduceSum", "ReduceMean", "MatMul",
+            "AveragePool", "Reshape", "Transpose", "Slice", "Squeeze", "Unsqueeze", "Flatten");
+
+    /** Whether a tensor is a power (spectrum): a square, Pow or Exp, or a sum/filter of such tensors. */
+    private boolean powerLike(String tensor, int depth) {
+        Optional<Node> producer = graph.producer(tensor);
+        if (producer.isEmpty() || depth > 8) {
+            return false;
+        }
+        Node node = producer.get();
+        if (node.opType().equals("Mul") && node.inputs().size() == 2 && node.input(0).equals(node.input(1))
+                || POWERS.contains(node.opType())) {
+            return true;
+        }
+        if (!KEEPS_POWER.contains(node.opType()) || node.inputs().isEmpty()) {
+            return false;
+        }
+        return powerLike(node.input(0), depth + 1);
+    }
+
+    /**
+     * The quantized nodes with an activation input whose values 8 bits cannot represent: a power (spectrum) whose
+     * median is below one quantization step of its calibrated range [0, max] — then more than half of its values
+     * become 0 or 1, e.g. a power spectrum (0 to 1e11) before a Log. Such a node stays float, and the placement is
+     * redone around it. Only on devices that describe their runtime (the median is requested there).
+     */
+    private Map<String, String> flattenedByEightBits(Statistics statistics) {
+        Map<String, String> result = new LinkedHashMap<>();
+        if (statistics == null || hardware.runtime().isEmpty()) {
+            return result;
+        }
+        for (PointSpec spec : points) {
+            String tensor = spec.point().tensor();
+            if (spec.point().isWeight() || spec.point().inputIndex() < 0 || result.containsKey(spec.point().nodeName())
+                    || !statistics.contains(medianRequest(tensor)) || spec.bits() > 8) {
+                continue;
+            }
+            float[] range = activationRange(spec, statistics);
+            float median = statistics.get(medianRequest(tensor))[0];
+            float step = range[1] / 255f;
+            if (range[0] >= 0 && range[1] > 0 && median < step) {
+                result.put(spec.point().nodeName(), String.format(java.util.Locale.ROOT,
+                        "range: input %s spans [0, %.4g] with median %.4g, below one 8-bit step (%.4g): more than half"
+                                + " of its values would quantize to 0 or 1; it stays float", tensor, range[1], median,
+                        step));
+            }
+        }
+        return result;
     }
 
     /**
@@ -139,7 +224,8 @@ final class MinMaxPlanner {
                 .orElse("activations.level_low");
         boolean symmetricWeights = !effectivePreset.equals("accuracy");
         boolean symmetricActivations = effectivePreset.equals("performance");
-        Map<String, Set<String>> unifiedByTensor = new LinkedHashMap<>();
+        this.symmetricActivations = symmetricActivations;
+        this.activationsBlock = activationsBlock;
         for (Node node : graph.nodes()) {
             Optional<OperationConfig> found = operation(node);
             if (found.isEmpty() || (found.get().activations().isEmpty() && found.get().weights().isEmpty())) {
@@ -150,7 +236,23 @@ final class MinMaxPlanner {
                 continue;
             }
             List<PointSpec> nodePoints = new ArrayList<>();
+            RuntimeOp runtimeOp = hardware.runtime().get(node.opType());
             List<Integer> activationIndices = new ArrayList<>(op.activationInputs());
+            if (runtimeOp != null && runtimeOp.allInputs()) {
+                activationIndices = new ArrayList<>();
+                for (int i = 0; i < node.inputs().size(); i++) {
+                    activationIndices.add(i);
+                }
+            }
+            if (runtimeOp != null && runtimeOp.quantizedInputProducers()) {
+                Optional<String> constant = activationIndices.stream().filter(i -> i < node.inputs().size())
+                        .map(node::input).filter(t -> !t.isEmpty() && isConstant(t)).findFirst();
+                if (constant.isPresent()) {
+                    placementFloat.put(node.name(), "placement: " + node.opType() + " with the constant operand "
+                            + constant.get() + " (a scale or shift) is not a quantization point");
+                    continue;
+                }
+            }
             for (int index : op.weightInputs()) {
                 String tensor = node.input(index);
                 if (tensor.isEmpty()) {
@@ -190,13 +292,58 @@ final class MinMaxPlanner {
                 activationTensors.add(tensor);
             }
             nodePoints.sort((a, b) -> Integer.compare(a.point().inputIndex(), b.point().inputIndex()));
+            if (!nodePoints.isEmpty()) {
+                candidates.put(node.name(), nodePoints);
+            }
+        }
+        select(Map.of());
+    }
+
+    /**
+     * The points of the candidates the device's runtime runs as integer kernels ({@link RuntimePlacement}), with the
+     * nodes in {@code keptFloat} (node → why) left out first; their output points and unified scale groups.
+     */
+    private void select(Map<String, String> keptFloat) {
+        Map<String, Map<Integer, String>> activationPoints = new LinkedHashMap<>();
+        Set<String> withWeights = new LinkedHashSet<>();
+        candidates.forEach((name, specs) -> {
+            if (keptFloat.containsKey(name)) {
+                return;
+            }
+            for (PointSpec spec : specs) {
+                if (spec.point().isWeight()) {
+                    withWeights.add(name);
+                } else {
+                    activationPoints.computeIfAbsent(name, k -> new LinkedHashMap<>())
+                            .put(spec.point().inputIndex(), spec.point().tensor());
+                }
+            }
+        });
+        RuntimePlacement.Result placement = RuntimePlacement.resolve(graph, hardware.runtime(), activationPoints,
+                withWeights);
+        selectedFloat.clear();
+        selectedFloat.putAll(keptFloat);
+        selectedFloat.putAll(placement.floatNodes());
+        kernels.clear();
+        kernels.putAll(placement.kernels());
+        points.clear();
+        unifiedGroups.clear();
+        Map<String, Set<String>> unifiedByTensor = new LinkedHashMap<>();
+        for (Node node : graph.nodes()) {
+            List<PointSpec> nodePoints = candidates.get(node.name());
+            if (nodePoints == null || selectedFloat.containsKey(node.name())) {
+                continue;
+            }
+            OperationConfig op = operation(node).orElseThrow();
             points.addAll(nodePoints);
+            Set<String> activationTensors = nodePoints.stream().filter(p -> !p.point().isWeight())
+                    .map(p -> p.point().tensor()).collect(Collectors.toCollection(LinkedHashSet::new));
             if (LAYERS.contains(node.opType()) && nodePoints.stream().anyMatch(p -> p.point().isWeight())
                     && !activationTensors.isEmpty()) {
                 outputPoint(node, op, symmetricActivations, activationsBlock).ifPresent(points::add);
             }
-            if (op.unifiedScales() && new LinkedHashSet<>(activationTensors).size() > 1) {
-                unify(unifiedByTensor, new LinkedHashSet<>(activationTensors));
+            if (op.unifiedScales() && activationTensors.size() > 1) {
+                unify(unifiedByTensor, activationTensors);
             }
         }
         unifiedByTensor.values().stream().distinct().forEach(unifiedGroups::add);
@@ -220,7 +367,7 @@ final class MinMaxPlanner {
         Node producer = layer;
         String result = layer.outputs().get(0);
         List<Node> readers = graph.consumers(result);
-        if (readers.size() == 1 && FUSED_ACTIVATIONS.contains(readers.get(0).opType())
+        if (readers.size() == 1 && fusedActivation(readers.get(0))
                 && !ignored.containsKey(readers.get(0).name()) && !isGraphOutput(result)) {
             producer = readers.get(0);
             result = producer.outputs().get(0);
@@ -235,6 +382,15 @@ final class MinMaxPlanner {
                 producer.opType(), bits(space, activationsBlock), space.symmetric(), -1,
                 level(space.levelLow(), activationsBlock, "level_low"),
                 level(space.levelHigh(), activationsBlock, "level_high"), estimator));
+    }
+
+    /** Whether the runtime folds this op into the quantizer after a layer (the device's runtime, else Relu/Clip/LeakyRelu). */
+    private boolean fusedActivation(Node node) {
+        if (hardware.runtime().isEmpty()) {
+            return FUSED_ACTIVATIONS.contains(node.opType());
+        }
+        RuntimeOp op = hardware.runtime().get(node.opType());
+        return op != null && op.role() == RuntimeOp.Role.FUSED_ACTIVATION;
     }
 
     private boolean isGraphOutput(String tensor) {
@@ -340,6 +496,10 @@ final class MinMaxPlanner {
 
     /** Turns specs and statistics into a plan; {@code sevenBit} names the points the saturation fix narrows. */
     QuantizationPlan build(Statistics statistics, Set<QuantizationPoint> sevenBit) {
+        Map<String, String> flattened = flattenedByEightBits(statistics);
+        if (!flattened.isEmpty()) {
+            select(flattened);
+        }
         int samples = statistics == null ? 0 : statistics.samples();
         Map<String, float[]> activationRange = new LinkedHashMap<>();
         Map<String, PointSpec> firstSpec = new LinkedHashMap<>();
@@ -362,6 +522,7 @@ final class MinMaxPlanner {
         }
         QuantizationPlan plan = new QuantizationPlan();
         plan.ignoredNodes().putAll(ignored);
+        keptFloat().forEach(plan.ignoredNodes()::putIfAbsent);
         unifiedGroups.forEach(g -> plan.unifiedScaleGroups().add(new LinkedHashSet<>(g)));
         for (PointSpec spec : points) {
             Quantizer quantizer = spec.point().isWeight() ? weightQuantizer(spec)

@@ -48,7 +48,14 @@ public final class MinMaxQuantization implements QuantizationAlgorithm {
         context.setPlan(plan);
 
         List<Map<String, Object>> points = new ArrayList<>();
-        plan.quantizers().forEach((point, q) -> points.add(describe(point, q)));
+        plan.quantizers().forEach((point, q) -> {
+            Map<String, Object> entry = describe(point, q);
+            String kernel = planner.kernels().get(point.nodeName());
+            if (kernel != null) {
+                entry.put("expected_kernel", kernel);
+            }
+            points.add(entry);
+        });
         context.report("quantization_points", points);
         context.report("ignored_nodes", new LinkedHashMap<>(plan.ignoredNodes()));
         context.report("saturation_fix", saturation);
@@ -58,6 +65,12 @@ public final class MinMaxQuantization implements QuantizationAlgorithm {
         summary.put("effective_preset", planner.effectivePreset());
         summary.put("quantized_nodes", plan.quantizedNodes().size());
         summary.put("statistics_samples", statistics == null ? 0 : statistics.samples());
+        if (!planner.kernels().isEmpty()) {
+            Map<String, Long> byKernel = new java.util.TreeMap<>();
+            planner.kernels().values().forEach(k -> byKernel.merge(k, 1L, Long::sum));
+            summary.put("expected_kernels", byKernel);
+            summary.put("kept_float", planner.keptFloat().size());
+        }
         summary.put("notes", planner.notes());
         context.report("min_max_quantization", summary);
     }

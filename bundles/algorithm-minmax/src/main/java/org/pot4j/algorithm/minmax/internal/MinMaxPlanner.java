@@ -62,6 +62,8 @@ final class MinMaxPlanner {
     private final Map<String, String> selectedFloat = new LinkedHashMap<>();
     /** The integer kernel the runtime is expected to run per quantized node. */
     private final Map<String, String> kernels = new LinkedHashMap<>();
+    /** Nodes kept float by a later stage (the latency check), with why; {@link #build} plans around them. */
+    private final Map<String, String> forcedFloat = new LinkedHashMap<>();
     private boolean symmetricActivations;
     private Optional<Parameters> activationsBlock = Optional.empty();
 
@@ -110,6 +112,27 @@ final class MinMaxPlanner {
         Map<String, String> all = new LinkedHashMap<>(placementFloat);
         all.putAll(selectedFloat);
         return all;
+    }
+
+    /** Leaves these nodes float (node → why) in the next {@link #build}. */
+    void keepFloat(Map<String, String> reasons) {
+        forcedFloat.putAll(reasons);
+    }
+
+    /** Undoes {@link #keepFloat} for these nodes. */
+    void unkeepFloat(java.util.Collection<String> nodes) {
+        nodes.forEach(forcedFloat::remove);
+    }
+
+    /** The quantized nodes grouped into regions linked through integer kernels, graph order. */
+    List<List<String>> regions() {
+        Map<String, List<String>> tensors = new LinkedHashMap<>();
+        for (PointSpec spec : points) {
+            if (!spec.point().isWeight() && spec.point().inputIndex() >= 0) {
+                tensors.computeIfAbsent(spec.point().nodeName(), k -> new ArrayList<>()).add(spec.point().tensor());
+            }
+        }
+        return RuntimePlacement.regions(graph, hardware.runtime(), tensors);
     }
 
     /** The integer kernel the device's runtime is expected to run for each quantized node (empty: not described). */
@@ -496,9 +519,12 @@ final class MinMaxPlanner {
 
     /** Turns specs and statistics into a plan; {@code sevenBit} names the points the saturation fix narrows. */
     QuantizationPlan build(Statistics statistics, Set<QuantizationPoint> sevenBit) {
+        select(forcedFloat);
         Map<String, String> flattened = flattenedByEightBits(statistics);
         if (!flattened.isEmpty()) {
-            select(flattened);
+            Map<String, String> all = new LinkedHashMap<>(forcedFloat);
+            flattened.forEach(all::putIfAbsent);
+            select(all);
         }
         int samples = statistics == null ? 0 : statistics.samples();
         Map<String, float[]> activationRange = new LinkedHashMap<>();

@@ -45,6 +45,20 @@ public final class MinMaxQuantization implements QuantizationAlgorithm {
         Set<QuantizationPoint> sevenBit = saturationFix(planner, params.string("saturation_fix", "auto"),
                 context.hardware().properties(), saturation);
         QuantizationPlan plan = planner.build(statistics, sevenBit);
+        if (params.bool("latency_check", true) && "true".equals(context.hardware().properties().get("latency_check"))
+                && statistics != null) {
+            context.stage("latency check");
+            LatencyCheck check = new LatencyCheck(context, planner, () -> {
+                planner.build(statistics, Set.of()); // the points as they now stand, for the saturation fix's first layer
+                return planner.build(statistics, saturationFix(planner, params.string("saturation_fix", "auto"),
+                        context.hardware().properties(), new LinkedHashMap<>()));
+            });
+            plan = check.run(plan);
+            context.report("latency_check", check.report());
+            // the saturation fix as it applies to the final plan's first layers
+            saturation.clear();
+            saturationFix(planner, params.string("saturation_fix", "auto"), context.hardware().properties(), saturation);
+        }
         context.setPlan(plan);
 
         List<Map<String, Object>> points = new ArrayList<>();

@@ -1,5 +1,6 @@
 package org.pot4j.algorithm.minmax.internal;
 
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -66,6 +67,53 @@ final class RuntimePlacement {
         RuntimePlacement placement = new RuntimePlacement(graph, runtime, activationPoints, withWeights);
         placement.run();
         return new Result(placement.floatNodes, placement.kernels);
+    }
+
+    /**
+     * The quantized nodes (node → its quantized input tensors) in regions: two nodes share one when a tensor passes
+     * from one to the other directly or through data-movement ops and fused activations. Graph order.
+     */
+    static List<List<String>> regions(Graph graph, Map<String, RuntimeOp> runtime, Map<String, List<String>> inputs) {
+        Map<String, String> parent = new LinkedHashMap<>();
+        inputs.keySet().forEach(node -> parent.put(node, node));
+        RuntimePlacement walker = new RuntimePlacement(graph, runtime, Map.of(), Set.of());
+        for (Map.Entry<String, List<String>> entry : inputs.entrySet()) {
+            for (String tensor : entry.getValue()) {
+                String source = walker.sourceNode(tensor, 0);
+                if (source != null && parent.containsKey(source)) {
+                    parent.put(root(parent, source), root(parent, entry.getKey()));
+                }
+            }
+        }
+        Map<String, List<String>> byRoot = new LinkedHashMap<>();
+        for (String node : walker.nodes.keySet()) {
+            if (parent.containsKey(node)) {
+                byRoot.computeIfAbsent(root(parent, node), k -> new ArrayList<>()).add(node);
+            }
+        }
+        return List.copyOf(byRoot.values());
+    }
+
+    private static String root(Map<String, String> parent, String node) {
+        String current = node;
+        while (!parent.get(current).equals(current)) {
+            current = parent.get(current);
+        }
+        return current;
+    }
+
+    /** The node a tensor comes from, through data-movement ops and fused activations; null for inputs and constants. */
+    private String sourceNode(String tensor, int depth) {
+        Optional<Node> producer = graph.producer(tensor);
+        if (producer.isEmpty()) {
+            return null;
+        }
+        Node node = producer.get();
+        if (depth < MAX_CHAIN && !node.inputs().isEmpty()
+                && (role(node) == RuntimeOp.Role.FUSED_ACTIVATION || movesInt8(node))) {
+            return sourceNode(node.input(0), depth + 1);
+        }
+        return node.name();
     }
 
     private void run() {

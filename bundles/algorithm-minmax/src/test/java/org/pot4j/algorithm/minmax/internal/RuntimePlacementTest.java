@@ -221,4 +221,54 @@ class RuntimePlacementTest {
         assertTrue(plan.ignoredNodes().containsKey("square4"), plan.ignoredNodes().toString());
         assertEquals(0L, integerKernels(optimized(context, dir)));
     }
+
+    /**
+     * A deliberately slow int8 region: single-channel 1×1 Convs on a 224×224 map (the 28×28 input tiled 8×8), where
+     * the integer path adds a QuantizeLinear and a requantization per pixel to a multiply-add, before a Gemm head that
+     * int8 runs faster. The latency check benchmarks FP32 and INT8, keeps the slow Convs float (with the figures as
+     * the reason) and the Gemms quantized.
+     */
+    @Test
+    void theLatencyCheckKeepsADeliberatelySlowRegionFloat() throws Exception {
+        Graph g = graph("slow");
+        g.initializers().put("repeats", Tensor.ofLongs(new long[] {4}, new long[] {1, 1, 8, 8}));
+        g.nodes().add(new Node("tile", "Tile", List.of("input", "repeats"), List.of("big")));
+        String tensor = "big";
+        for (String name : List.of("slowA", "slowB", "slowC")) {
+            g.initializers().put(name + ".W", Fixture.weights(random, 1, 1, 1, 1));
+            g.nodes().add(new Node(name, "Conv", List.of(tensor, name + ".W"), List.of(name + ".out")));
+            tensor = name + ".out";
+        }
+        g.nodes().add(new Node("pool", "MaxPool", "", List.of(tensor), List.of("pooled"),
+                Map.of("kernel_shape", Attribute.ofInts(new long[] {8, 8}), "strides", Attribute.ofInts(new long[] {8, 8}))));
+        g.nodes().add(new Node("flatten", "Flatten", List.of("pooled"), List.of("flat")));
+        String input = "flat";
+        int width = 784;
+        for (String name : List.of("fc1", "fc2", "fc3")) {
+            int out = name.equals("fc3") ? 10 : 1024;
+            g.initializers().put(name + ".W", Fixture.weights(random, out, width));
+            g.nodes().add(new Node(name, "Gemm", "", List.of(input, name + ".W"), List.of(name + ".out"),
+                    Map.of("transB", Attribute.ofInt(1))));
+            input = name + ".out";
+            if (!name.equals("fc3")) {
+                g.nodes().add(new Node(name + ".relu", "Relu", List.of(input), List.of(name + ".r")));
+                input = name + ".r";
+            }
+            width = out;
+        }
+        g.outputs().add(new ValueInfo(input, DataType.FLOAT, null));
+        RealContext context = new RealContext(g, new CpuDevice("false", true).hardwareConfig(), calibration, null)
+                .register("MinMaxQuantization", new MinMaxQuantization());
+        context.run("MinMaxQuantization", RealContext.params(Map.of("preset", "mixed", "float_stem", false,
+                "stat_subset_size", 32)));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> report = (Map<String, Object>) context.reports().get("latency_check");
+        System.out.println("latency check: " + report);
+        QuantizationPlan plan = context.plan();
+        assertTrue((Double) report.get("before") > 1, "the slow region makes INT8 slower: " + report);
+        assertTrue((Double) report.get("after") < (Double) report.get("before"), report.toString());
+        assertTrue(plan.pointsOf("slowA").isEmpty(), report.toString());
+        assertTrue(plan.ignoredNodes().get("slowA").startsWith("latency: INT8 ran at "), plan.ignoredNodes().toString());
+        assertFalse(plan.pointsOf("fc2").isEmpty(), "the Gemm head stays int8: " + report);
+    }
 }

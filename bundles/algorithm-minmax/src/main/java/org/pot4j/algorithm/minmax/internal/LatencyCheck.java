@@ -98,8 +98,8 @@ final class LatencyCheck {
                     planner.unkeepFloat(reasons.keySet());
                 }
             }
-            if (bestPlan != plan) {
-                // rebuilt once more so that the planner, and the plan, are those of the kept trials
+            if (!trials.isEmpty()) {
+                // rebuilt once more so that the planner (its points and kernels) and the plan are those of the kept trials
                 bestPlan = rebuild.get();
             }
             report.put("after", round(best));

@@ -58,6 +58,7 @@ public final class MinMaxQuantization implements QuantizationAlgorithm {
             // the saturation fix as it applies to the final plan's first layers
             saturation.clear();
             saturationFix(planner, params.string("saturation_fix", "auto"), context.hardware().properties(), saturation);
+            context.report("runtime_kernels", RuntimeKernelCount.count(context, plan, planner.kernels()));
         }
         context.setPlan(plan);
 

@@ -270,5 +270,10 @@ class RuntimePlacementTest {
         assertTrue(plan.pointsOf("slowA").isEmpty(), report.toString());
         assertTrue(plan.ignoredNodes().get("slowA").startsWith("latency: INT8 ran at "), plan.ignoredNodes().toString());
         assertFalse(plan.pointsOf("fc2").isEmpty(), "the Gemm head stays int8: " + report);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> kernels = (Map<String, Object>) context.reports().get("runtime_kernels");
+        assertEquals(expectedKernels(context).values().stream().mapToLong(Long::longValue).sum(),
+                ((Number) kernels.get("actual")).longValue(), kernels + " vs " + expectedKernels(context));
+        assertEquals(3L, ((Number) kernels.get("actual")).longValue(), "the three QGemm: " + kernels);
     }
 }

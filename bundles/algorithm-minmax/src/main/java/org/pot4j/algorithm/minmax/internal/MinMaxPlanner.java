@@ -21,7 +21,6 @@ import org.pot4j.api.params.Parameters;
 import org.pot4j.api.plan.QuantizationPlan;
 import org.pot4j.api.plan.QuantizationPoint;
 import org.pot4j.api.plan.Quantizer;
-import org.pot4j.api.statistics.Aggregator;
 import org.pot4j.api.statistics.Reducer;
 import org.pot4j.api.statistics.StatisticRequest;
 import org.pot4j.api.statistics.Statistics;
@@ -162,47 +161,17 @@ final class MinMaxPlanner {
                     requests.add(spec.estimator().min().request(tensor, false));
                 }
                 requests.add(highEnd(spec).request(tensor, true));
-                if (!hardware.runtime().isEmpty() && powerLike(tensor, 0)) {
-                    requests.add(medianRequest(tensor));
+                if (!hardware.runtime().isEmpty() && PowerRanges.isPower(graph, tensor)) {
+                    requests.add(PowerRanges.medianRequest(tensor));
                 }
             }
         }
         return List.copyOf(requests);
     }
 
-    /** The median of a tensor (per sample, averaged): with the range, it tells whether 8 bits flatten most values. */
-    private static StatisticRequest medianRequest(String tensor) {
-        return new StatisticRequest(tensor, Reducer.QUANTILE, Aggregator.MEAN, -1, 0.5, 0.0);
-    }
-
-    /** Ops whose output is a power of their input (x·x, x^p, e^x): non-negative, with a range of many decades. */
-    private static final Set<String> POWERS = Set.of("Pow", "Exp");
-    /** Ops that keep a power spectrum one (sums, filter banks, pooling, reshapes). */
-    private static final Set<String> KEEPS_POWER = Set.of("Add", "Sum", "ReduceSum", "ReduceMean", "MatMul",
-            "AveragePool", "Reshape", "Transpose", "Slice", "Squeeze", "Unsqueeze", "Flatten");
-
-    /** Whether a tensor is a power (spectrum): a square, Pow or Exp, or a sum/filter of such tensors. */
-    private boolean powerLike(String tensor, int depth) {
-        Optional<Node> producer = graph.producer(tensor);
-        if (producer.isEmpty() || depth > 8) {
-            return false;
-        }
-        Node node = producer.get();
-        if (node.opType().equals("Mul") && node.inputs().size() == 2 && node.input(0).equals(node.input(1))
-                || POWERS.contains(node.opType())) {
-            return true;
-        }
-        if (!KEEPS_POWER.contains(node.opType()) || node.inputs().isEmpty()) {
-            return false;
-        }
-        return powerLike(node.input(0), depth + 1);
-    }
-
     /**
-     * The quantized nodes with an activation input whose values 8 bits cannot represent: a power (spectrum) whose
-     * median is below one quantization step of its calibrated range [0, max] — then more than half of its values
-     * become 0 or 1, e.g. a power spectrum (0 to 1e11) before a Log. Such a node stays float, and the placement is
-     * redone around it. Only on devices that describe their runtime (the median is requested there).
+     * The quantized nodes with an activation input that 8 bits flatten ({@link PowerRanges}); they stay float and the
+     * placement is redone around them. Only on devices that describe their runtime (the median is requested there).
      */
     private Map<String, String> flattenedByEightBits(Statistics statistics) {
         Map<String, String> result = new LinkedHashMap<>();
@@ -212,18 +181,11 @@ final class MinMaxPlanner {
         for (PointSpec spec : points) {
             String tensor = spec.point().tensor();
             if (spec.point().isWeight() || spec.point().inputIndex() < 0 || result.containsKey(spec.point().nodeName())
-                    || !statistics.contains(medianRequest(tensor)) || spec.bits() > 8) {
+                    || spec.bits() > 8) {
                 continue;
             }
-            float[] range = activationRange(spec, statistics);
-            float median = statistics.get(medianRequest(tensor))[0];
-            float step = range[1] / 255f;
-            if (range[0] >= 0 && range[1] > 0 && median < step) {
-                result.put(spec.point().nodeName(), String.format(java.util.Locale.ROOT,
-                        "range: input %s spans [0, %.4g] with median %.4g, below one 8-bit step (%.4g): more than half"
-                                + " of its values would quantize to 0 or 1; it stays float", tensor, range[1], median,
-                        step));
-            }
+            PowerRanges.flattened(tensor, activationRange(spec, statistics), statistics)
+                    .ifPresent(why -> result.put(spec.point().nodeName(), why));
         }
         return result;
     }

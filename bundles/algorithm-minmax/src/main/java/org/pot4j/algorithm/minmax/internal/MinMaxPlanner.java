@@ -234,7 +234,8 @@ final class MinMaxPlanner {
                         .map(node::input).filter(t -> !t.isEmpty() && isConstant(t)).findFirst();
                 if (constant.isPresent()) {
                     placementFloat.put(node.name(), "placement: " + node.opType() + " with the constant operand "
-                            + constant.get() + " (a scale or shift) is not a quantization point");
+                            + constant.get() + (runtimeOp.allInputs() ? " (" + runtimeOp.kernel()
+                            + " would need it quantized too)" : " (a scale or shift)") + " is not a quantization point");
                     continue;
                 }
             }

@@ -188,7 +188,8 @@ final class RuntimePlacement {
             return outputPointAllowed && readers.isEmpty() ? Optional.empty() : Optional.of("the model output " + tensor);
         }
         if (readers.isEmpty()) {
-            return Optional.of("nothing (" + tensor + " is unused)");
+            // read by nothing in this graph: a subgraph (If, Loop) reads it, in float
+            return Optional.of("a subgraph or nothing (" + tensor + " has no reader in this graph)");
         }
         if (readers.size() == 1 && role(readers.get(0)) == RuntimeOp.Role.FUSED_ACTIVATION
                 && tensor.equals(readers.get(0).input(0)) && readers.get(0).outputs().size() == 1) {

@@ -28,12 +28,13 @@ import org.pot4j.device.support.HardwareConfigParser;
 public final class CpuDevice implements TargetDevice {
     static final String CONFIG = "/configs/hardware/cpu.json";
 
-    @ObjectClassDefinition(name = "pot4j CPU device", description = "VNNI detection override")
+    @ObjectClassDefinition(name = "pot4j CPU device", description = "VNNI detection override, latency check")
     public @interface Config {
         @AttributeDefinition(description = "auto: read the CPU flags; true/false: force", options = {
                 @Option(value = "auto"), @Option(value = "true"), @Option(value = "false")})
         String vnni() default "auto";
 
+        /** Key {@code latency.check} (DS maps the underscore to a dot). */
         @AttributeDefinition(description = "benchmark FP32 against INT8 after planning and keep slow int8 regions"
                 + " float (a job's latency_check: false turns it off for that job)")
         boolean latency_check() default true;

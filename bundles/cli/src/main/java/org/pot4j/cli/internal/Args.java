@@ -14,6 +14,8 @@ final class Args {
     static final Set<String> HELP = Set.of("-h", "--help");
 
     private final Map<String, String> values = new LinkedHashMap<>();
+    /** Every value of a repeated option, in order (values keeps the last). */
+    private final Map<String, List<String>> repeated = new LinkedHashMap<>();
     private final String command;
     private boolean help;
 
@@ -34,6 +36,7 @@ final class Args {
                     throw new InvalidInputException(command + " " + arg, null, "a value is required after " + arg);
                 }
                 result.values.put(arg, args.get(++i));
+                result.repeated.computeIfAbsent(arg, k -> new java.util.ArrayList<>()).add(args.get(i));
             } else if (flags.contains(arg)) {
                 result.values.put(arg, "true");
             } else if (HELP.contains(arg)) {
@@ -58,6 +61,15 @@ final class Args {
             }
         }
         return null;
+    }
+
+    /** Every value given for the option under any of its names, in command-line order per name. */
+    List<String> all(String... names) {
+        List<String> result = new java.util.ArrayList<>();
+        for (String name : names) {
+            result.addAll(repeated.getOrDefault(name, List.of()));
+        }
+        return result;
     }
 
     String require(String... names) {

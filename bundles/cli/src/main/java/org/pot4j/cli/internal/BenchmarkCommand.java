@@ -26,19 +26,22 @@ import org.pot4j.api.tensor.Tensor;
 import org.pot4j.model.OnnxCodec;
 
 /**
- * {@code pot benchmark -m MODEL [--batch N] [--threads N] [--seconds S] [--iterations N] [--backend B] [--json]}:
- * latency and throughput of a model on random input of its declared shape.
+ * {@code pot benchmark -m MODEL [-m MODEL ...] [--batch N] [--threads N] [--seconds S] [--rounds N] [--iterations N]
+ * [--backend B] [--json]}: latency and throughput of a model on random input of its declared shape; with several
+ * models, {@link BenchmarkComparison}: alternated rounds in one process, each model's ratio to the first.
  *
  * <p>Limits (bad input, exit 2, beyond them): --batch from 1 to the largest batch at which every model
  * input has at most {@value #MAX_INPUT_ELEMENTS} values (1 GiB of floats); --threads 0 (the backend's
  * default) to {@value #MAX_THREADS}; --seconds above 0 up to {@value #MAX_SECONDS}.
  */
 @Component(property = {Command.PROPERTY + "=benchmark",
-        Command.DESCRIPTION + "=benchmark -m MODEL [--batch N] [--threads N] [--seconds S] [--json]: latency and "
-                + "throughput (an input may have up to 2^28 values at that batch; --threads 0-1024; --seconds up to 3600)"})
+        Command.DESCRIPTION + "=benchmark -m MODEL [-m MODEL ...] [--batch N] [--threads N] [--seconds S] [--rounds N]"
+                + " [--json]: latency and throughput; several models run alternately, with each one's ratio to the first"
+                + " (an input may have up to 2^28 values at that batch; --threads 0-1024; --seconds up to 3600)"})
 public class BenchmarkCommand implements Command {
-    static final String USAGE = "usage: pot benchmark -m MODEL [--batch N] [--threads N] [--seconds S] [--iterations N]"
-            + " [--backend B] [--json]";
+    static final String USAGE = "usage: pot benchmark -m MODEL [-m MODEL ...] [--batch N] [--threads N] [--seconds S]"
+            + " [--rounds N] [--iterations N] [--backend B] [--json]";
+    static final int MAX_ROUNDS = 1000;
     /** Values per input tensor at the chosen batch: 1 GiB of floats, well inside a Java array and a default heap. */
     static final int MAX_INPUT_ELEMENTS = 1 << 28;
     static final int MAX_THREADS = 1024;
@@ -55,22 +58,31 @@ public class BenchmarkCommand implements Command {
     public int execute(List<String> arguments, PrintStream out, PrintStream err) {
         return Cli.guard(err, () -> {
             Args args = Args.parse("benchmark", arguments,
-                    Set.of("-m", "--model", "--batch", "--threads", "--seconds", "--iterations", "--backend"),
+                    Set.of("-m", "--model", "--batch", "--threads", "--seconds", "--rounds", "--iterations", "--backend"),
                     Set.of("--json"));
             if (args.help()) {
                 out.println(USAGE);
                 return Cli.OK;
             }
-            Path modelPath = args.path("-m", "--model");
-            if (modelPath == null) {
+            List<Path> modelPaths = args.all("-m", "--model").stream().map(p -> Path.of(p).toAbsolutePath().normalize())
+                    .toList();
+            if (modelPaths.isEmpty()) {
                 args.require("-m");
             }
-            if (Files.isDirectory(modelPath)) {
-                throw new InvalidInputException("benchmark -m", modelPath, "is a directory, not a file: give an .onnx file");
+            for (Path path : modelPaths) {
+                if (Files.isDirectory(path)) {
+                    throw new InvalidInputException("benchmark -m", path, "is a directory, not a file: give an .onnx file");
+                }
+                if (!Files.isRegularFile(path)) {
+                    throw new InvalidInputException("benchmark -m", path, "the model file does not exist");
+                }
             }
-            if (!Files.isRegularFile(modelPath)) {
-                throw new InvalidInputException("benchmark -m", modelPath, "the model file does not exist");
+            Path modelPath = modelPaths.get(0);
+            if (modelPaths.size() == 1 && args.get("--rounds") != null) {
+                throw new InvalidInputException("benchmark --rounds", args.get("--rounds"),
+                        "rounds alternate several models: give two or more -m");
             }
+            int rounds = args.integer("--rounds", 5, 1, MAX_ROUNDS);
             int batch = args.integer("--batch", 1, 1, MAX_INPUT_ELEMENTS);
             int threads = args.integer("--threads", 0, 0, MAX_THREADS);
             int iterations = args.integer("--iterations", 1000, 1);
@@ -78,6 +90,29 @@ public class BenchmarkCommand implements Command {
             String backendName = args.get("--backend") != null ? args.get("--backend") : "onnxruntime";
             InferenceBackend backend = registry.backend(backendName).orElseThrow(() -> new InvalidInputException(
                     "benchmark --backend", backendName, "available: " + String.join(", ", registry.names(PluginKind.BACKEND))));
+            if (modelPaths.size() > 1) {
+                List<byte[]> models = new java.util.ArrayList<>();
+                List<Map<String, Tensor>> inputs = new java.util.ArrayList<>();
+                for (Path path : modelPaths) {
+                    byte[] model = Files.readAllBytes(path);
+                    models.add(model);
+                    inputs.add(randomInputs(OnnxCodec.read(model, path.toString()), batch));
+                }
+                List<BenchmarkComparison.Figures> figures = BenchmarkComparison.run(backend, models, modelPaths, inputs,
+                        SessionOptions.defaults().withThreads(threads), rounds, iterations, seconds / rounds);
+                if (args.flag("--json")) {
+                    Map<String, Object> json = new LinkedHashMap<>();
+                    json.put("backend", backendName);
+                    json.put("threads", threads);
+                    json.put("batch", batch);
+                    json.put("rounds", rounds);
+                    json.put("models", BenchmarkComparison.json(figures));
+                    out.println(Cli.JSON.writeValueAsString(json));
+                } else {
+                    BenchmarkComparison.print(figures, backendName, batch, rounds, out);
+                }
+                return Cli.OK;
+            }
             byte[] bytes = Files.readAllBytes(modelPath);
             Graph graph = OnnxCodec.read(bytes, modelPath.toString());
             Map<String, Tensor> inputs = randomInputs(graph, batch);

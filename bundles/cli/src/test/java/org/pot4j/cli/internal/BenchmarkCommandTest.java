@@ -66,4 +66,25 @@ class BenchmarkCommandTest {
         JsonNode json = new ObjectMapper().readTree(run.out());
         assertEquals(2, json.get("batch").asInt());
     }
+
+    /** Two models alternated: each one's figures and its ratio to the first, whose own ratio is 1 in every round. */
+    @Test
+    void severalModelsRunAlternatelyWithTheirRatioToTheFirst() throws Exception {
+        String other = TestFiles.model("mobilenet_v2_tiny").toString();
+        RealServer.Run run = RealServer.run(benchmark, "-m", MODEL, "-m", other, "--rounds", "3", "--seconds", "0.3",
+                "--iterations", "5", "--json");
+        assertEquals(Cli.OK, run.exitCode(), run.err());
+        JsonNode models = new ObjectMapper().readTree(run.out()).get("models");
+        assertEquals(2, models.size());
+        assertEquals(1.0, models.get(0).get("ratio_to_first").asDouble(), 1e-12);
+        assertEquals(3, models.get(1).get("round_median_ms").size());
+        double ratio = models.get(1).get("ratio_to_first").asDouble();
+        assertTrue(models.get(1).get("ratio_min").asDouble() <= ratio && ratio <= models.get(1).get("ratio_max").asDouble(),
+                models.toString());
+        RealServer.Run text = RealServer.run(benchmark, "-m", MODEL, "-m", other, "--rounds", "2", "--seconds", "0.2",
+                "--iterations", "3");
+        assertTrue(text.out().contains("mobilenet_v2_tiny.onnx: median") && text.out().contains("ratio"), text.out());
+        assertBadInput(RealServer.run(benchmark, "-m", MODEL, "--rounds", "3"), "benchmark --rounds",
+                "give two or more -m");
+    }
 }

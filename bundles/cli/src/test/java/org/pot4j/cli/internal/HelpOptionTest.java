@@ -25,8 +25,8 @@ class HelpOptionTest {
     void quantizeEvaluateBenchmarkAndPluginsPrintTheirUsage() throws Exception {
         assertHelp(new QuantizeCommand(null), "usage: pot quantize -c CONFIG [-o OUTDIR] [--job-id ID] [--json]");
         assertHelp(new EvaluateCommand(null), "usage: pot evaluate -c CONFIG [-m MODEL] [--json]");
-        assertHelp(new BenchmarkCommand(null), "usage: pot benchmark -m MODEL [--batch N] [--threads N] [--seconds S]"
-                + " [--iterations N] [--backend B] [--json]");
+        assertHelp(new BenchmarkCommand(null), "usage: pot benchmark -m MODEL [-m MODEL ...] [--batch N] [--threads N]"
+                + " [--seconds S] [--rounds N] [--iterations N] [--backend B] [--json]");
         assertHelp(new PluginsCommand(null), "usage: pot plugins [--json]");
         assertEquals(0, RealServer.run(new QuantizeCommand(null), "-c", "/no/such/file.json", "--help").exitCode());
     }

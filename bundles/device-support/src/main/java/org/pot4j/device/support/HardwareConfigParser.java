@@ -15,6 +15,7 @@ import org.pot4j.api.Pot4jException;
 import org.pot4j.api.device.HardwareConfig;
 import org.pot4j.api.device.OperationConfig;
 import org.pot4j.api.device.QuantizationSpace;
+import org.pot4j.api.device.RuntimeOp;
 import org.pot4j.config.support.JsonErrors;
 
 /**
@@ -29,6 +30,13 @@ import org.pot4j.config.support.JsonErrors;
  *     { "type": "Concat", "attributes": {"scales": "unified"} },    // no quantization: agnostic
  *     { "type": "MaxPool" } ] }
  * </pre>
+ * pot4j: an operation may say what the device's runtime does with it once quantized ({@link RuntimeOp}):
+ * {@code "runtime": {"kernel": "QLinearConv"}} (an integer kernel that needs its output quantized),
+ * {@code {"kernel": "QLinearMatMul", "float_output_kernel": "MatMulIntegerToFloat"}},
+ * {@code {"kernel": "QLinearAdd", "inputs": "from_integer_kernels"}} (worth it only inside an integer chain),
+ * {@code {"kernel": "QLinearConcat", "inputs": "all_from_integer_kernels"}} (every input is an activation),
+ * {@code "runtime": "int8_data_movement"} (runs on the integers, the Q/DQ pair around it dropped) or
+ * {@code "runtime": "fused_activation"} (removed before a QuantizeLinear, e.g. Relu).
  * A space whose {@code mode} is a list expands to one space per mode, in order. Attributes other
  * than {@code scales} are node attributes the op must match (e.g. depthwise {@code group}).
  * Read with Jackson (comments allowed, as in POT's files); syntax errors are worded by
@@ -75,12 +83,19 @@ public final class HardwareConfigParser {
             Map<String, List<QuantizationSpace>> spaces = spaces(root);
             List<OperationConfig> operations = new ArrayList<>();
             List<String> agnostic = new ArrayList<>();
+            Map<String, RuntimeOp> runtime = new LinkedHashMap<>();
             List<Object> ops = list(root.get("operations"), "operations");
             for (int i = 0; i < ops.size(); i++) {
                 Map<String, Object> op = map(ops.get(i), "operations[" + i + "]");
                 String type = (String) op.get("type");
                 if (type == null) {
                     throw new IllegalArgumentException("operations[" + i + "].type is missing");
+                }
+                if (op.containsKey("runtime")) {
+                    RuntimeOp previous = runtime.put(type, runtime(op.get("runtime"), type));
+                    if (previous != null && !previous.equals(runtime.get(type))) {
+                        throw new IllegalArgumentException(type + ".runtime differs between two entries of " + type);
+                    }
                 }
                 Map<String, Object> attributes = new LinkedHashMap<>(
                         op.containsKey("attributes") ? map(op.get("attributes"), type + ".attributes") : Map.of());
@@ -101,10 +116,43 @@ public final class HardwareConfigParser {
                 operations.add(new OperationConfig(type, attributes, activationInputs, weightInputs, activations, weights,
                         unified));
             }
-            return new HardwareConfig(device, operations, agnostic, properties);
+            return new HardwareConfig(device, operations, agnostic, properties, runtime);
         } catch (IllegalArgumentException | ClassCastException e) {
             throw new Pot4jException("DEVICE_CONFIG", "bad hardware config " + source + ": " + e.getMessage(), e);
         }
+    }
+
+    private static RuntimeOp runtime(Object value, String type) {
+        String where = type + ".runtime";
+        if (value instanceof String role) {
+            return switch (role) {
+                case "int8_data_movement" -> new RuntimeOp(RuntimeOp.Role.INT8_DATA_MOVEMENT, "", "", false, false);
+                case "fused_activation" -> new RuntimeOp(RuntimeOp.Role.FUSED_ACTIVATION, "", "", false, false);
+                default -> throw new IllegalArgumentException(where + " must be int8_data_movement, fused_activation or"
+                        + " an object with a kernel, got '" + role + "'");
+            };
+        }
+        Map<String, Object> kernel = map(value, where);
+        for (String key : kernel.keySet()) {
+            if (!List.of("kernel", "float_output_kernel", "inputs").contains(key)) {
+                throw new IllegalArgumentException(where + " has unknown key '" + key
+                        + "'; allowed: kernel, float_output_kernel, inputs");
+            }
+        }
+        if (!(kernel.get("kernel") instanceof String name) || name.isEmpty()) {
+            throw new IllegalArgumentException(where + ".kernel must name the integer kernel, got " + kernel.get("kernel"));
+        }
+        Object floatOutput = kernel.getOrDefault("float_output_kernel", "");
+        if (!(floatOutput instanceof String floatOutputKernel)) {
+            throw new IllegalArgumentException(where + ".float_output_kernel must be a string, got " + floatOutput);
+        }
+        Object inputs = kernel.getOrDefault("inputs", "any");
+        if (!List.of("any", "from_integer_kernels", "all_from_integer_kernels").contains(inputs)) {
+            throw new IllegalArgumentException(where + ".inputs must be any, from_integer_kernels or"
+                    + " all_from_integer_kernels, got '" + inputs + "'");
+        }
+        return new RuntimeOp(RuntimeOp.Role.INTEGER_KERNEL, name, floatOutputKernel, !"any".equals(inputs),
+                "all_from_integer_kernels".equals(inputs));
     }
 
     private static Map<String, List<QuantizationSpace>> spaces(Map<String, Object> root) {

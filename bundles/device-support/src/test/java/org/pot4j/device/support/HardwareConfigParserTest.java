@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.pot4j.api.Pot4jException;
 import org.pot4j.api.device.HardwareConfig;
 import org.pot4j.api.device.OperationConfig;
+import org.pot4j.api.device.RuntimeOp;
 
 class HardwareConfigParserTest {
 
@@ -66,6 +67,27 @@ class HardwareConfigParserTest {
         e = assertThrows(Pot4jException.class,
                 () -> HardwareConfigParser.parse("{\"target_device\": \"X\"} x", "t.json", null));
         assertTrue(e.getMessage().contains("t.json") && e.getMessage().contains("after the end of the top-level object"),
+                e.getMessage());
+    }
+
+    @Test
+    void runtimeEntriesAreReadAndBadOnesNamed() {
+        String json = CONFIG.replace("\"attributes\": {\"group\": 1}}",
+                        "\"attributes\": {\"group\": 1}, \"runtime\": {\"kernel\": \"QLinearConv\"}}")
+                .replace("{\"type\": \"MaxPool\"}", "{\"type\": \"MaxPool\", \"runtime\": \"int8_data_movement\"}")
+                .replace("\"inputs\": {\"activations\": [0, 1]}}",
+                        "\"inputs\": {\"activations\": [0, 1]}, \"runtime\": {\"kernel\": \"QLinearAdd\", \"inputs\": \"from_integer_kernels\"}}");
+        HardwareConfig config = HardwareConfigParser.parse(json, "test", null);
+        assertEquals(new RuntimeOp(RuntimeOp.Role.INTEGER_KERNEL, "QLinearConv", "", false, false), config.runtime().get("Conv"));
+        assertTrue(config.runtime().get("Add").quantizedInputProducers());
+        assertEquals(RuntimeOp.Role.INT8_DATA_MOVEMENT, config.runtime().get("MaxPool").role());
+        assertTrue(HardwareConfigParser.parse(CONFIG, "test", null).runtime().isEmpty(), "no runtime entries: none");
+        Pot4jException e = assertThrows(Pot4jException.class, () -> HardwareConfigParser.parse(
+                json.replace("int8_data_movement", "int8_moves"), "bad.json", null));
+        assertTrue(e.getMessage().contains("MaxPool.runtime") && e.getMessage().contains("'int8_moves'"), e.getMessage());
+        e = assertThrows(Pot4jException.class, () -> HardwareConfigParser.parse(
+                json.replace("from_integer_kernels", "quantized"), "bad.json", null));
+        assertTrue(e.getMessage().contains("Add.runtime.inputs") && e.getMessage().contains("from_integer_kernels"),
                 e.getMessage());
     }
 }

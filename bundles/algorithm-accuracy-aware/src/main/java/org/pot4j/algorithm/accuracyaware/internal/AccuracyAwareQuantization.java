@@ -102,6 +102,7 @@ public final class AccuracyAwareQuantization implements QuantizationAlgorithm {
             ParameterDescriptor.optional("ignored_scope", ParameterType.OBJECT, null, "base algorithm"),
             ParameterDescriptor.optional("saturation_fix", ParameterType.STRING, null, "base algorithm"),
             ParameterDescriptor.optional("float_stem", ParameterType.BOOLEAN, null, "base algorithm"),
+            ParameterDescriptor.optional("latency_check", ParameterType.BOOLEAN, null, "base algorithm"),
             ParameterDescriptor.optional("model_type", ParameterType.STRING, null, "base algorithm"),
             ParameterDescriptor.optional("inplace_statistics", ParameterType.BOOLEAN, null, "base algorithm"),
             ParameterDescriptor.optional("use_fast_bias", ParameterType.BOOLEAN, null, "base algorithm"),

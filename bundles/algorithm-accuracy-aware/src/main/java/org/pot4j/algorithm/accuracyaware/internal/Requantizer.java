@@ -50,11 +50,26 @@ final class Requantizer {
         context.checkCancelled();
         context.setModel(fp32.copy());
         context.setPlan(initialPlan.copy());
-        context.run(baseName, reverted.isEmpty() ? baseParams : ignoring(baseParams, reverted));
+        context.run(baseName, reverted.isEmpty() ? baseParams : withoutLatencyCheck(ignoring(baseParams, reverted)));
         QuantizationPlan plan = context.plan();
         // the ignored scope gave them its own reason; the report says who reverted them
         reverted.forEach(node -> plan.revert(node, REASON));
         return new Result(context.model(), plan);
+    }
+
+    /**
+     * A requantization with layers reverted runs without the base algorithm's latency check (several seconds of
+     * benchmarks, and timings would make the ranking's models differ by more than the reverted layer).
+     */
+    private Parameters withoutLatencyCheck(Parameters params) {
+        boolean accepts = context.algorithm(baseName).map(a -> a.parameters().stream()
+                .anyMatch(d -> d.name().equals("latency_check"))).orElse(false);
+        if (!accepts) {
+            return params;
+        }
+        Map<String, Object> values = new LinkedHashMap<>(params.asMap());
+        values.put("latency_check", false);
+        return new Parameters(values, params.path(), params.baseDirectory());
     }
 
     /** {@code baseParams} with {@code nodes} appended to POT's {@code ignored.scope}. */

@@ -68,7 +68,11 @@ final class EvaluatingContext implements AlgorithmContext {
     EvaluatingContext(String modelName, IdxDataset calibration, Dataset validation, List<MetricSpec> metrics) {
         Graph model = OnnxCodec.read(TestFiles.model(modelName));
         this.original = model.copy();
-        this.real = new RealContext(model, new CpuDevice("auto").hardwareConfig(), calibration,
+        // the search's mechanics on fixed layers: the CPU config without its runtime placement, under which reverting
+        // a layer also leaves float the neighbours it fed (RevertIsRequantizationTest runs with it)
+        HardwareConfig cpu = new CpuDevice("auto").hardwareConfig();
+        this.real = new RealContext(model, new HardwareConfig(cpu.device(), cpu.operations(), cpu.agnosticOperations(),
+                cpu.properties()), calibration,
                 validation instanceof IdxDataset idx ? idx : null)
                 .withStatisticsCache() // as the server's cache: requantized candidates reuse the FP32 statistics
                 .register("MinMaxQuantization", new MinMaxQuantization())

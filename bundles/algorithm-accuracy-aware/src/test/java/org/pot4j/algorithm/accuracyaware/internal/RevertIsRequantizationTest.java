@@ -72,7 +72,9 @@ class RevertIsRequantizationTest {
             Requantizer.Result candidate = requantizer.quantize(base, List.of(layer));
             assertFalse(candidate.plan().quantizedNodes().contains(layer), layer);
             assertEquals(Requantizer.REASON, candidate.plan().ignoredNodes().get(layer), layer);
-            assertEquals(full.plan().quantizedNodes().size() - 1, candidate.plan().quantizedNodes().size(), layer);
+            // the layer, and with the CPU's runtime placement the neighbours ONNX Runtime would then run in float too
+            assertTrue(full.plan().quantizedNodes().containsAll(candidate.plan().quantizedNodes()), layer);
+            assertTrue(candidate.plan().quantizedNodes().size() <= full.plan().quantizedNodes().size() - 1, layer);
 
             reference.setModel(fp32.copy());
             reference.setPlan(new QuantizationPlan());

@@ -53,8 +53,8 @@ public final class DefaultQuantization implements QuantizationAlgorithm {
     /** Activations through which ActivationChannelAlignment moves a channel only when the data allow it. */
     static final Set<String> ACTIVATIONS = Set.of("Relu", "LeakyRelu", "Clip");
     static final List<String> MIN_MAX_KEYS = List.of("preset", "stat_subset_size", "stat_batch_size", "shuffle_data",
-            "seed", "weights", "activations", "ignored", "ignored_scope", "saturation_fix", "float_stem", "model_type",
-            "inplace_statistics");
+            "seed", "weights", "activations", "ignored", "ignored_scope", "saturation_fix", "float_stem", "latency_check",
+            "model_type", "inplace_statistics");
     static final List<String> BIAS_KEYS = List.of("apply_for_all_nodes", "stat_subset_size", "stat_batch_size",
             "shuffle_data", "seed");
     static final List<String> FAST_BIAS_KEYS = List.of("threshold", "apply_for_all_nodes", "stat_subset_size",
@@ -79,6 +79,8 @@ public final class DefaultQuantization implements QuantizationAlgorithm {
                     "7-bit weights for CPUs without VNNI: auto (first_layer when this CPU lacks VNNI), no, first_layer, all"),
             ParameterDescriptor.optional("float_stem", ParameterType.BOOLEAN, true,
                     "on devices that ask for it (CPU): the leading Convs ONNX Runtime runs slower in int8 stay float"),
+            ParameterDescriptor.optional("latency_check", ParameterType.BOOLEAN, true,
+                    "on devices that ask for it (CPU): benchmark FP32 against INT8 and keep slow int8 regions float"),
             ParameterDescriptor.optional("model_type", ParameterType.STRING, null,
                     "null or transformer (SmoothQuant runs first)"),
             ParameterDescriptor.bounded("smooth_quant_alpha", ParameterType.NUMBER, 0.5, 0.0, 1.0,

@@ -40,6 +40,8 @@ final class MinMaxParameters {
                                 + " as asked whatever this CPU has (no, first_layer, all)"),
                 ParameterDescriptor.optional("float_stem", ParameterType.BOOLEAN, true,
                         "on devices that ask for it (CPU): the leading Convs ONNX Runtime runs slower in int8 stay float"),
+                ParameterDescriptor.optional("latency_check", ParameterType.BOOLEAN, true,
+                        "on devices that ask for it (CPU): benchmark FP32 against INT8 and keep slow int8 regions float"),
                 ParameterDescriptor.optional("model_type", ParameterType.STRING, null, "null or transformer"),
                 ParameterDescriptor.optional("inplace_statistics", ParameterType.BOOLEAN, true,
                         "accepted for POT compatibility; statistics are always reduced while streaming"));

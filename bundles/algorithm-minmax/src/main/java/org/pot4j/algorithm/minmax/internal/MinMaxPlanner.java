@@ -13,6 +13,7 @@ import org.pot4j.api.InvalidInputException;
 import org.pot4j.api.device.HardwareConfig;
 import org.pot4j.api.device.OperationConfig;
 import org.pot4j.api.device.QuantizationSpace;
+import org.pot4j.api.device.RuntimeOp;
 import org.pot4j.api.graph.Graph;
 import org.pot4j.api.graph.Node;
 import org.pot4j.api.graph.ValueInfo;
@@ -54,6 +55,18 @@ final class MinMaxPlanner {
     private final List<Set<String>> unifiedGroups = new ArrayList<>();
     private final NonNegativeValues nonNegative;
     private final TensorTypes types;
+    /** Every node's points before placement (node → points in input order), graph order. */
+    private final Map<String, List<PointSpec>> candidates = new LinkedHashMap<>();
+    /** Nodes that are no quantization point by placement rules (a constant operand), with why. */
+    private final Map<String, String> placementFloat = new LinkedHashMap<>();
+    /** Candidates left in float by the last selection (runtime placement, ranges), with why. */
+    private final Map<String, String> selectedFloat = new LinkedHashMap<>();
+    /** The integer kernel the runtime is expected to run per quantized node. */
+    private final Map<String, String> kernels = new LinkedHashMap<>();
+    /** Nodes kept float by a later stage (the latency check), with why; {@link #build} plans around them. */
+    private final Map<String, String> forcedFloat = new LinkedHashMap<>();
+    private boolean symmetricActivations;
+    private Optional<Parameters> activationsBlock = Optional.empty();
 
     MinMaxPlanner(Graph graph, HardwareConfig hardware, Parameters validatedParams, QuantizationPlan previous) {
         this.graph = graph;
@@ -96,6 +109,39 @@ final class MinMaxPlanner {
         return ignored;
     }
 
+    /** Nodes left in float by placement and ranges (not by the user), with why. */
+    Map<String, String> keptFloat() {
+        Map<String, String> all = new LinkedHashMap<>(placementFloat);
+        all.putAll(selectedFloat);
+        return all;
+    }
+
+    /** Leaves these nodes float (node → why) in the next {@link #build}. */
+    void keepFloat(Map<String, String> reasons) {
+        forcedFloat.putAll(reasons);
+    }
+
+    /** Undoes {@link #keepFloat} for these nodes. */
+    void unkeepFloat(java.util.Collection<String> nodes) {
+        nodes.forEach(forcedFloat::remove);
+    }
+
+    /** The quantized nodes grouped into regions linked through integer kernels, graph order. */
+    List<List<String>> regions() {
+        Map<String, List<String>> tensors = new LinkedHashMap<>();
+        for (PointSpec spec : points) {
+            if (!spec.point().isWeight() && spec.point().inputIndex() >= 0) {
+                tensors.computeIfAbsent(spec.point().nodeName(), k -> new ArrayList<>()).add(spec.point().tensor());
+            }
+        }
+        return RuntimePlacement.regions(graph, hardware.runtime(), tensors);
+    }
+
+    /** The integer kernel the device's runtime is expected to run for each quantized node (empty: not described). */
+    Map<String, String> kernels() {
+        return kernels;
+    }
+
     List<String> notes() {
         return notes;
     }
@@ -118,9 +164,33 @@ final class MinMaxPlanner {
                     requests.add(spec.estimator().min().request(tensor, false));
                 }
                 requests.add(highEnd(spec).request(tensor, true));
+                if (!hardware.runtime().isEmpty() && PowerRanges.isPower(graph, tensor)) {
+                    requests.add(PowerRanges.medianRequest(tensor));
+                }
             }
         }
         return List.copyOf(requests);
+    }
+
+    /**
+     * The quantized nodes with an activation input that 8 bits flatten ({@link PowerRanges}); they stay float and the
+     * placement is redone around them. Only on devices that describe their runtime (the median is requested there).
+     */
+    private Map<String, String> flattenedByEightBits(Statistics statistics) {
+        Map<String, String> result = new LinkedHashMap<>();
+        if (statistics == null || hardware.runtime().isEmpty()) {
+            return result;
+        }
+        for (PointSpec spec : points) {
+            String tensor = spec.point().tensor();
+            if (spec.point().isWeight() || spec.point().inputIndex() < 0 || result.containsKey(spec.point().nodeName())
+                    || spec.bits() > 8) {
+                continue;
+            }
+            PowerRanges.flattened(tensor, activationRange(spec, statistics), statistics)
+                    .ifPresent(why -> result.put(spec.point().nodeName(), why));
+        }
+        return result;
     }
 
     /**
@@ -142,7 +212,8 @@ final class MinMaxPlanner {
                 .orElse("activations.level_low");
         boolean symmetricWeights = !effectivePreset.equals("accuracy");
         boolean symmetricActivations = effectivePreset.equals("performance");
-        Map<String, Set<String>> unifiedByTensor = new LinkedHashMap<>();
+        this.symmetricActivations = symmetricActivations;
+        this.activationsBlock = activationsBlock;
         for (Node node : graph.nodes()) {
             Optional<OperationConfig> found = operation(node);
             if (found.isEmpty() || (found.get().activations().isEmpty() && found.get().weights().isEmpty())) {
@@ -153,7 +224,24 @@ final class MinMaxPlanner {
                 continue;
             }
             List<PointSpec> nodePoints = new ArrayList<>();
+            RuntimeOp runtimeOp = hardware.runtime().get(node.opType());
             List<Integer> activationIndices = new ArrayList<>(op.activationInputs());
+            if (runtimeOp != null && runtimeOp.allInputs()) {
+                activationIndices = new ArrayList<>();
+                for (int i = 0; i < node.inputs().size(); i++) {
+                    activationIndices.add(i);
+                }
+            }
+            if (runtimeOp != null && runtimeOp.quantizedInputProducers()) {
+                Optional<String> constant = activationIndices.stream().filter(i -> i < node.inputs().size())
+                        .map(node::input).filter(t -> !t.isEmpty() && isConstant(t)).findFirst();
+                if (constant.isPresent()) {
+                    placementFloat.put(node.name(), "placement: " + node.opType() + " with the constant operand "
+                            + constant.get() + (runtimeOp.allInputs() ? " (" + runtimeOp.kernel()
+                            + " would need it quantized too)" : " (a scale or shift)") + " is not a quantization point");
+                    continue;
+                }
+            }
             for (int index : op.weightInputs()) {
                 String tensor = node.input(index);
                 if (tensor.isEmpty()) {
@@ -193,13 +281,58 @@ final class MinMaxPlanner {
                 activationTensors.add(tensor);
             }
             nodePoints.sort((a, b) -> Integer.compare(a.point().inputIndex(), b.point().inputIndex()));
+            if (!nodePoints.isEmpty()) {
+                candidates.put(node.name(), nodePoints);
+            }
+        }
+        select(Map.of());
+    }
+
+    /**
+     * The points of the candidates the device's runtime runs as integer kernels ({@link RuntimePlacement}), with the
+     * nodes in {@code keptFloat} (node → why) left out first; their output points and unified scale groups.
+     */
+    private void select(Map<String, String> keptFloat) {
+        Map<String, Map<Integer, String>> activationPoints = new LinkedHashMap<>();
+        Set<String> withWeights = new LinkedHashSet<>();
+        candidates.forEach((name, specs) -> {
+            if (keptFloat.containsKey(name)) {
+                return;
+            }
+            for (PointSpec spec : specs) {
+                if (spec.point().isWeight()) {
+                    withWeights.add(name);
+                } else {
+                    activationPoints.computeIfAbsent(name, k -> new LinkedHashMap<>())
+                            .put(spec.point().inputIndex(), spec.point().tensor());
+                }
+            }
+        });
+        RuntimePlacement.Result placement = RuntimePlacement.resolve(graph, hardware.runtime(), activationPoints,
+                withWeights);
+        selectedFloat.clear();
+        selectedFloat.putAll(keptFloat);
+        selectedFloat.putAll(placement.floatNodes());
+        kernels.clear();
+        kernels.putAll(placement.kernels());
+        points.clear();
+        unifiedGroups.clear();
+        Map<String, Set<String>> unifiedByTensor = new LinkedHashMap<>();
+        for (Node node : graph.nodes()) {
+            List<PointSpec> nodePoints = candidates.get(node.name());
+            if (nodePoints == null || selectedFloat.containsKey(node.name())) {
+                continue;
+            }
+            OperationConfig op = operation(node).orElseThrow();
             points.addAll(nodePoints);
+            Set<String> activationTensors = nodePoints.stream().filter(p -> !p.point().isWeight())
+                    .map(p -> p.point().tensor()).collect(Collectors.toCollection(LinkedHashSet::new));
             if (LAYERS.contains(node.opType()) && nodePoints.stream().anyMatch(p -> p.point().isWeight())
                     && !activationTensors.isEmpty()) {
                 outputPoint(node, op, symmetricActivations, activationsBlock).ifPresent(points::add);
             }
-            if (op.unifiedScales() && new LinkedHashSet<>(activationTensors).size() > 1) {
-                unify(unifiedByTensor, new LinkedHashSet<>(activationTensors));
+            if (op.unifiedScales() && activationTensors.size() > 1) {
+                unify(unifiedByTensor, activationTensors);
             }
         }
         unifiedByTensor.values().stream().distinct().forEach(unifiedGroups::add);
@@ -223,7 +356,7 @@ final class MinMaxPlanner {
         Node producer = layer;
         String result = layer.outputs().get(0);
         List<Node> readers = graph.consumers(result);
-        if (readers.size() == 1 && FUSED_ACTIVATIONS.contains(readers.get(0).opType())
+        if (readers.size() == 1 && fusedActivation(readers.get(0))
                 && !ignored.containsKey(readers.get(0).name()) && !isGraphOutput(result)) {
             producer = readers.get(0);
             result = producer.outputs().get(0);
@@ -238,6 +371,15 @@ final class MinMaxPlanner {
                 producer.opType(), bits(space, activationsBlock), space.symmetric(), -1,
                 level(space.levelLow(), activationsBlock, "level_low"),
                 level(space.levelHigh(), activationsBlock, "level_high"), estimator));
+    }
+
+    /** Whether the runtime folds this op into the quantizer after a layer (the device's runtime, else Relu/Clip/LeakyRelu). */
+    private boolean fusedActivation(Node node) {
+        if (hardware.runtime().isEmpty()) {
+            return FUSED_ACTIVATIONS.contains(node.opType());
+        }
+        RuntimeOp op = hardware.runtime().get(node.opType());
+        return op != null && op.role() == RuntimeOp.Role.FUSED_ACTIVATION;
     }
 
     private boolean isGraphOutput(String tensor) {
@@ -345,6 +487,13 @@ final class MinMaxPlanner {
 
     /** Turns specs and statistics into a plan; {@code sevenBit} names the points the saturation fix narrows. */
     QuantizationPlan build(Statistics statistics, Set<QuantizationPoint> sevenBit) {
+        select(forcedFloat);
+        Map<String, String> flattened = flattenedByEightBits(statistics);
+        if (!flattened.isEmpty()) {
+            Map<String, String> all = new LinkedHashMap<>(forcedFloat);
+            flattened.forEach(all::putIfAbsent);
+            select(all);
+        }
         int samples = statistics == null ? 0 : statistics.samples();
         Map<String, float[]> activationRange = new LinkedHashMap<>();
         Map<String, PointSpec> firstSpec = new LinkedHashMap<>();
@@ -367,6 +516,7 @@ final class MinMaxPlanner {
         }
         QuantizationPlan plan = new QuantizationPlan();
         plan.ignoredNodes().putAll(ignored);
+        keptFloat().forEach(plan.ignoredNodes()::putIfAbsent);
         unifiedGroups.forEach(g -> plan.unifiedScaleGroups().add(new LinkedHashSet<>(g)));
         for (PointSpec spec : points) {
             Quantizer quantizer = spec.point().isWeight() ? weightQuantizer(spec)

@@ -46,10 +46,32 @@ public final class MinMaxQuantization implements QuantizationAlgorithm {
         Set<QuantizationPoint> sevenBit = saturationFix(planner, params.string("saturation_fix", "auto"),
                 context.hardware().properties(), saturation);
         QuantizationPlan plan = planner.build(statistics, sevenBit);
+        if (params.bool("latency_check", true) && "true".equals(context.hardware().properties().get("latency_check"))
+                && statistics != null) {
+            context.stage("latency check");
+            LatencyCheck check = new LatencyCheck(context, planner, () -> {
+                planner.build(statistics, Set.of()); // the points as they now stand, for the saturation fix's first layer
+                return planner.build(statistics, saturationFix(planner, params.string("saturation_fix", "auto"),
+                        context.hardware().properties(), new LinkedHashMap<>()));
+            });
+            plan = check.run(plan);
+            context.report("latency_check", check.report());
+            // the saturation fix as it applies to the final plan's first layers
+            saturation.clear();
+            saturationFix(planner, params.string("saturation_fix", "auto"), context.hardware().properties(), saturation);
+            context.report("runtime_kernels", RuntimeKernelCount.count(context, plan, planner.kernels()));
+        }
         context.setPlan(plan);
 
         List<Map<String, Object>> points = new ArrayList<>();
-        plan.quantizers().forEach((point, q) -> points.add(describe(point, q)));
+        plan.quantizers().forEach((point, q) -> {
+            Map<String, Object> entry = describe(point, q);
+            String kernel = planner.kernels().get(point.nodeName());
+            if (kernel != null) {
+                entry.put("expected_kernel", kernel);
+            }
+            points.add(entry);
+        });
         context.report("quantization_points", points);
         context.report("ignored_nodes", new LinkedHashMap<>(plan.ignoredNodes()));
         context.report("saturation_fix", saturation);
@@ -59,6 +81,12 @@ public final class MinMaxQuantization implements QuantizationAlgorithm {
         summary.put("effective_preset", planner.effectivePreset());
         summary.put("quantized_nodes", plan.quantizedNodes().size());
         summary.put("statistics_samples", statistics == null ? 0 : statistics.samples());
+        if (!planner.kernels().isEmpty()) {
+            Map<String, Long> byKernel = new java.util.TreeMap<>();
+            planner.kernels().values().forEach(k -> byKernel.merge(k, 1L, Long::sum));
+            summary.put("expected_kernels", byKernel);
+            summary.put("kept_float", planner.keptFloat().size());
+        }
         summary.put("notes", planner.notes());
         context.report("min_max_quantization", summary);
     }

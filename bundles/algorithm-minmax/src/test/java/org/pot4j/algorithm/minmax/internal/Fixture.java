@@ -82,6 +82,11 @@ final class Fixture {
         return new CpuDevice(String.valueOf(vnni)).hardwareConfig();
     }
 
+    /** The same device without what its runtime fuses: every configured op is quantized as configured. */
+    static HardwareConfig withoutRuntime(HardwareConfig config) {
+        return new HardwareConfig(config.device(), config.operations(), config.agnosticOperations(), config.properties());
+    }
+
     /** Runs MinMax's two phases on the fixture with in-test statistics; returns the context. */
     static RealContext run(HardwareConfig hardware, Map<String, ?> params, SampleStatistics statistics) {
         RealContext context = new RealContext(graph(), hardware, null, null);

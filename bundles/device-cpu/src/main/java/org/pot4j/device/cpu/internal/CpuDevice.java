@@ -17,7 +17,10 @@ import org.pot4j.device.support.HardwareConfigParser;
  * properties carry {@code vnni} ("true"/"false"), {@code vnni_source} and the
  * {@code saturation_fix} advice ("no" with VNNI, else "first_layer" as POT defaults), and {@code float_stem}
  * "true": ONNX Runtime's CPU int8 kernels run the narrow leading Convs of a model (org.pot4j.model.FloatStem: no
- * MLAS symmetric kernel for them) slower than float, so a planner for this device may leave them in float.
+ * MLAS symmetric kernel for them) slower than float, so a planner for this device may leave them in float; and
+ * {@code latency_check} ("true" from the framework's configuration by default): a planner may benchmark FP32 against
+ * INT8 and keep slow regions float. A device built directly ({@link #CpuDevice(String)}: tests, tools) says "false", so
+ * that plans do not depend on timings there.
  */
 @Component(service = TargetDevice.class, property = TargetDevice.PROPERTY + "=CPU",
         configurationPid = "org.pot4j.device.cpu")
@@ -25,22 +28,34 @@ import org.pot4j.device.support.HardwareConfigParser;
 public final class CpuDevice implements TargetDevice {
     static final String CONFIG = "/configs/hardware/cpu.json";
 
-    @ObjectClassDefinition(name = "pot4j CPU device", description = "VNNI detection override")
+    @ObjectClassDefinition(name = "pot4j CPU device", description = "VNNI detection override, latency check")
     public @interface Config {
         @AttributeDefinition(description = "auto: read the CPU flags; true/false: force", options = {
                 @Option(value = "auto"), @Option(value = "true"), @Option(value = "false")})
         String vnni() default "auto";
+
+        /** Key {@code latency.check} (DS maps the underscore to a dot). */
+        @AttributeDefinition(description = "benchmark FP32 against INT8 after planning and keep slow int8 regions"
+                + " float (a job's latency_check: false turns it off for that job)")
+        boolean latency_check() default true;
     }
 
     private final HardwareConfig config;
 
     @Activate
     public CpuDevice(Config config) {
-        this(config.vnni());
+        this(config.vnni(), config.latency_check());
     }
 
-    /** {@code vnni}: "auto" detects, "true"/"false" force (tests, or a build machine unlike the target). */
+    /**
+     * {@code vnni}: "auto" detects, "true"/"false" force (tests, or a build machine unlike the target); no latency
+     * check.
+     */
     public CpuDevice(String vnni) {
+        this(vnni, false);
+    }
+
+    public CpuDevice(String vnni, boolean latencyCheck) {
         CpuFeatures features = switch (vnni) {
             case "true" -> new CpuFeatures(true, "configured");
             case "false" -> new CpuFeatures(false, "configured");
@@ -52,6 +67,7 @@ public final class CpuDevice implements TargetDevice {
         properties.put("saturation_fix", features.vnni() ? "no" : "first_layer");
         // measured with VNNI (mobilenet_v2_tiny INT8/FP32 0.59 -> 0.44); the kernel conditions are the same without it
         properties.put("float_stem", "true");
+        properties.put("latency_check", String.valueOf(latencyCheck));
         this.config = HardwareConfigParser.load(CpuDevice.class, CONFIG, properties);
     }
 

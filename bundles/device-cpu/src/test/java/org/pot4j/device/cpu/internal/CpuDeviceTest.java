@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import org.pot4j.api.device.RuntimeOp;
 import org.junit.jupiter.api.Test;
 import org.pot4j.api.device.HardwareConfig;
 import org.pot4j.api.device.OperationConfig;
@@ -31,8 +33,32 @@ class CpuDeviceTest {
         assertEquals(List.of(0, 1), config.operation("Add").orElseThrow().activationInputs());
         assertTrue(config.operation("GlobalAveragePool").isPresent());
         assertTrue(config.operation("Concat").orElseThrow().unifiedScales());
-        assertTrue(config.agnosticOperations().containsAll(List.of("MaxPool", "Relu", "Reshape", "Flatten", "Concat")));
+        assertTrue(config.agnosticOperations().containsAll(List.of("MaxPool", "Relu", "Reshape", "Flatten")));
         assertTrue(config.operation("MaxPool").isEmpty());
+    }
+
+    /** What ONNX Runtime's CPU QDQ transformers make of each op (its qdq_selector_action_transformer.cc). */
+    @Test
+    void runtimeSectionFollowsOnnxRuntimesCpuFusions() {
+        Map<String, RuntimeOp> runtime = new CpuDevice("false").hardwareConfig().runtime();
+        RuntimeOp conv = runtime.get("Conv");
+        assertEquals("QLinearConv", conv.kernel());
+        assertTrue(conv.needsQuantizedOutput() && !conv.quantizedInputProducers());
+        assertEquals("MatMulIntegerToFloat", runtime.get("MatMul").floatOutputKernel());
+        assertFalse(runtime.get("Gemm").needsQuantizedOutput(), "QGemm may output float");
+        for (String op : List.of("Add", "Mul", "Sigmoid", "LeakyRelu", "Softmax", "AveragePool", "GlobalAveragePool")) {
+            assertEquals("QLinear" + op, runtime.get(op).kernel(), op);
+            assertTrue(runtime.get(op).quantizedInputProducers(), op);
+        }
+        assertTrue(runtime.get("Concat").allInputs());
+        assertEquals(RuntimeOp.Role.FUSED_ACTIVATION, runtime.get("Relu").role());
+        assertEquals(RuntimeOp.Role.INT8_DATA_MOVEMENT, runtime.get("Reshape").role());
+        assertEquals(RuntimeOp.Role.INT8_DATA_MOVEMENT, runtime.get("MaxPool").role());
+        // no integer kernel on ONNX Runtime's CPU: not quantized at all
+        for (String op : List.of("ConvTranspose", "ReduceMean", "HardSigmoid", "DepthToSpace")) {
+            assertFalse(runtime.containsKey(op), op);
+            assertTrue(new CpuDevice("false").hardwareConfig().operation(op).isEmpty(), op);
+        }
     }
 
     @Test

@@ -26,6 +26,14 @@ public final class ConfigPaths {
                 || k.endsWith("_directory");
     }
 
+    /**
+     * The key a map entry's value is judged by: inside an object under a path key (the npy loader's
+     * {@code "data": {"input_ids": "ids.npy", ...}}) every value is a path, whatever its own key.
+     */
+    private static String childKey(String parent, Object key) {
+        return parent != null && isPathKey(parent) ? parent : String.valueOf(key);
+    }
+
     /** A copy of {@code config} with every relative path resolved against {@code base}. */
     public static Map<String, Object> absolutize(Map<String, Object> config, Path base) {
         return castMap(rewrite(config, null, base));
@@ -39,7 +47,7 @@ public final class ConfigPaths {
     private static Object rewrite(Object value, String key, Path base) {
         if (value instanceof Map<?, ?> map) {
             Map<String, Object> copy = new LinkedHashMap<>();
-            map.forEach((k, v) -> copy.put(String.valueOf(k), rewrite(v, String.valueOf(k), base)));
+            map.forEach((k, v) -> copy.put(String.valueOf(k), rewrite(v, childKey(key, k), base)));
             return copy;
         }
         if (value instanceof List<?> list) {
@@ -80,7 +88,7 @@ public final class ConfigPaths {
     private static void collect(Object value, String field, String key, Path base, List<Path> roots, boolean inside,
                                 List<Violation> found) {
         if (value instanceof Map<?, ?> map) {
-            map.forEach((k, v) -> collect(v, field.isEmpty() ? String.valueOf(k) : field + "." + k, String.valueOf(k),
+            map.forEach((k, v) -> collect(v, field.isEmpty() ? String.valueOf(k) : field + "." + k, childKey(key, k),
                     base, roots, inside, found));
         } else if (value instanceof List<?> list) {
             for (int i = 0; i < list.size(); i++) {

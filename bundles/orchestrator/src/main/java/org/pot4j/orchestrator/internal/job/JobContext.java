@@ -148,8 +148,9 @@ final class JobContext implements AlgorithmContext {
         // POT's stat_requests_number: that many sessions run the pass's batches in parallel (same statistics)
         int parallel = workspace.pipeline.config() == null ? 1 : workspace.pipeline.config().statisticsRequests();
         try {
-            return new StatisticsCollector(workspace.settings.batchSize(), parallel).collect(workspace.pipeline.backend(),
-                    graph, options, requests, workspace.calibration, null, sampleIndices,
+            InputFeed feed = workspace.calibrationFeed;
+            return new StatisticsCollector(feed.batchSize(), parallel).collect(workspace.pipeline.backend(), graph,
+                    options, requests, sampleIndices.length, feed.perSample(workspace.calibration, sampleIndices),
                     (done, total) -> workspace.events.progress(done, total), workspace.cancelled);
         } catch (InvalidInputException e) {
             throw Pipeline.blameDataset(e, workspace.pipeline.calibrationDatasetField());

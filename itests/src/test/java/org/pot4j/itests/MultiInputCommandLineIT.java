@@ -1,7 +1,6 @@
 package org.pot4j.itests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -64,6 +63,8 @@ class MultiInputCommandLineIT {
     void int64InputsFromAnNpzQuantizeAndAccuracyAwareRunsOnATensorAnnotation(@TempDir Path temp) throws Exception {
         Path deploy = Files.createDirectories(temp.resolve("deploy"));
         Files.copy(Path.of(System.getProperty("pot4j.itest.samplemetric")), deploy.resolve("sample-metric.jar"));
+        // the job service reads batch.size: batch_size (the method's name) is reported, not silently ignored
+        Files.writeString(deploy.resolve("org.pot4j.orchestrator.internal.JobServiceImpl.cfg"), "batch_size = 1\n");
         Path out = temp.resolve("out");
 
         Path defaultJob = job(temp, "text_default", Map.of("loader", "npy", "data", DATA.resolve("data.npz").toString()),
@@ -75,7 +76,9 @@ class MultiInputCommandLineIT {
         double cosine = metric(report, "int8", "similarity_cosine");
         assertTrue(cosine > 0.95 && cosine <= 1.0, "INT8 close to FP32 on both outputs: " + cosine);
         assertTrue(Files.size(out.resolve("text_default/optimized/text_default.onnx")) > 0);
-        assertFalse(quantized.err().contains("unknown key"), quantized.err());
+        assertTrue(quantized.err().contains("unknown key 'batch_size' is ignored; did you mean 'batch.size'?"),
+                quantized.err());
+        assertEquals(1, quantized.err().split("unknown key", -1).length - 1, "only that key: " + quantized.err());
 
         Path accuracyAwareJob = job(temp, "text_aa", Map.of("loader", "npy",
                         "data", DATA.resolve("data.npz").toString(), "annotations", DATA.resolve("targets.npy").toString()),

@@ -50,7 +50,8 @@ public final class ConfigKeys {
 
     /**
      * The keys of {@code properties} that {@code ocd} does not read, except the framework's own (service.*,
-     * component.*, felix.*, osgi.*, objectClass) and those under one of {@code passThroughPrefixes}.
+     * component.*, felix.*, osgi.*, objectClass) and those under one of {@code passThroughPrefixes} (the
+     * component's own service properties, such as pot4j.backend, are among a component's properties too).
      */
     public static List<String> unknown(Class<?> ocd, Map<String, ?> properties, String... passThroughPrefixes) {
         List<String> known = known(ocd);
@@ -75,8 +76,7 @@ public final class ConfigKeys {
             Optional<String> nearest = Parameters.nearest(key, known);
             lines.add("pot4j: configuration " + pid + " (conf/" + pid + ".cfg): unknown key '" + key + "' is ignored"
                     + nearest.map(n -> "; did you mean '" + n + "'?").orElse("") + " Known keys: "
-                    + String.join(", ", known) + (passThroughPrefixes.length == 0 ? ""
-                    : ", " + String.join("*, ", passThroughPrefixes) + "*"));
+                    + String.join(", ", known));
         }
         return lines;
     }

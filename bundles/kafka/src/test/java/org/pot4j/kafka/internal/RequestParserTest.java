@@ -176,8 +176,12 @@ class RequestParserTest {
                 RequestParser.parse("k", json(Map.of("config", config)), "f", limits));
         assertEquals("PATH_NOT_ALLOWED", rejected.code());
         assertEquals("engine.dataset.data.attention_mask", rejected.field());
-        Map<String, Object> absolute = ConfigPaths.absolutize(Map.of("data", Map.of("ids", "ids.npy")), Path.of("/base"));
-        assertEquals("/base/ids.npy", ((Map<String, Object>) absolute.get("data")).get("ids"));
+        Map<String, Object> absolute = ConfigPaths.absolutize(Map.of("model", Map.of("model_name", "text"), "engine",
+                Map.of("dataset", Map.of("data", Map.of("ids", "ids.npy")))), Path.of("/base"));
+        assertEquals("/base/ids.npy", ((Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>)
+                absolute.get("engine")).get("dataset")).get("data")).get("ids"));
+        assertEquals("text", ((Map<String, Object>) absolute.get("model")).get("model_name"),
+                "the model section is not a map of paths");
     }
 
     @Test

@@ -34,8 +34,8 @@ public final class OnnxRuntimeBackend implements InferenceBackend {
     public OnnxRuntimeBackend(OnnxRuntimeBackendConfig config, java.util.Map<String, Object> properties) {
         this(config.defaultIntraOpThreads(), optimizationLevel(config));
         // a key this backend does not read is said, not ignored
-        org.pot4j.config.support.ConfigKeys.report(PID, OnnxRuntimeBackendConfig.class, properties)
-                .forEach(System.err::println);
+        org.pot4j.config.support.ConfigKeys.report(PID, OnnxRuntimeBackendConfig.class, properties,
+                InferenceBackend.PROPERTY).forEach(System.err::println);
     }
 
     private static OptimizationLevel optimizationLevel(OnnxRuntimeBackendConfig config) {

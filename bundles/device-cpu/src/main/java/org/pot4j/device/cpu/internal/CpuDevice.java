@@ -38,8 +38,8 @@ public final class CpuDevice implements TargetDevice {
     public CpuDevice(Config config, java.util.Map<String, Object> properties) {
         this(config.vnni());
         // a key this device does not read is said, not ignored
-        org.pot4j.config.support.ConfigKeys.report("org.pot4j.device.cpu", Config.class, properties)
-                .forEach(System.err::println);
+        org.pot4j.config.support.ConfigKeys.report("org.pot4j.device.cpu", Config.class, properties,
+                TargetDevice.PROPERTY).forEach(System.err::println);
     }
 
     /** {@code vnni}: "auto" detects, "true"/"false" force (tests, or a build machine unlike the target). */

@@ -66,4 +66,14 @@ class BenchmarkCommandTest {
         JsonNode json = new ObjectMapper().readTree(run.out());
         assertEquals(2, json.get("batch").asInt());
     }
+
+    @Test
+    void int64InputsAreFilled() throws Exception {
+        // input_ids and attention_mask INT64 [N, 8], scale FLOAT [1]: it refused every non-float input before
+        String model = TestFiles.file("testdata/models/multi_input/multi_input.onnx").toString();
+        RealServer.Run run = RealServer.run(benchmark, "-m", model, "--batch", "3", "--seconds", "0.2",
+                "--iterations", "5", "--json");
+        assertEquals(Cli.OK, run.exitCode(), run.err());
+        assertEquals(3, new ObjectMapper().readTree(run.out()).get("batch").asInt());
+    }
 }

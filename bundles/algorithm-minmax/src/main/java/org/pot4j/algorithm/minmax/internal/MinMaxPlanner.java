@@ -15,7 +15,6 @@ import org.pot4j.api.device.OperationConfig;
 import org.pot4j.api.device.QuantizationSpace;
 import org.pot4j.api.graph.Graph;
 import org.pot4j.api.graph.Node;
-import org.pot4j.api.graph.ValueInfo;
 import org.pot4j.api.params.Parameters;
 import org.pot4j.api.plan.QuantizationPlan;
 import org.pot4j.api.plan.QuantizationPoint;
@@ -332,9 +331,15 @@ final class MinMaxPlanner {
         return graph.isInitializer(tensor) || graph.producer(tensor).map(n -> n.opType().equals("Constant")).orElse(false);
     }
 
+    /** Whether the tensor is float: declared so, inferred from its producer, or unknown (then taken as float). */
     private boolean isFloat(String tensor) {
-        return graph.valueInfo(tensor).map(ValueInfo::type).map(t -> t == DataType.FLOAT).orElse(true);
+        if (elementTypes == null) {
+            elementTypes = new ElementTypes(graph);
+        }
+        return elementTypes.of(tensor).map(t -> t == DataType.FLOAT).orElse(true);
     }
+
+    private ElementTypes elementTypes;
 
     // ---------------------------------------------------------------- ranges
 

@@ -1,0 +1,44 @@
+package org.pot4j.algorithm.minmax.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.pot4j.api.graph.Attribute;
+import org.pot4j.api.graph.Graph;
+import org.pot4j.api.graph.Node;
+import org.pot4j.api.graph.ValueInfo;
+import org.pot4j.api.tensor.DataType;
+import org.pot4j.api.tensor.Tensor;
+
+class ElementTypesTest {
+
+    @Test
+    void traceShapeArithmeticIsInt64AndTheActivationsStayFloat() {
+        // x FLOAT -> Shape -> Gather(index) -> Add(one) -> Cast(to FLOAT) -> Mul(x, that): a traced model's size math
+        Graph graph = new Graph();
+        graph.inputs().add(new ValueInfo("x", DataType.FLOAT, null));
+        graph.initializers().put("index", Tensor.ofLongs(new long[] {}, new long[] {1}));
+        graph.initializers().put("one", Tensor.ofLongs(new long[] {}, new long[] {1}));
+        graph.nodes().add(new Node("shape", "Shape", List.of("x"), List.of("s")));
+        graph.nodes().add(new Node("gather", "Gather", List.of("s", "index"), List.of("d")));
+        graph.nodes().add(new Node("add", "Add", List.of("d", "one"), List.of("d1")));
+        Node cast = new Node("cast", "Cast", List.of("d1"), List.of("f"));
+        cast.attributes().put("to", Attribute.ofInt(DataType.FLOAT.onnxCode()));
+        graph.nodes().add(cast);
+        graph.nodes().add(new Node("mul", "Mul", List.of("x", "f"), List.of("y")));
+        graph.nodes().add(new Node("less", "Less", List.of("y", "x"), List.of("mask")));
+        graph.nodes().add(new Node("where", "Where", List.of("mask", "x", "y"), List.of("z")));
+        ElementTypes types = new ElementTypes(graph);
+        assertEquals(Optional.of(DataType.INT64), types.of("s"));
+        assertEquals(Optional.of(DataType.INT64), types.of("d"));
+        assertEquals(Optional.of(DataType.INT64), types.of("d1"), "Add of INT64 sizes: not an activation");
+        assertEquals(Optional.of(DataType.FLOAT), types.of("f"));
+        assertEquals(Optional.of(DataType.FLOAT), types.of("y"));
+        assertEquals(Optional.of(DataType.BOOL), types.of("mask"));
+        assertEquals(Optional.of(DataType.FLOAT), types.of("z"), "Where takes its branches' type");
+        assertTrue(types.of("unknown").isEmpty());
+    }
+}

@@ -74,7 +74,7 @@ def cell(s):
 def table(zoo, results):
     fid = read_json(os.path.join(results, "fidelity.json")) or {}
     rows = ["| model | opset | inputs (dtype [shape]) | pot4j quantize | quantized / candidates | INT8 vs FP32, pot4j "
-            "(cosine, output 0) | FP32 ORT vs PyTorch (min cosine over outputs) | INT8 vs PyTorch (cosine per output) "
+            "(cosine, mean over outputs) | FP32 ORT vs PyTorch (min cosine over outputs) | INT8 vs PyTorch (cosine per output) "
             "| top-1 INT8 = PyTorch | INT8 / FP32 latency, batch 1 | wall s |",
             "|---|---|---|---|---|---|---|---|---|---|---|"]
     ok = 0

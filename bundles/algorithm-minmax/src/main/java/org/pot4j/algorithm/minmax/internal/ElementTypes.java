@@ -10,7 +10,8 @@ import org.pot4j.api.graph.Node;
 import org.pot4j.api.tensor.DataType;
 
 /**
- * The element type of every value a model declares or that follows from its producer: exporters leave the shape
+ * The element type of every value a model declares or that follows from its producer, and which values depend on
+ * the model's inputs at all: exporters leave the shape
  * arithmetic of traced models (Shape, Gather, Add on INT64 sizes) without value_info, and an INT64 Add must not be
  * taken for a float activation to quantize. Rules: the declared type; Shape, Size, NonZero, ArgMax, ArgMin give
  * INT64; Cast its {@code to}; Constant its tensor; comparisons and logic BOOL; Where its second input; any other op its first typed input.
@@ -21,13 +22,27 @@ final class ElementTypes {
             "Not", "And", "Or", "Xor", "IsNaN", "IsInf");
 
     private final Map<String, DataType> types = new HashMap<>();
+    /** Values computed from the model's inputs (the others are the same for every sample: constants). */
+    private final Set<String> fromInputs = new java.util.HashSet<>();
 
     ElementTypes(Graph graph) {
         graph.inputs().forEach(v -> types.put(v.name(), v.type()));
         graph.valueInfos().forEach(v -> types.put(v.name(), v.type()));
         graph.outputs().forEach(v -> types.put(v.name(), v.type()));
         graph.initializers().forEach((name, tensor) -> types.put(name, tensor.type()));
+        graph.inputs().forEach(v -> {
+            if (!graph.isInitializer(v.name())) {
+                fromInputs.add(v.name());
+            }
+        });
         for (Node node : graph.nodes()) {
+            // a node with a subgraph (If, Loop, Scan) may read any outer value: taken as input-dependent
+            boolean dependent = node.inputs().stream().anyMatch(fromInputs::contains)
+                    || node.attributes().values().stream().anyMatch(a -> a.type() == Attribute.Type.GRAPH
+                    || a.type() == Attribute.Type.GRAPHS);
+            if (dependent) {
+                fromInputs.addAll(node.outputs());
+            }
             DataType inferred = infer(node);
             if (inferred != null) {
                 for (String output : node.outputs()) {
@@ -35,6 +50,14 @@ final class ElementTypes {
                 }
             }
         }
+    }
+
+    /**
+     * Whether the value is the same for every sample: produced only from initializers and constants (a position
+     * embedding, a mask built from sizes). It has no batch dimension, so it is no activation to calibrate.
+     */
+    boolean constant(String value) {
+        return !fromInputs.contains(value);
     }
 
     /** The value's element type, when declared or inferred. */

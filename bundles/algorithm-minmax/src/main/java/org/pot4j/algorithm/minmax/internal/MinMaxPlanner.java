@@ -328,15 +328,20 @@ final class MinMaxPlanner {
     }
 
     private boolean isConstant(String tensor) {
-        return graph.isInitializer(tensor) || graph.producer(tensor).map(n -> n.opType().equals("Constant")).orElse(false);
+        return graph.isInitializer(tensor) || graph.producer(tensor).map(n -> n.opType().equals("Constant")).orElse(false)
+                || (graph.producer(tensor).isPresent() && elementTypes().constant(tensor));
+    }
+
+    private ElementTypes elementTypes() {
+        if (elementTypes == null) {
+            elementTypes = new ElementTypes(graph);
+        }
+        return elementTypes;
     }
 
     /** Whether the tensor is float: declared so, inferred from its producer, or unknown (then taken as float). */
     private boolean isFloat(String tensor) {
-        if (elementTypes == null) {
-            elementTypes = new ElementTypes(graph);
-        }
-        return elementTypes.of(tensor).map(t -> t == DataType.FLOAT).orElse(true);
+        return elementTypes().of(tensor).map(t -> t == DataType.FLOAT).orElse(true);
     }
 
     private ElementTypes elementTypes;

@@ -40,5 +40,18 @@ class ElementTypesTest {
         assertEquals(Optional.of(DataType.BOOL), types.of("mask"));
         assertEquals(Optional.of(DataType.FLOAT), types.of("z"), "Where takes its branches' type");
         assertTrue(types.of("unknown").isEmpty());
+        assertTrue(!types.constant("y") && !types.constant("s"), "computed from the input x");
+    }
+
+    @Test
+    void aValueComputedFromInitializersOnlyIsConstant() {
+        Graph graph = new Graph();
+        graph.inputs().add(new ValueInfo("x", DataType.FLOAT, null));
+        graph.initializers().put("table", Tensor.ofFloats(new long[] {2}, new float[] {1, 2}));
+        graph.nodes().add(new Node("scale", "Mul", List.of("table", "table"), List.of("position")));
+        graph.nodes().add(new Node("add", "Add", List.of("x", "position"), List.of("y")));
+        ElementTypes types = new ElementTypes(graph);
+        assertTrue(types.constant("position"), "the same for every sample: no activation");
+        assertTrue(!types.constant("y"));
     }
 }

@@ -115,7 +115,10 @@ final class JobContext implements AlgorithmContext {
         if (cache == null || plan != null) {
             return collectNow(model, plan, sampleIndices, requests);
         }
-        String key = StatisticsCache.key(OnnxCodec.write(model), workspace.calibration.identity(), sampleIndices);
+        // the constant inputs are fed with the data, so they are part of what the statistics were collected on
+        String data = workspace.calibration.identity() + (workspace.pipeline.config() == null ? ""
+                : ";constant_inputs=" + workspace.pipeline.config().constantInputs());
+        String key = StatisticsCache.key(OnnxCodec.write(model), data, sampleIndices);
         org.pot4j.stats.CollectedStatistics cached = cache.load(key);
         List<StatisticRequest> missing = new ArrayList<>();
         for (StatisticRequest request : StatisticsCollector.merge(requests)) {

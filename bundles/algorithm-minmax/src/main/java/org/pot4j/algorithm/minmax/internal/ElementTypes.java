@@ -37,13 +37,12 @@ final class ElementTypes {
         });
         for (Node node : graph.nodes()) {
             // a node with a subgraph (If, Loop, Scan) may read any outer value: taken as input-dependent
-            boolean dependent = node.inputs().stream().anyMatch(fromInputs::contains)
-                    || node.attributes().values().stream().anyMatch(a -> a.type() == Attribute.Type.GRAPH
-                    || a.type() == Attribute.Type.GRAPHS);
+            boolean dependent = node.inputs().stream().anyMatch(fromInputs::contains) || hasSubgraph(node);
             if (dependent) {
                 fromInputs.addAll(node.outputs());
             }
-            DataType inferred = infer(node);
+            // If, Loop, Scan: the outputs are their bodies', not their inputs' (an If's condition is BOOL)
+            DataType inferred = hasSubgraph(node) ? null : infer(node);
             if (inferred != null) {
                 for (String output : node.outputs()) {
                     types.putIfAbsent(output, inferred);
@@ -63,6 +62,11 @@ final class ElementTypes {
     /** The value's element type, when declared or inferred. */
     Optional<DataType> of(String value) {
         return Optional.ofNullable(types.get(value));
+    }
+
+    private static boolean hasSubgraph(Node node) {
+        return node.attributes().values().stream()
+                .anyMatch(a -> a.type() == Attribute.Type.GRAPH || a.type() == Attribute.Type.GRAPHS);
     }
 
     private DataType infer(Node node) {

@@ -54,4 +54,20 @@ class ElementTypesTest {
         assertTrue(types.constant("position"), "the same for every sample: no activation");
         assertTrue(!types.constant("y"));
     }
+
+    @Test
+    void anIfsOutputIsNotItsConditionsType() {
+        Graph graph = new Graph();
+        graph.inputs().add(new ValueInfo("x", DataType.FLOAT, null));
+        graph.nodes().add(new Node("mean", "ReduceMean", List.of("x"), List.of("m")));
+        graph.nodes().add(new Node("less", "Less", List.of("m", "x"), List.of("c")));
+        Node branch = new Node("if", "If", List.of("c"), List.of("out"));
+        branch.attributes().put("then_branch", Attribute.ofGraph(new Graph()));
+        branch.attributes().put("else_branch", Attribute.ofGraph(new Graph()));
+        graph.nodes().add(branch);
+        ElementTypes types = new ElementTypes(graph);
+        assertEquals(Optional.of(DataType.BOOL), types.of("c"));
+        assertTrue(types.of("out").isEmpty(), "unknown (taken as float), not BOOL like the condition");
+        assertTrue(!types.constant("out"));
+    }
 }

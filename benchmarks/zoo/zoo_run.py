@@ -7,9 +7,8 @@
     zoo_run.py table ZOO RESULTS         prints the markdown table from RESULTS/{out,logs,fidelity.json}
 
 The job: DefaultQuantization (preset performance, stat_subset_size = the zoo's sample count), target CPU, engine
-accuracy_checker with the npy loader on the model's FIRST input's samples (the loader reads one array: a model with
-more inputs fails today, which the table records) and no preprocessing; metrics: similarity (cosine against the FP32
-model's first output, no labels) and, for classifiers, accuracy with PyTorch's FP32 top-1 as labels (so "accuracy"
+accuracy_checker with the npy loader on every input's samples (one .npy per input name, sample_axis from the
+manifest) and no preprocessing; metrics: similarity (cosine against the FP32 model's outputs, every one, no labels) and, for classifiers, accuracy with PyTorch's FP32 top-1 as labels (so "accuracy"
 is top-1 agreement with PyTorch). POT's simplified engine reads only image folders, hence accuracy_checker.
 """
 import json
@@ -25,7 +24,14 @@ def manifest(zoo):
 def job(zoo, name):
     m = {e["name"]: e for e in manifest(zoo)["models"]}[name]
     zoo = os.path.abspath(zoo)
-    dataset = {"loader": "npy", "data": os.path.join(zoo, m["inputs"][0]["samples_file"])}
+    inputs = m["inputs"]
+    if len(inputs) == 1:
+        dataset = {"loader": "npy", "data": os.path.join(zoo, inputs[0]["samples_file"])}
+    else:  # one .npy per input, by name; a state [layers, N, hidden] has its samples on axis 1
+        dataset = {"loader": "npy", "data": {i["name"]: os.path.join(zoo, i["samples_file"]) for i in inputs}}
+    axes = {i["name"]: i["sample_axis"] for i in inputs if i.get("sample_axis")}
+    if axes:
+        dataset["sample_axis"] = axes
     metrics = [{"name": "similarity", "type": "cosine"}]
     if m.get("labels_file"):
         dataset["labels"] = os.path.join(zoo, m["labels_file"])
@@ -68,7 +74,7 @@ def cell(s):
 def table(zoo, results):
     fid = read_json(os.path.join(results, "fidelity.json")) or {}
     rows = ["| model | opset | inputs (dtype [shape]) | pot4j quantize | quantized / candidates | INT8 vs FP32, pot4j "
-            "(cosine, output 0) | FP32 ORT vs PyTorch (min cosine over outputs) | INT8 vs PyTorch (cosine per output) "
+            "(cosine, mean over outputs) | FP32 ORT vs PyTorch (min cosine over outputs) | INT8 vs PyTorch (cosine per output) "
             "| top-1 INT8 = PyTorch | INT8 / FP32 latency, batch 1 (min–max of alternated rounds) | wall s |",
             "|---|---|---|---|---|---|---|---|---|---|---|"]
     ok = 0

@@ -267,12 +267,28 @@ public final class StatisticsCollector {
                 : names.subList(0, 5) + " and " + (names.size() - 5) + " more";
     }
 
-    /** Stacks per-sample inputs (batch dimension 1 each) along axis 0. */
+    private static boolean sameInEverySample(List<Map<String, Tensor>> perSample, String name, Tensor first) {
+        for (Map<String, Tensor> sample : perSample) {
+            if (sample.get(name) != first) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Stacks per-sample inputs (batch dimension 1 each) along axis 0; an input given as the very same tensor in
+     * every sample is a constant and passed once, as it is.
+     */
     static Map<String, Tensor> concatenate(List<Map<String, Tensor>> perSample) {
         Map<String, Tensor> batch = new LinkedHashMap<>();
         int n = perSample.size();
         for (String name : perSample.get(0).keySet()) {
             Tensor first = perSample.get(0).get(name);
+            if (sameInEverySample(perSample, name, first)) {
+                batch.put(name, first); // a constant input (one tensor for every run): fed as it is
+                continue;
+            }
             long[] shape = first.shape();
             int size = first.size();
             Object data = Array.newInstance(first.data().getClass().getComponentType(), size * n);

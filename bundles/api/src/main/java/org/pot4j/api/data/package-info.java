@@ -1,6 +1,6 @@
 /** Data loaders and datasets: random access to samples with optional annotations. */
 @Export
-@Version("1.0.0")
+@Version("2.0.0")
 package org.pot4j.api.data;
 
 import org.osgi.annotation.bundle.Export;

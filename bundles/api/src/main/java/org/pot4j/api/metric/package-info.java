@@ -1,6 +1,6 @@
 /** Metrics: accumulate over samples, report a value and per-sample values. */
 @Export
-@Version("1.0.0")
+@Version("2.0.0")
 package org.pot4j.api.metric;
 
 import org.osgi.annotation.bundle.Export;

@@ -144,13 +144,20 @@ public class BenchmarkCommand implements Command {
         });
     }
 
-    /** Uniform [-1, 1) floats (seeded) for every graph input; symbolic dimensions take the batch size. */
+    /** Element types benchmark can fill: floats at random, integers and booleans with zeros (a valid index). */
+    private static final java.util.Set<DataType> FILLABLE = java.util.EnumSet.of(DataType.FLOAT, DataType.INT64,
+            DataType.INT32, DataType.INT8, DataType.UINT8, DataType.BOOL);
+
+    /**
+     * Uniform [-1, 1) floats (seeded) for every float graph input, zeros for integer and boolean ones (token ids,
+     * masks, flags: 0 is valid for any of them); symbolic dimensions take the batch size.
+     */
     static Map<String, Tensor> randomInputs(Graph graph, int batch) {
         List<ValueInfo> inputs = graph.inputs().stream().filter(input -> !graph.isInitializer(input.name())).toList();
         for (ValueInfo input : inputs) {
-            if (input.type() != DataType.FLOAT || input.dims() == null) {
-                throw new InvalidInputException("benchmark -m", input.name(),
-                        "benchmark supports models whose inputs are float tensors of known rank");
+            if (!FILLABLE.contains(input.type()) || input.dims() == null) {
+                throw new InvalidInputException("benchmark -m", input.name() + " (" + input.type() + ")",
+                        "benchmark supports models whose inputs are tensors of known rank of " + FILLABLE);
             }
             // checked before allocating anything, so a huge batch is bad input rather than an overflow or out of memory
             if (elements(input, batch) > MAX_INPUT_ELEMENTS) {
@@ -166,7 +173,17 @@ public class BenchmarkCommand implements Command {
         Random random = new Random(0);
         for (ValueInfo input : inputs) {
             long[] shape = shape(input, batch);
-            float[] data = new float[(int) Tensor.elementCount(shape)];
+            int count = (int) Tensor.elementCount(shape);
+            if (input.type() != DataType.FLOAT) {
+                Object zeros = switch (input.type()) {
+                    case INT64 -> new long[count];
+                    case INT32 -> new int[count];
+                    default -> new byte[count];
+                };
+                tensors.put(input.name(), new Tensor(input.type(), shape, zeros));
+                continue;
+            }
+            float[] data = new float[count];
             for (int i = 0; i < data.length; i++) {
                 data[i] = random.nextFloat() * 2 - 1;
             }
@@ -179,7 +196,8 @@ public class BenchmarkCommand implements Command {
         long[] shape = new long[input.dims().size()];
         for (int i = 0; i < shape.length; i++) {
             Long value = input.dims().get(i).value();
-            shape[i] = value == null || value <= 0 ? batch : (i == 0 ? batch : value);
+            // a fixed size stays (a constant input [1], a batch fixed to 1: the result then reports that batch)
+            shape[i] = value == null || value <= 0 ? batch : value;
         }
         return shape;
     }

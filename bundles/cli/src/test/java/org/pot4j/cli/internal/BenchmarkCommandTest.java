@@ -87,4 +87,14 @@ class BenchmarkCommandTest {
         assertBadInput(RealServer.run(benchmark, "-m", MODEL, "--rounds", "3"), "benchmark --rounds",
                 "give two or more -m");
     }
+
+    @Test
+    void int64InputsAreFilled() throws Exception {
+        // input_ids and attention_mask INT64 [N, 8], scale FLOAT [1]: it refused every non-float input before
+        String model = TestFiles.file("testdata/models/multi_input/multi_input.onnx").toString();
+        RealServer.Run run = RealServer.run(benchmark, "-m", model, "--batch", "3", "--seconds", "0.2",
+                "--iterations", "5", "--json");
+        assertEquals(Cli.OK, run.exitCode(), run.err());
+        assertEquals(3, new ObjectMapper().readTree(run.out()).get("batch").asInt());
+    }
 }

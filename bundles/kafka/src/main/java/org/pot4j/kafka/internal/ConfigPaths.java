@@ -26,6 +26,26 @@ public final class ConfigPaths {
                 || k.endsWith("_directory");
     }
 
+    /**
+     * The key a map entry's value is judged by: inside an object under a path key (the npy loader's
+     * {@code "data": {"input_ids": "ids.npy", ...}}) every value is a path, whatever its own key.
+     */
+    private static String childKey(String parent, Object key) {
+        // the job's top-level sections (its "model" section) are not paths: their keys are judged by themselves
+        return parent != null && !parent.startsWith(SECTION) && isPathKey(parent) ? parent : String.valueOf(key);
+    }
+
+    /** Marks the key of a top-level section, whose object is not a map of paths. */
+    private static final String SECTION = "\u0000section:";
+
+    private static String plain(String key) {
+        return key.startsWith(SECTION) ? key.substring(SECTION.length()) : key;
+    }
+
+    private static String sectionKey(String parent, Object key) {
+        return parent == null ? SECTION + key : childKey(parent, key);
+    }
+
     /** A copy of {@code config} with every relative path resolved against {@code base}. */
     public static Map<String, Object> absolutize(Map<String, Object> config, Path base) {
         return castMap(rewrite(config, null, base));
@@ -39,7 +59,7 @@ public final class ConfigPaths {
     private static Object rewrite(Object value, String key, Path base) {
         if (value instanceof Map<?, ?> map) {
             Map<String, Object> copy = new LinkedHashMap<>();
-            map.forEach((k, v) -> copy.put(String.valueOf(k), rewrite(v, String.valueOf(k), base)));
+            map.forEach((k, v) -> copy.put(String.valueOf(k), rewrite(v, sectionKey(key, k), base)));
             return copy;
         }
         if (value instanceof List<?> list) {
@@ -49,7 +69,7 @@ public final class ConfigPaths {
             }
             return copy;
         }
-        if (value instanceof String s && key != null && isPathKey(key) && !s.isBlank()) {
+        if (value instanceof String s && key != null && isPathKey(plain(key)) && !s.isBlank()) {
             try {
                 return base.resolve(s).toAbsolutePath().normalize().toString();
             } catch (InvalidPathException e) {
@@ -80,13 +100,13 @@ public final class ConfigPaths {
     private static void collect(Object value, String field, String key, Path base, List<Path> roots, boolean inside,
                                 List<Violation> found) {
         if (value instanceof Map<?, ?> map) {
-            map.forEach((k, v) -> collect(v, field.isEmpty() ? String.valueOf(k) : field + "." + k, String.valueOf(k),
+            map.forEach((k, v) -> collect(v, field.isEmpty() ? String.valueOf(k) : field + "." + k, sectionKey(key, k),
                     base, roots, inside, found));
         } else if (value instanceof List<?> list) {
             for (int i = 0; i < list.size(); i++) {
                 collect(list.get(i), field + "[" + i + "]", key, base, roots, inside, found);
             }
-        } else if (value instanceof String s && key != null && isPathKey(key) && !s.isBlank()) {
+        } else if (value instanceof String s && key != null && isPathKey(plain(key)) && !s.isBlank()) {
             Path real = realPath(s, base);
             boolean within = real != null && withinRoots(real, roots);
             if (inside ? within || lexicallyWithin(s, base, roots) : !within) {

@@ -55,6 +55,9 @@ public class KafkaRequestServer {
                               @Reference JobService jobs, @Reference KafkaEventPublisher publisher) {
         this(KafkaSettings.resolve(properties, context::getProperty), jobs, publisher, System.err,
                 Path.of(context.getProperty("pot4j.home") == null ? "." : context.getProperty("pot4j.home")));
+        // a key this bundle does not read (e.g. the dotted bootstrap.servers) is said, not ignored
+        org.pot4j.config.support.ConfigKeys.report(KafkaConfig.PID, KafkaConfig.class, properties,
+                KafkaSettings.CLIENT_PREFIX).forEach(System.err::println);
     }
 
     public KafkaRequestServer(KafkaSettings settings, JobService jobs, KafkaEventPublisher publisher, PrintStream log,

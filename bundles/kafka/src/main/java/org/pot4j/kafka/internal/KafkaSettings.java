@@ -105,7 +105,8 @@ public record KafkaSettings(String bootstrapServers, boolean enabled, String req
     /** The default of a {@link KafkaConfig} attribute, as declared there. */
     static Object defaultOf(String name) {
         try {
-            return KafkaConfig.class.getMethod(name).getDefaultValue();
+            // the method's "__" is the key's "_" (see KafkaConfig)
+            return KafkaConfig.class.getMethod(name.replace("_", "__")).getDefaultValue();
         } catch (NoSuchMethodException e) {
             throw new IllegalArgumentException("no attribute " + name + " in KafkaConfig", e);
         }

@@ -165,6 +165,26 @@ class RequestParserTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void aPathInsideAnObjectUnderAPathKeyIsCheckedToo() throws Exception {
+        // the npy loader's one .npy per input: "data": {"input_ids": "...", "attention_mask": "..."}
+        Map<String, Object> config = exampleConfig();
+        Map<String, Object> engine = (Map<String, Object>) config.get("engine");
+        engine.put("dataset", Map.of("loader", "npy", "data", Map.of("input_ids", exampleDir.resolve("x.npy").toString(),
+                "attention_mask", "/etc/passwd")));
+        RequestParser.Rejected rejected = assertInstanceOf(RequestParser.Rejected.class,
+                RequestParser.parse("k", json(Map.of("config", config)), "f", limits));
+        assertEquals("PATH_NOT_ALLOWED", rejected.code());
+        assertEquals("engine.dataset.data.attention_mask", rejected.field());
+        Map<String, Object> absolute = ConfigPaths.absolutize(Map.of("model", Map.of("model_name", "text"), "engine",
+                Map.of("dataset", Map.of("data", Map.of("ids", "ids.npy")))), Path.of("/base"));
+        assertEquals("/base/ids.npy", ((Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>)
+                absolute.get("engine")).get("dataset")).get("data")).get("ids"));
+        assertEquals("text", ((Map<String, Object>) absolute.get("model")).get("model_name"),
+                "the model section is not a map of paths");
+    }
+
+    @Test
     void unknownWrapperKeysAreRejectedNamingTheKeyAndTheAllowedOnes() throws Exception {
         RequestParser.Rejected priority = assertInstanceOf(RequestParser.Rejected.class, RequestParser.parse("j",
                 json(Map.of("job_id", "j", "config", exampleConfig(), "priority", 5)), "f", limits));

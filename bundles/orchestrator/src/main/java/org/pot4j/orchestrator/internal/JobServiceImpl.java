@@ -104,9 +104,13 @@ public class JobServiceImpl implements JobService {
     private final StatisticsCache statisticsCache;
 
     @Activate
-    public JobServiceImpl(@Reference PluginRegistry registry, Config config, org.osgi.framework.BundleContext context) {
+    public JobServiceImpl(@Reference PluginRegistry registry, Config config, org.osgi.framework.BundleContext context,
+                          Map<String, Object> properties) {
         this(registry, config, cacheDirectory(config, context.getProperty("pot4j.state.dir"),
                 context.getProperty("pot4j.home")));
+        // DS reads batch.size for batch_size(): a key it does not read (batch_size) is said, not ignored
+        org.pot4j.config.support.ConfigKeys.report(JobServiceImpl.class.getName(), Config.class, properties)
+                .forEach(System.err::println);
     }
 
     /** For embedding and tests: {@code cacheDirectory} null means no statistics cache. */

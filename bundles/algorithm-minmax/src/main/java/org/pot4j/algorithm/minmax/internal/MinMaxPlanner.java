@@ -474,7 +474,8 @@ final class MinMaxPlanner {
     }
 
     private boolean isConstant(String tensor) {
-        return graph.isInitializer(tensor) || graph.producer(tensor).map(n -> n.opType().equals("Constant")).orElse(false);
+        return graph.isInitializer(tensor) || graph.producer(tensor).map(n -> n.opType().equals("Constant")).orElse(false)
+                || (graph.producer(tensor).isPresent() && types.isConstant(tensor));
     }
 
     /** A float activation with a batch dimension: not an integer, a scalar or shape arithmetic (see TensorTypes). */

@@ -31,8 +31,11 @@ public final class OnnxRuntimeBackend implements InferenceBackend {
     private final OptimizationLevel defaultOptimizationLevel;
 
     @Activate
-    public OnnxRuntimeBackend(OnnxRuntimeBackendConfig config) {
+    public OnnxRuntimeBackend(OnnxRuntimeBackendConfig config, java.util.Map<String, Object> properties) {
         this(config.defaultIntraOpThreads(), optimizationLevel(config));
+        // a key this backend does not read is said, not ignored
+        org.pot4j.config.support.ConfigKeys.report(PID, OnnxRuntimeBackendConfig.class, properties,
+                InferenceBackend.PROPERTY).forEach(System.err::println);
     }
 
     private static OptimizationLevel optimizationLevel(OnnxRuntimeBackendConfig config) {

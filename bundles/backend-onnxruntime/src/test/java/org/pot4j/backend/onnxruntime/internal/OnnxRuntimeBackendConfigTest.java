@@ -27,7 +27,7 @@ class OnnxRuntimeBackendConfigTest {
 
     @Test
     void configuredBackendOpensWithItsDefaultsWhenOptionsAreMissing() throws Exception {
-        OnnxRuntimeBackend backend = new OnnxRuntimeBackend(config(1, OptimizationLevel.BASIC));
+        OnnxRuntimeBackend backend = new OnnxRuntimeBackend(config(1, OptimizationLevel.BASIC), java.util.Map.of());
         try (InferenceSession session = backend.open(TestFiles.modelBytes("cnn_relu"), null)) {
             assertEquals(List.of("logits"), session.outputNames());
             assertEquals(10, session.run(Map.of("input", TestFiles.testBatch(0, 1, Tensor::ofFloats)), List.of()).get("logits").size());
@@ -37,7 +37,7 @@ class OnnxRuntimeBackendConfigTest {
     @Test
     void negativeThreadCountsAreRejectedWithTheirField() {
         assertEquals(OnnxRuntimeBackend.PID + ".defaultIntraOpThreads", assertThrows(InvalidInputException.class,
-                () -> new OnnxRuntimeBackend(config(-2, OptimizationLevel.ALL))).field());
+                () -> new OnnxRuntimeBackend(config(-2, OptimizationLevel.ALL), java.util.Map.of())).field());
         OnnxRuntimeBackend backend = new OnnxRuntimeBackend();
         SessionOptions negative = new SessionOptions(-1, 0, OptimizationLevel.ALL, Set.of(), null);
         assertEquals("session.threads", assertThrows(InvalidInputException.class,
@@ -53,7 +53,7 @@ class OnnxRuntimeBackendConfigTest {
             }
             @Override public Class<? extends Annotation> annotationType() { return OnnxRuntimeBackendConfig.class; }
         };
-        InvalidInputException error = assertThrows(InvalidInputException.class, () -> new OnnxRuntimeBackend(bad));
+        InvalidInputException error = assertThrows(InvalidInputException.class, () -> new OnnxRuntimeBackend(bad, java.util.Map.of()));
         assertEquals(OnnxRuntimeBackend.PID + ".defaultOptimizationLevel", error.field());
     }
 }

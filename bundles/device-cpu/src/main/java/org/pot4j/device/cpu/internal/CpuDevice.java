@@ -43,8 +43,11 @@ public final class CpuDevice implements TargetDevice {
     private final HardwareConfig config;
 
     @Activate
-    public CpuDevice(Config config) {
+    public CpuDevice(Config config, java.util.Map<String, Object> properties) {
         this(config.vnni(), config.latency_check());
+        // a key this device does not read is said, not ignored
+        org.pot4j.config.support.ConfigKeys.report("org.pot4j.device.cpu", Config.class, properties,
+                TargetDevice.PROPERTY).forEach(System.err::println);
     }
 
     /**

@@ -9,13 +9,14 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.pot4j.api.InvalidInputException;
+import org.pot4j.api.tensor.DataType;
 
 /**
- * One NPY array (format versions 1-3): little-endian {@code <f4 <f8 |u1 |i1 <i2 <i4 <i8}, C order.
+ * One NPY array (format versions 1-3): little-endian {@code <f4 <f8 |u1 |i1 <i2 <i4 <i8 |b1}, C order.
  * {@code source} names the file (and the .npz entry) in errors, {@code field} the parameter.
  */
 record NpyArray(String descr, long[] shape, ByteBuffer data, String source) {
-    static final List<String> SUPPORTED = List.of("<f4", "<f8", "|u1", "|i1", "<i2", "<i4", "<i8");
+    static final List<String> SUPPORTED = List.of("<f4", "<f8", "|u1", "|i1", "<i2", "<i4", "<i8", "|b1");
     private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
     private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([^']*)'");
     private static final Pattern FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
@@ -75,6 +76,26 @@ record NpyArray(String descr, long[] shape, ByteBuffer data, String source) {
         return new NpyArray(descr, shape, data, source);
     }
 
+    /** Per-sample arrays of one shape and dtype stacked along a new axis 0 (a folder of per-sample files). */
+    static NpyArray stack(List<NpyArray> samples, String source, String field) {
+        NpyArray first = samples.get(0);
+        int size = first.data.remaining();
+        ByteBuffer joined = ByteBuffer.allocate(Math.multiplyExact(size, samples.size())).order(ByteOrder.LITTLE_ENDIAN);
+        for (NpyArray sample : samples) {
+            if (!sample.descr.equals(first.descr) || !Arrays.equals(sample.shape, first.shape)) {
+                throw new InvalidInputException(field, sample.source + ": " + sample.descr + " "
+                        + Arrays.toString(sample.shape), "the dtype and shape of " + first.source + ": " + first.descr
+                        + " " + Arrays.toString(first.shape));
+            }
+            joined.put(sample.data.duplicate());
+        }
+        joined.flip();
+        long[] shape = new long[first.shape.length + 1];
+        shape[0] = samples.size();
+        System.arraycopy(first.shape, 0, shape, 1, first.shape.length);
+        return new NpyArray(first.descr, shape, joined.slice().order(ByteOrder.LITTLE_ENDIAN), source);
+    }
+
     long count() {
         long count = 1;
         for (long dim : shape) {
@@ -85,6 +106,37 @@ record NpyArray(String descr, long[] shape, ByteBuffer data, String source) {
 
     boolean isInteger() {
         return descr.charAt(1) == 'i' || descr.charAt(1) == 'u';
+    }
+
+    boolean isFloat() {
+        return descr.charAt(1) == 'f';
+    }
+
+    /** The element type the array is fed as: its own, but float64 as FLOAT (models take float32). */
+    DataType dataType() {
+        return switch (descr) {
+            case "<f4", "<f8" -> DataType.FLOAT;
+            case "|u1" -> DataType.UINT8;
+            case "|i1" -> DataType.INT8;
+            case "<i2" -> DataType.INT16;
+            case "<i4" -> DataType.INT32;
+            case "<i8" -> DataType.INT64;
+            case "|b1" -> DataType.BOOL;
+            default -> throw new IllegalStateException("unsupported dtype " + descr);
+        };
+    }
+
+    /** The elements as the Java array of {@link #dataType()} (see {@code Tensor}); floats as {@link #toFloats()}. */
+    Object typedElements() {
+        int n = (int) count();
+        return switch (descr) {
+            case "<f4", "<f8" -> toFloats();
+            case "|u1", "|i1", "|b1" -> { byte[] a = new byte[n]; data.duplicate().get(a); yield a; }
+            case "<i2" -> { short[] a = new short[n]; data.duplicate().order(ByteOrder.LITTLE_ENDIAN).asShortBuffer().get(a); yield a; }
+            case "<i4" -> { int[] a = new int[n]; data.duplicate().order(ByteOrder.LITTLE_ENDIAN).asIntBuffer().get(a); yield a; }
+            case "<i8" -> { long[] a = new long[n]; data.duplicate().order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().get(a); yield a; }
+            default -> throw new IllegalStateException("unsupported dtype " + descr);
+        };
     }
 
     /** Every element as float (f8 values beyond float range become infinite and are caught as non-finite). */
@@ -108,6 +160,7 @@ record NpyArray(String descr, long[] shape, ByteBuffer data, String source) {
             case "<i2" -> data.getShort(i * 2);
             case "<i4" -> data.getInt(i * 4);
             case "<i8" -> data.getLong(i * 8);
+            case "|b1" -> data.get(i);
             default -> throw new IllegalStateException(descr + " is not an integer dtype");
         };
     }

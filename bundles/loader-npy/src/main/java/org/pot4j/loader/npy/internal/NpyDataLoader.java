@@ -1,7 +1,6 @@
 package org.pot4j.loader.npy.internal;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -9,8 +8,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipFile;
+import java.util.Map;
+import org.pot4j.api.tensor.DataType;
 import org.osgi.service.component.annotations.Component;
 import org.pot4j.api.InvalidInputException;
 import org.pot4j.api.data.DataLoader;
@@ -24,22 +23,34 @@ import org.pot4j.loader.support.Layout;
 import org.pot4j.loader.support.Preprocessing;
 
 /**
- * Samples from a NumPy array saved with numpy.save (.npy) or numpy.savez (.npz, one array chosen
- * by key): axis 0 indexes samples, the remaining axes are the sample's shape, as stored (never
- * transposed). Optional labels: a .npy of integers with one entry per sample.
+ * Samples from NumPy arrays saved with numpy.save (.npy) or numpy.savez (.npz): one array per model input (see
+ * {@link NpySources} for the forms of {@code data}), axis 0 indexes samples, the remaining axes are the sample's
+ * shape, as stored (never transposed). Each input keeps its dtype (float64 is read as float32); {@code preprocessing}
+ * applies to the float inputs, and to a single integer array (images saved as uint8), which it turns into floats.
+ * Optional annotations: {@code labels}, a .npy of integer class indices, or {@code annotations}, a .npy (one tensor
+ * per sample) or an .npz (named tensors per sample, a structured annotation), with one entry per sample.
  */
 @Component(service = DataLoader.class, property = DataLoader.PROPERTY + "=npy")
 public final class NpyDataLoader implements DataLoader {
     static final String DATA = "data";
     static final String ARRAY = "array";
     static final String LABELS = "labels";
+    static final String ANNOTATIONS = "annotations";
     static final String LAYOUT = "layout";
+    static final String SAMPLE_AXIS = "sample_axis";
 
     private static final List<ParameterDescriptor> PARAMETERS = List.of(
-            ParameterDescriptor.required(DATA, ParameterType.PATH, ".npy or .npz file; axis 0 indexes samples"),
+            ParameterDescriptor.required(DATA, ParameterType.ANY, ".npy or .npz file, a folder of per-sample files"
+                    + " <sample>.<input>.npy or <sample>.npz, or an object of model input name to .npy file; axis 0"
+                    + " indexes samples"),
+            ParameterDescriptor.optional(SAMPLE_AXIS, ParameterType.ANY, null, "the axis that indexes samples, for"
+                    + " every input (an integer) or per input name ({\"h0\": 1}); default 0. On another axis a sample"
+                    + " keeps it with size 1 and is fed whole (e.g. a recurrent state [layers, N, hidden])"),
             ParameterDescriptor.optional(ARRAY, ParameterType.STRING, null,
-                    "key of the array inside an .npz (optional when it holds a single array)"),
+                    "key of the one array to read from an .npz (without it, every array feeds the input of its name)"),
             ParameterDescriptor.optional(LABELS, ParameterType.PATH, null, ".npy of integer labels, shape [N] or [N, 1]"),
+            ParameterDescriptor.optional(ANNOTATIONS, ParameterType.PATH, null, ".npy of one tensor per sample, or .npz of"
+                    + " named tensors per sample (axis 0 indexes samples): annotations for metrics other than accuracy"),
             Preprocessing.DESCRIPTOR,
             ParameterDescriptor.choice(LAYOUT, "NCHW", Layout.NAMES,
                     "where the stored samples keep channels (first or last sample axis); used by per-channel normalization"));
@@ -54,77 +65,111 @@ public final class NpyDataLoader implements DataLoader {
         Parameters p = parameters.validate(PARAMETERS);
         Preprocessing preprocessing = Preprocessing.parse(p, Preprocessing.VALUE_TYPES);
         Layout layout = Layout.valueOf(p.string(LAYOUT));
-        Path dataPath = DataFiles.requireFile(p, DATA);
         MessageDigest digest = Checksums.sha256();
-        NpyArray data = readData(p, dataPath, digest);
-        if (data.shape().length == 0) {
-            throw new InvalidInputException(p.pathOf(DATA), data.source(), "an array with a sample axis (rank >= 1); found a scalar");
+        Map<String, NpyArray> arrays = NpySources.read(p, DATA, ARRAY, digest);
+        Map<String, Integer> axes = sampleAxes(p, arrays);
+        String firstName = arrays.keySet().iterator().next();
+        NpyArray first = arrays.get(firstName);
+        int size = (int) first.shape()[axes.get(firstName)];
+        for (Map.Entry<String, NpyArray> entry : arrays.entrySet()) {
+            long count = entry.getValue().shape()[axes.get(entry.getKey())];
+            if (count != size) {
+                throw new InvalidInputException(p.pathOf(DATA), entry.getValue().source() + " has " + count
+                        + " samples on axis " + axes.get(entry.getKey()), "as many samples for every input: "
+                        + NpySources.describe(firstName) + " (" + first.source() + ") has " + size);
+            }
         }
-        if (data.shape()[0] == 0) {
+        if (size == 0) {
             // else the job failed later blaming stat_subset_size ("at most the calibration dataset's size, 0")
-            throw new InvalidInputException(p.pathOf(DATA), data.source(), "has no samples (shape "
-                    + Arrays.toString(data.shape()) + "): give an array with at least one sample on its first axis");
+            throw new InvalidInputException(p.pathOf(DATA), first.source(), "has no samples (shape "
+                    + Arrays.toString(first.shape()) + "): give an array with at least one sample on its first axis");
         }
-        if (data.count() > Integer.MAX_VALUE - 8) {
-            throw new InvalidInputException(p.pathOf(DATA), data.source(), "at most 2^31 elements; found " + data.count());
+        boolean single = arrays.size() == 1;
+        List<NpyDataset.Column> columns = new ArrayList<>();
+        for (Map.Entry<String, NpyArray> entry : arrays.entrySet()) {
+            NpyArray data = entry.getValue();
+            if (data.count() > Integer.MAX_VALUE - 8) {
+                throw new InvalidInputException(p.pathOf(DATA), data.source(), "at most 2^31 elements; found " + data.count());
+            }
+            int axis = axes.get(entry.getKey());
+            long[] sampleShape = Arrays.copyOfRange(data.shape(), 1, data.shape().length);
+            boolean preprocessed = !preprocessing.steps().isEmpty() && (data.isFloat() || (single && data.isInteger()));
+            if (data.isFloat() || preprocessed) {
+                int channels = sampleShape.length == 0 ? 1
+                        : (int) (layout.channelsLast() ? sampleShape[sampleShape.length - 1] : sampleShape[0]);
+                if (preprocessed) {
+                    preprocessing.checkChannels(channels);
+                }
+                float[] values = data.toFloats();
+                requireFinite(values, data, p.pathOf(DATA));
+                columns.add(new NpyDataset.Column(entry.getKey(), DataType.FLOAT, values, data.shape(), axis,
+                        preprocessed ? preprocessing : null, Math.max(1, channels)));
+            } else {
+                columns.add(new NpyDataset.Column(entry.getKey(), data.dataType(), data.typedElements(), data.shape(),
+                        axis, null, 1));
+            }
         }
-        long[] sampleShape = Arrays.copyOfRange(data.shape(), 1, data.shape().length);
-        int channels = sampleShape.length == 0 ? 1 : (int) (layout.channelsLast() ? sampleShape[sampleShape.length - 1] : sampleShape[0]);
-        preprocessing.checkChannels(channels);
-        float[] values = data.toFloats();
-        requireFinite(values, data, p.pathOf(DATA));
 
         long[] labels = null;
         if (p.has(LABELS)) {
+            if (p.has(ANNOTATIONS)) {
+                throw new InvalidInputException(p.pathOf(ANNOTATIONS), p.raw(ANNOTATIONS), "either labels (class"
+                        + " indices) or annotations, not both");
+            }
             Path labelsPath = DataFiles.requireFile(p, LABELS);
-            labels = readLabels(labelsPath, p.pathOf(LABELS), data, digest);
+            labels = readLabels(labelsPath, p.pathOf(LABELS), first, digest);
         }
-        digest.update(("npy;array=" + p.string(ARRAY, "") + ";labels=" + (labels != null) + ";preprocessing="
-                + preprocessing.canonical() + ";layout=" + layout).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        Map<String, NpyArray> annotations = null;
+        if (p.has(ANNOTATIONS)) {
+            Path path = DataFiles.requireFile(p, ANNOTATIONS);
+            annotations = NpySources.readFile(path, p.pathOf(ANNOTATIONS), null, null, digest);
+            for (NpyArray annotation : annotations.values()) {
+                if (annotation.shape().length == 0 || annotation.shape()[0] != size) {
+                    throw new InvalidInputException(p.pathOf(ANNOTATIONS), annotation.source() + " of shape "
+                            + Arrays.toString(annotation.shape()), "one entry per sample on axis 0: " + size
+                            + " samples in " + first.source());
+                }
+            }
+            boolean npz = !annotations.containsKey(path.getFileName().toString());
+            annotations = npz ? annotations : Map.of("", annotations.values().iterator().next());
+        }
+        digest.update(("npy;array=" + p.string(ARRAY, "") + ";axes=" + axes + ";inputs=" + arrays.keySet() + ";labels=" + (labels != null)
+                + ";annotations=" + (annotations != null) + ";preprocessing=" + preprocessing.canonical() + ";layout="
+                + layout).getBytes(java.nio.charset.StandardCharsets.UTF_8));
         String identity = "npy:" + HexFormat.of().formatHex(digest.digest());
-        NpyDataset dataset = new NpyDataset(values, sampleShape, (int) data.shape()[0], labels, preprocessing, channels,
+        NpyDataset dataset = new NpyDataset(columns, size, labels, NpyDataset.annotationColumns(annotations),
                 layout.channelsLast(), identity);
-        if (dataset.size() > 0) {
-            dataset.get(0); // fail at open when the preprocessing cannot work on this data
-        }
+        dataset.get(0); // fail at open when the preprocessing cannot work on this data
         return dataset;
     }
 
-    private static NpyArray readData(Parameters p, Path path, MessageDigest digest) {
-        String field = p.pathOf(DATA);
-        byte[] bytes = readAll(path, field);
-        digest.update(bytes);
-        boolean zip = bytes.length >= 4 && bytes[0] == 'P' && bytes[1] == 'K' && bytes[2] == 3 && bytes[3] == 4;
-        if (!zip) {
-            if (p.has(ARRAY)) {
-                throw new InvalidInputException(p.pathOf(ARRAY), p.string(ARRAY), "only for .npz files; " + path + " is a plain .npy");
-            }
-            return NpyArray.parse(bytes, path.toString(), field);
-        }
-        try (ZipFile npz = new ZipFile(path.toFile())) {
-            List<String> keys = new ArrayList<>();
-            npz.stream().map(ZipEntry::getName).filter(n -> n.endsWith(".npy"))
-                    .forEach(n -> keys.add(n.substring(0, n.length() - 4)));
-            String key;
-            if (p.has(ARRAY)) {
-                key = p.string(ARRAY);
-                if (!keys.contains(key)) {
-                    throw new InvalidInputException(p.pathOf(ARRAY), key, "an array of " + path + ": " + String.join(", ", keys)
-                            + Parameters.nearest(key, keys).map(s -> " (did you mean '" + s + "'?)").orElse(""));
+    /** Each input's sample axis: {@code sample_axis} as one integer, or per input name, else 0. */
+    private static Map<String, Integer> sampleAxes(Parameters p, Map<String, NpyArray> arrays) {
+        Object given = p.has(SAMPLE_AXIS) ? p.raw(SAMPLE_AXIS) : 0;
+        Map<String, Integer> axes = new java.util.LinkedHashMap<>();
+        if (given instanceof Map<?, ?> perInput) {
+            for (Object key : perInput.keySet()) {
+                if (!arrays.containsKey(String.valueOf(key))) {
+                    throw new InvalidInputException(p.pathOf(SAMPLE_AXIS) + "." + key, key, "an input of the data: "
+                            + arrays.keySet());
                 }
-            } else if (keys.size() == 1) {
-                key = keys.get(0);
-            } else {
-                throw new InvalidInputException(p.pathOf(ARRAY), null, "the key of one array of " + path + ": "
-                        + (keys.isEmpty() ? "(it holds no .npy entries)" : String.join(", ", keys)));
             }
-            ZipEntry entry = npz.getEntry(key + ".npy");
-            try (InputStream in = npz.getInputStream(entry)) {
-                return NpyArray.parse(in.readAllBytes(), path + "[" + key + "]", field);
-            }
-        } catch (IOException e) {
-            throw new InvalidInputException(field, path, "a readable .npz (zip) file (" + e.getMessage() + ")", e);
         }
+        for (Map.Entry<String, NpyArray> entry : arrays.entrySet()) {
+            Object value = given instanceof Map<?, ?> perInput ? perInput.get(entry.getKey()) : given;
+            String field = given instanceof Map<?, ?> ? p.pathOf(SAMPLE_AXIS) + "." + entry.getKey() : p.pathOf(SAMPLE_AXIS);
+            int rank = entry.getValue().shape().length;
+            if (value == null) {
+                value = 0;
+            }
+            if (!(value instanceof Number number) || number.doubleValue() != Math.rint(number.doubleValue())
+                    || number.intValue() < 0 || number.intValue() >= Math.max(1, rank)) {
+                throw new InvalidInputException(field, value, "an axis of " + entry.getValue().source() + " (shape "
+                        + Arrays.toString(entry.getValue().shape()) + "): 0 to " + (rank - 1));
+            }
+            axes.put(entry.getKey(), number.intValue());
+        }
+        return axes;
     }
 
     private static long[] readLabels(Path path, String field, NpyArray data, MessageDigest digest) {

@@ -75,7 +75,8 @@ class NpyDataLoaderTest {
         write("i4.npy", NpyWriter.npy("<i4", new long[] {3}, false, 1, NpyWriter.i4(-5, 6, 7)));
         Sample scalar = open(Map.of("data", "i4.npy")).get(0);
         assertEquals(0, scalar.input().rank());
-        assertEquals(-5f, scalar.input().floats()[0]);
+        assertEquals(org.pot4j.api.tensor.DataType.INT32, scalar.input().type(), "integers keep their dtype");
+        assertEquals(-5L, scalar.input().toLongs()[0]);
         write("labels_u1.npy", NpyWriter.npy("|u1", new long[] {3, 1}, false, 1, new byte[] {2, 1, 0}));
         assertEquals(0, open(Map.of("data", "i4.npy", "labels", "labels_u1.npy")).get(2).label());
     }
@@ -94,9 +95,11 @@ class NpyDataLoaderTest {
         assertFalse(dataset.annotated());
         assertNull(dataset.get(0).label());
 
-        InvalidInputException missing = fails(Map.of("data", "both.npz"));
-        assertEquals("engine.dataset.array", missing.field());
-        assertTrue(missing.getMessage().contains("images, other"), missing.getMessage());
+        // without "array" every array is an input: here their sample counts differ
+        InvalidInputException counts = fails(Map.of("data", "both.npz"));
+        assertEquals("engine.dataset.data", counts.field());
+        assertTrue(counts.getMessage().contains("[other] has 1 samples") && counts.getMessage().contains("has 4"),
+                counts.getMessage());
         InvalidInputException typo = fails(Map.of("data", "both.npz", "array", "imgaes"));
         assertTrue(typo.getMessage().contains("did you mean 'images'"), typo.getMessage());
 
@@ -206,5 +209,111 @@ class NpyDataLoaderTest {
         InvalidInputException fortran = assertThrows(InvalidInputException.class,
                 () -> loader.open(new Parameters(Map.of("data", "x_fortran.npy"), "engine.dataset", folder)));
         assertTrue(fortran.getMessage().contains("fortran_order True"), fortran.getMessage());
+    }
+
+    /** input_ids int64 [3, 4], attention_mask int64 [3, 4], features float32 [3, 2]: sample i holds i in each. */
+    private Map<String, byte[]> threeInputs(int samples) {
+        long[] ids = new long[samples * 4];
+        float[] features = new float[samples * 2];
+        for (int i = 0; i < ids.length; i++) ids[i] = 10 * (i / 4) + i % 4;
+        for (int i = 0; i < features.length; i++) features[i] = i / 2;
+        Map<String, byte[]> arrays = new LinkedHashMap<>();
+        arrays.put("input_ids", NpyWriter.npy("<i8", new long[] {samples, 4}, false, 1, NpyWriter.i8(ids)));
+        arrays.put("attention_mask", NpyWriter.npy("|b1", new long[] {samples, 4}, false, 1, new byte[samples * 4]));
+        arrays.put("features", NpyWriter.npy("<f4", new long[] {samples, 2}, false, 1, NpyWriter.f4(features)));
+        return arrays;
+    }
+
+    @Test
+    void npzWithOneArrayPerInputKeepsNamesAndDtypes() throws IOException {
+        NpyWriter.npz(temp.resolve("inputs.npz"), threeInputs(3), true);
+        Dataset dataset = open(Map.of("data", "inputs.npz",
+                "preprocessing", List.of(Map.of("type", "scale", "value", 0.5))));
+        assertEquals(3, dataset.size());
+        Sample second = dataset.get(1);
+        assertEquals(List.of("input_ids", "attention_mask", "features"), List.copyOf(second.inputs().keySet()));
+        assertEquals(org.pot4j.api.tensor.DataType.INT64, second.inputs().get("input_ids").type());
+        assertArrayEquals(new long[] {10, 11, 12, 13}, second.inputs().get("input_ids").toLongs(),
+                "preprocessing leaves integer inputs alone");
+        assertEquals(org.pot4j.api.tensor.DataType.BOOL, second.inputs().get("attention_mask").type());
+        assertArrayEquals(new float[] {0.5f, 0.5f}, second.inputs().get("features").floats(),
+                "and scales the float one");
+        assertThrows(IllegalStateException.class, second::input, "several inputs: input() refuses");
+    }
+
+    @Test
+    void oneNpyPerInputAndAFolderOfPerSampleFilesGiveTheSameSamples() throws IOException {
+        Map<String, byte[]> arrays = threeInputs(3);
+        Map<String, Object> files = new LinkedHashMap<>();
+        for (Map.Entry<String, byte[]> entry : arrays.entrySet()) {
+            write(entry.getKey() + ".npy", entry.getValue());
+            files.put(entry.getKey(), entry.getKey() + ".npy");
+        }
+        Dataset perInput = open(Map.of("data", files));
+        Path folder = Files.createDirectories(temp.resolve("samples"));
+        for (int sample = 0; sample < 3; sample++) {
+            Files.write(folder.resolve("s" + sample + ".input_ids.npy"), NpyWriter.npy("<i8", new long[] {4}, false, 1,
+                    NpyWriter.i8(10 * sample, 10 * sample + 1, 10 * sample + 2, 10 * sample + 3)));
+            Map<String, byte[]> rest = new LinkedHashMap<>();
+            rest.put("attention_mask", NpyWriter.npy("|b1", new long[] {4}, false, 1, new byte[4]));
+            rest.put("features", NpyWriter.npy("<f4", new long[] {2}, false, 1, NpyWriter.f4(sample, sample)));
+            NpyWriter.npz(folder.resolve("s" + sample + ".npz"), rest, false);
+        }
+        Dataset perSample = open(Map.of("data", "samples"));
+        assertEquals(3, perSample.size());
+        for (int i = 0; i < 3; i++) {
+            for (String input : List.of("input_ids", "attention_mask", "features")) {
+                Sample a = perInput.get(i);
+                Sample b = perSample.get(i);
+                assertEquals(a.inputs().get(input).type(), b.inputs().get(input).type(), input);
+                assertArrayEquals(a.inputs().get(input).shape(), b.inputs().get(input).shape(), input);
+                assertArrayEquals(a.inputs().get(input).toFloats(), b.inputs().get(input).toFloats(), input);
+            }
+        }
+        // a sample that lacks an input is named
+        Files.delete(folder.resolve("s2.npz"));
+        InvalidInputException missing = fails(Map.of("data", "samples"));
+        assertTrue(missing.getMessage().contains("sample 's2' has inputs [input_ids]"), missing.getMessage());
+    }
+
+    @Test
+    void annotationsAreTensorsOrNamedFields() throws IOException {
+        write("x.npy", NpyWriter.npy("<f4", new long[] {4, 1, 2, 3}, false, 1, NpyWriter.f4(ramp())));
+        write("targets.npy", NpyWriter.npy("<f4", new long[] {4, 2}, false, 1, NpyWriter.f4(0, 1, 2, 3, 4, 5, 6, 7)));
+        Dataset tensor = open(Map.of("data", "x.npy", "annotations", "targets.npy"));
+        assertTrue(tensor.annotated());
+        org.pot4j.api.data.Annotation third = tensor.get(2).annotation();
+        assertArrayEquals(new float[] {4, 5}, ((org.pot4j.api.data.Annotation.TensorValue) third).value().floats());
+        assertNull(tensor.get(2).label(), "not a class label");
+        Map<String, byte[]> fields = new LinkedHashMap<>();
+        fields.put("boxes", NpyWriter.npy("<f4", new long[] {4, 2}, false, 1, NpyWriter.f4(0, 1, 2, 3, 4, 5, 6, 7)));
+        fields.put("classes", NpyWriter.npy("<i8", new long[] {4}, false, 1, NpyWriter.i8(3, 2, 1, 0)));
+        NpyWriter.npz(temp.resolve("fields.npz"), fields, false);
+        org.pot4j.api.data.Annotation.Structured structured = (org.pot4j.api.data.Annotation.Structured)
+                open(Map.of("data", "x.npy", "annotations", "fields.npz")).get(3).annotation();
+        assertArrayEquals(new long[] {0}, structured.tensor("classes").toLongs());
+        write("short.npy", NpyWriter.npy("<f4", new long[] {3}, false, 1, NpyWriter.f4(0, 1, 2)));
+        InvalidInputException count = fails(Map.of("data", "x.npy", "annotations", "short.npy"));
+        assertEquals("engine.dataset.annotations", count.field());
+    }
+
+    @Test
+    void aStateWithItsSampleAxisInsideKeepsItWithSizeOne() throws IOException {
+        Map<String, byte[]> arrays = new LinkedHashMap<>();
+        arrays.put("x", NpyWriter.npy("<f4", new long[] {3, 2}, false, 1, NpyWriter.f4(0, 1, 10, 11, 20, 21)));
+        // h0 [layers 2, samples 3, hidden 2]: sample 1 is h0[:, 1:2, :]
+        arrays.put("h0", NpyWriter.npy("<f4", new long[] {2, 3, 2}, false, 1,
+                NpyWriter.f4(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)));
+        NpyWriter.npz(temp.resolve("rnn.npz"), arrays, false);
+        Dataset dataset = open(Map.of("data", "rnn.npz", "sample_axis", Map.of("h0", 1)));
+        assertEquals(3, dataset.size());
+        Sample second = dataset.get(1);
+        assertArrayEquals(new long[] {2}, second.inputs().get("x").shape());
+        assertArrayEquals(new long[] {2, 1, 2}, second.inputs().get("h0").shape());
+        assertArrayEquals(new float[] {2, 3, 8, 9}, second.inputs().get("h0").floats());
+        InvalidInputException axis = fails(Map.of("data", "rnn.npz", "sample_axis", Map.of("h0", 3)));
+        assertEquals("engine.dataset.sample_axis.h0", axis.field());
+        InvalidInputException counts = fails(Map.of("data", "rnn.npz"));
+        assertTrue(counts.getMessage().contains("has 2 samples on axis 0"), counts.getMessage());
     }
 }

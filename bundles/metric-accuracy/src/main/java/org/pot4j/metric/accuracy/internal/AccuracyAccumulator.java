@@ -29,7 +29,8 @@ final class AccuracyAccumulator implements MetricAccumulator {
     @Override
     public void update(MetricInput input) {
         if (input.label() == null) {
-            throw new InvalidInputException("metrics.accuracy", "sample " + input.sampleIndex() + " has no label",
+            throw new InvalidInputException("metrics.accuracy", "sample " + input.sampleIndex() + (input.annotation() == null
+                    ? " has no label" : " is annotated with a " + input.annotation().describe() + ", not a class label"),
                     "an annotated dataset (labels); for annotation-free evaluation use the similarity metric");
         }
         float[] scores = input.output().toFloats();

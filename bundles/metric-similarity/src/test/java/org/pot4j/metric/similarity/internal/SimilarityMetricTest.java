@@ -120,4 +120,26 @@ class SimilarityMetricTest {
         assertTrue(missing.getMessage().contains("sample 4 has no reference output"), missing.getMessage());
         assertThrows(InvalidInputException.class, () -> create(Map.of()).update(input(0, new float[2], new float[3])));
     }
+
+    @Test
+    void everyOutputIsComparedNotOnlyTheFirst() {
+        // output 0 identical, output 1 reversed in sign: a metric reading output 0 alone would report 1.0
+        Map<String, Tensor> outputs = new java.util.LinkedHashMap<>();
+        outputs.put("logits", Tensor.ofFloats(new long[] {1, 2}, new float[] {1, 2}));
+        outputs.put("hidden", Tensor.ofFloats(new long[] {1, 2}, new float[] {-3, -4}));
+        Map<String, Tensor> reference = new java.util.LinkedHashMap<>();
+        reference.put("logits", Tensor.ofFloats(new long[] {1, 2}, new float[] {1, 2}));
+        reference.put("hidden", Tensor.ofFloats(new long[] {1, 2}, new float[] {3, 4}));
+        MetricAccumulator cosine = create(Map.of());
+        cosine.update(new MetricInput(0, outputs, null, reference));
+        assertEquals(0.0, cosine.value(), 1e-9, "mean of the outputs' cosines, 1 and -1");
+        MetricAccumulator mse = create(Map.of("type", "mse"));
+        mse.update(new MetricInput(0, outputs, null, reference));
+        assertEquals((36 + 64) / 4.0, mse.value(), 1e-9, "the elements of both outputs");
+        reference.remove("hidden");
+        MetricAccumulator missing = create(Map.of());
+        InvalidInputException error = assertThrows(InvalidInputException.class,
+                () -> missing.update(new MetricInput(0, outputs, null, reference)));
+        assertTrue(error.getMessage().contains("'hidden'"), error.getMessage());
+    }
 }

@@ -10,14 +10,16 @@ import org.pot4j.api.params.Parameters;
  * {@code stat_requests_number}, parallel inference requests of a statistics pass, 1 unless set;
  * {@code evaluationRequests}: its {@code eval_requests_number}, the same for an evaluation; {@code batchSize}: engine
  * {@code batch_size}, samples per inference call of evaluations and statistics passes, null for the job service's;
- * {@code optimizer}: the optimizer section, null when the job has none).
+ * {@code constantInputs}: engine {@code constant_inputs}, model input name to a JSON number or nested list, fed to
+ * every run; {@code optimizer}: the optimizer section, null when the job has none).
  * Plugin names are checked later,
  * against the services that are live when the job is assembled.
  */
 public record JobConfig(String modelName, Path modelPath, String engineType, DatasetConfig dataset,
                         DatasetConfig calibrationDataset, List<NamedBlock> metrics, String targetDevice,
                         String modelType, List<NamedBlock> algorithms, int statisticsRequests,
-                        int evaluationRequests, Integer batchSize, NamedBlock optimizer,
+                        int evaluationRequests, Integer batchSize, Map<String, Object> constantInputs,
+                        NamedBlock optimizer,
                         Map<String, Object> raw) {
 
     /** A dataset block: the loader's name and the rest of the block as its parameters. */

@@ -19,7 +19,8 @@ public final class JobConfigParser {
     static final Set<String> TOP_KEYS = Set.of("model", "engine", "compression", "optimizer");
     static final Set<String> MODEL_KEYS = Set.of("model_name", "model", "weights");
     static final Set<String> ENGINE_KEYS = Set.of("type", "dataset", "calibration_dataset", "metrics", "data_source",
-            "layout", "color", "preprocessing", "stat_requests_number", "eval_requests_number", "batch_size");
+            "layout", "color", "preprocessing", "stat_requests_number", "eval_requests_number", "batch_size",
+            "constant_inputs", "recurrent_inputs");
     static final Set<String> COMPRESSION_KEYS = Set.of("target_device", "model_type", "inplace_statistics",
             "dump_intermediate_model", "algorithms");
     static final List<String> ENGINE_TYPES = List.of("accuracy_checker", "simplified", "data_free");
@@ -48,6 +49,7 @@ public final class JobConfigParser {
         int statisticsRequests = requestsNumber(engine, "stat_requests_number", "a statistics pass");
         int evaluationRequests = requestsNumber(engine, "eval_requests_number", "an evaluation");
         Integer batchSize = batchSize(engine);
+        Map<String, Object> constantInputs = constantInputs(engine);
         JobConfig.DatasetConfig dataset = null;
         JobConfig.DatasetConfig calibration = null;
         List<JobConfig.NamedBlock> metrics = new ArrayList<>();
@@ -83,7 +85,7 @@ public final class JobConfigParser {
             }
             default -> {
                 // data_free: only algorithms that need no data (CrossLayerEqualization); data given here would be ignored
-                for (String key : List.of("dataset", "calibration_dataset", "data_source", "metrics")) {
+                for (String key : List.of("dataset", "calibration_dataset", "data_source", "metrics", "constant_inputs")) {
                     if (engine.has(key)) {
                         throw new InvalidInputException(engine.pathOf(key), "present", "engine.type data_free takes no"
                                 + " data; with data, use accuracy_checker (dataset, calibration_dataset, metrics) or"
@@ -108,7 +110,8 @@ public final class JobConfigParser {
         JobConfig.NamedBlock optimizer = root.has("optimizer") ? namedBlock(root.object("optimizer"), "name", "params")
                 : null;
         return new JobConfig(modelName, modelPath, engineType, dataset, calibration, List.copyOf(metrics), device,
-                modelType, List.copyOf(algorithms), statisticsRequests, evaluationRequests, batchSize, optimizer, raw);
+                modelType, List.copyOf(algorithms), statisticsRequests, evaluationRequests, batchSize, constantInputs,
+                optimizer, raw);
     }
 
     /**
@@ -168,6 +171,29 @@ public final class JobConfigParser {
                     + " batch_size)");
         }
         return number.intValue();
+    }
+
+    /**
+     * engine.constant_inputs: model inputs fed the same value in every run (checked against the model's inputs once it
+     * is read). engine.recurrent_inputs is named only to be refused: state fed back between samples is not supported.
+     */
+    private static Map<String, Object> constantInputs(Parameters engine) {
+        if (engine.has("recurrent_inputs")) {
+            throw new InvalidInputException(engine.pathOf("recurrent_inputs"), engine.raw("recurrent_inputs"),
+                    "nothing: recurrent state fed back from one sample's outputs to the next sample's inputs is not"
+                    + " supported; give the initial state in engine.constant_inputs (e.g. {\"h\": 0}) or each sample's"
+                    + " state as data");
+        }
+        if (!engine.has("constant_inputs")) {
+            return Map.of();
+        }
+        if (!(engine.raw("constant_inputs") instanceof Map<?, ?> map)) {
+            throw new InvalidInputException(engine.pathOf("constant_inputs"), engine.raw("constant_inputs"),
+                    "an object of model input name to a number or nested list, e.g. {\"sr\": 16000}");
+        }
+        Map<String, Object> constants = new LinkedHashMap<>();
+        map.forEach((key, value) -> constants.put(String.valueOf(key), value));
+        return java.util.Collections.unmodifiableMap(constants);
     }
 
     private static JobConfig.DatasetConfig datasetBlock(Parameters engine, String key) {

@@ -33,14 +33,16 @@ final class Evaluator {
     }
 
     private final Dataset dataset;
+    private final InputFeed feed;
     private final List<MetricSpec> metrics;
     private final int batchSize;
-    private final Map<Integer, Tensor> referenceOutputs = new ConcurrentHashMap<>();
+    private final Map<Integer, Map<String, Tensor>> referenceOutputs = new ConcurrentHashMap<>();
 
-    Evaluator(Dataset dataset, List<MetricSpec> metrics, int batchSize) {
+    Evaluator(Dataset dataset, InputFeed feed, List<MetricSpec> metrics) {
         this.dataset = dataset;
+        this.feed = feed;
         this.metrics = List.copyOf(metrics);
-        this.batchSize = Math.max(1, batchSize);
+        this.batchSize = feed.batchSize();
     }
 
     boolean needsReference() {
@@ -79,8 +81,8 @@ final class Evaluator {
         metrics.forEach(m -> accumulators.add(m.newAccumulator()));
         boolean reference = needsReference();
         forEachOutput(sessions, indices, (sample, output) -> {
-            Tensor ref = reference ? referenceOutputs.get(sample.index()) : null;
-            MetricInput input = new MetricInput(sample.index(), output, sample.label(), ref);
+            Map<String, Tensor> ref = reference ? referenceOutputs.get(sample.index()) : null;
+            MetricInput input = new MetricInput(sample.index(), output, sample.annotation(), ref);
             accumulators.forEach(a -> a.update(input));
         }, progress, cancelled);
         Map<String, Double> values = new LinkedHashMap<>();
@@ -95,11 +97,20 @@ final class Evaluator {
     }
 
     interface OutputConsumer {
-        void accept(Sample sample, Tensor output);
+        void accept(Sample sample, Map<String, Tensor> outputs);
     }
 
-    /** A batch's samples and the model's output for them. */
-    private record Batch(List<Sample> samples, Tensor output) {
+    /** A batch's samples and the model's outputs for them (every model output, in the model's order). */
+    private record Batch(List<Sample> samples, Map<String, Tensor> outputs) {
+        /** Sample {@code i}'s outputs, each with a batch dimension of 1. */
+        Map<String, Tensor> of(int i) {
+            if (samples.size() == 1) {
+                return outputs;
+            }
+            Map<String, Tensor> sliced = new LinkedHashMap<>();
+            outputs.forEach((name, output) -> sliced.put(name, Batches.slice(name, output, i, samples.size())));
+            return sliced;
+        }
     }
 
     private Batch run(InferenceSession session, int[] indices, int start, Object sampling) {
@@ -110,10 +121,8 @@ final class Evaluator {
                 samples.add(dataset.get(indices[i]));
             }
         }
-        String inputName = session.inputNames().get(0);
-        String outputName = session.outputNames().get(0);
-        Tensor output = session.run(Map.of(inputName, Batches.stack(samples)), List.of(outputName)).get(outputName);
-        return new Batch(samples, output);
+        Map<String, Tensor> outputs = session.run(feed.batch(samples), List.of());
+        return new Batch(samples, outputs);
     }
 
     private void forEachOutput(List<InferenceSession> sessions, int[] indices, OutputConsumer consumer, Progress progress,
@@ -128,7 +137,7 @@ final class Evaluator {
             }
             Batch batch = run(sessions.get(0), indices, start, this);
             for (int i = 0; i < batch.samples().size(); i++) {
-                consumer.accept(batch.samples().get(i), Batches.slice(batch.output(), i));
+                consumer.accept(batch.samples().get(i), batch.of(i));
             }
             if (progress != null) {
                 progress.update(Math.min(indices.length, start + batchSize), indices.length);
@@ -191,7 +200,7 @@ final class Evaluator {
                     throw cause instanceof RuntimeException runtime ? runtime : stopped;
                 }
                 for (int i = 0; i < batch.samples().size(); i++) {
-                    consumer.accept(batch.samples().get(i), Batches.slice(batch.output(), i));
+                    consumer.accept(batch.samples().get(i), batch.of(i));
                 }
                 if (progress != null) {
                     progress.update(Math.min(indices.length, (b + 1) * batchSize), indices.length);

@@ -115,7 +115,10 @@ final class JobContext implements AlgorithmContext {
         if (cache == null || plan != null) {
             return collectNow(model, plan, sampleIndices, requests);
         }
-        String key = StatisticsCache.key(OnnxCodec.write(model), workspace.calibration.identity(), sampleIndices);
+        // the constant inputs are fed with the data, so they are part of what the statistics were collected on
+        String data = workspace.calibration.identity() + (workspace.pipeline.config() == null ? ""
+                : ";constant_inputs=" + workspace.pipeline.config().constantInputs());
+        String key = StatisticsCache.key(OnnxCodec.write(model), data, sampleIndices);
         org.pot4j.stats.CollectedStatistics cached = cache.load(key);
         List<StatisticRequest> missing = new ArrayList<>();
         for (StatisticRequest request : StatisticsCollector.merge(requests)) {
@@ -148,8 +151,9 @@ final class JobContext implements AlgorithmContext {
         // POT's stat_requests_number: that many sessions run the pass's batches in parallel (same statistics)
         int parallel = workspace.pipeline.config() == null ? 1 : workspace.pipeline.config().statisticsRequests();
         try {
-            return new StatisticsCollector(workspace.settings.batchSize(), parallel).collect(workspace.pipeline.backend(),
-                    graph, options, requests, workspace.calibration, null, sampleIndices,
+            InputFeed feed = workspace.calibrationFeed;
+            return new StatisticsCollector(feed.batchSize(), parallel).collect(workspace.pipeline.backend(), graph,
+                    options, requests, sampleIndices.length, feed.perSample(workspace.calibration, sampleIndices),
                     (done, total) -> workspace.events.progress(done, total), workspace.cancelled);
         } catch (InvalidInputException e) {
             throw Pipeline.blameDataset(e, workspace.pipeline.calibrationDatasetField());

@@ -33,9 +33,8 @@ public final class Jobs {
         }
         long start = System.nanoTime();
         byte[] bytes = readModel(model);
-        if (pipeline.config().batchSize() != null) {
-            checkBatchSize(pipeline, org.pot4j.model.OnnxCodec.read(bytes, model.toString()));
-        }
+        org.pot4j.api.graph.Graph graph = org.pot4j.model.OnnxCodec.read(bytes, model.toString());
+        checkBatchSize(pipeline, graph);
         // POT's eval_requests_number: that many sessions share the batches, and the threads
         int requests = pipeline.config().evaluationRequests();
         int threads = settings.inferenceThreads() > 0 ? Math.max(1, settings.inferenceThreads() / requests)
@@ -46,7 +45,9 @@ public final class Jobs {
         BooleanSupplier interrupted = caller::isInterrupted;
         try (Dataset dataset = pipeline.openDataset();
              Sessions sessions = Sessions.open(requests, () -> openNamed(pipeline, bytes, options, model))) {
-            Evaluator evaluator = new Evaluator(dataset, pipeline.metrics(), settings.batchSize());
+            InputFeed feed = InputFeed.forDataset(graph, InputFeed.constants(pipeline, graph), dataset,
+                    settings.batchSize(), pipeline.datasetField());
+            Evaluator evaluator = new Evaluator(dataset, feed, pipeline.metrics());
             int[] indices = Evaluator.allIndices(dataset.size());
             if (evaluator.needsReference()) {
                 events.stage("fp32 reference outputs");

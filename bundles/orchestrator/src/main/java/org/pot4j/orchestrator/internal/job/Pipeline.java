@@ -241,7 +241,7 @@ public final class Pipeline {
      * the error names the dataset's config path too.
      */
     public static RuntimeException blameDataset(InvalidInputException error, String datasetField) {
-        if (error.field() != null && error.field().startsWith("inputs.")) {
+        if (error.field() != null && (error.field().equals("inputs") || error.field().startsWith("inputs."))) {
             return new InvalidInputException(datasetField + " (fed to " + error.field() + ")", error.value(),
                     error.allowed(), error);
         }

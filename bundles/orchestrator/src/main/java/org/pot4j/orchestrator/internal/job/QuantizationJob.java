@@ -13,6 +13,7 @@ import java.util.function.BooleanSupplier;
 import org.pot4j.api.Pot4jException;
 import org.pot4j.api.algorithm.EvaluationResult;
 import org.pot4j.api.data.Dataset;
+import org.pot4j.api.tensor.Tensor;
 import org.pot4j.api.graph.Graph;
 import org.pot4j.api.job.JobEventType;
 import org.pot4j.api.job.JobRequest;
@@ -84,9 +85,19 @@ final class QuantizationJob {
             requireSamples(pipeline.config().statisticsDataset(), calibration);
             checkSubsetSizes(calibration.size());
             Dataset validation = pipeline.metrics().isEmpty() ? null : main;
+            // every input of the model is bound (named, typed, shaped) before any data is run
+            Map<String, Tensor> constants = InputFeed.constants(pipeline, original);
+            InputFeed calibrationFeed = InputFeed.forDataset(original, constants, calibration, settings.batchSize(),
+                    pipeline.calibrationDatasetField());
+            InputFeed validationFeed = validation == null ? null : validation == calibration ? calibrationFeed
+                    : InputFeed.forDataset(original, constants, validation, settings.batchSize(), pipeline.datasetField());
             Workspace workspace = new Workspace(jobId, pipeline, registry, events, cancelled, settings, original,
-                    calibration, validation, outputRoot == null ? null : outputRoot.resolve("intermediate"),
-                    settings.statisticsCache());
+                    calibration, calibrationFeed, validation, validationFeed,
+                    outputRoot == null ? null : outputRoot.resolve("intermediate"), settings.statisticsCache());
+            workspace.report.put("batch_size", calibrationFeed.batchSize());
+            if (calibrationFeed.batchReason() != null) {
+                workspace.report.put("batch_size_reason", calibrationFeed.batchReason());
+            }
 
             Map<String, Double> fp32 = null;
             if (validation != null) {

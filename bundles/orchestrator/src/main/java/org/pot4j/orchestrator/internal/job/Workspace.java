@@ -23,6 +23,8 @@ final class Workspace {
     final Graph originalModel;
     final Dataset calibration;
     final Dataset validation;
+    /** How calibration samples feed the model (its inputs, constants and batch). */
+    final InputFeed calibrationFeed;
     final Evaluator evaluator;
     final Path intermediateDirectory;
     final StatisticsCache statisticsCache;
@@ -36,8 +38,9 @@ final class Workspace {
     final java.util.concurrent.atomic.AtomicInteger evaluations = new java.util.concurrent.atomic.AtomicInteger();
 
     Workspace(String jobId, Pipeline pipeline, PluginRegistry registry, JobEvents events, BooleanSupplier cancelled,
-              Jobs.Settings settings, Graph originalModel, Dataset calibration, Dataset validation,
-              Path intermediateDirectory, StatisticsCache statisticsCache) {
+              Jobs.Settings settings, Graph originalModel, Dataset calibration, InputFeed calibrationFeed,
+              Dataset validation, InputFeed validationFeed, Path intermediateDirectory,
+              StatisticsCache statisticsCache) {
         this.jobId = jobId;
         this.pipeline = pipeline;
         this.registry = registry;
@@ -47,8 +50,9 @@ final class Workspace {
         this.originalModel = originalModel;
         this.model = originalModel.copy();
         this.calibration = calibration;
+        this.calibrationFeed = calibrationFeed;
         this.validation = validation;
-        this.evaluator = validation == null ? null : new Evaluator(validation, pipeline.metrics(), settings.batchSize());
+        this.evaluator = validation == null ? null : new Evaluator(validation, validationFeed, pipeline.metrics());
         this.intermediateDirectory = intermediateDirectory;
         this.statisticsCache = statisticsCache;
     }

@@ -98,7 +98,11 @@ class EvaluatorTest {
 
     private static EvaluationResult evaluate(OrderMetric metric, List<InferenceSession> sessions, List<Long> progress,
                                              java.util.function.BooleanSupplier cancelled) {
-        Evaluator evaluator = new Evaluator(DATASET, List.of(new MetricSpec("order", metric, Parameters.empty("m"))), 8);
+        org.pot4j.api.graph.Graph model = new org.pot4j.api.graph.Graph();
+        model.inputs().add(new org.pot4j.api.graph.ValueInfo("x", org.pot4j.api.tensor.DataType.FLOAT, List.of(
+                org.pot4j.api.graph.ValueInfo.Dim.symbolic("N"), org.pot4j.api.graph.ValueInfo.Dim.of(2))));
+        InputFeed feed = InputFeed.bind(model, Map.of(), DATASET.get(0), 8);
+        Evaluator evaluator = new Evaluator(DATASET, feed, List.of(new MetricSpec("order", metric, Parameters.empty("m"))));
         return evaluator.evaluate(sessions, Evaluator.allIndices(SAMPLES), (done, total) -> progress.add(done),
                 cancelled);
     }

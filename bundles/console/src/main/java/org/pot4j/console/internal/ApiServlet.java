@@ -48,7 +48,8 @@ public final class ApiServlet extends HttpServlet {
         this.registry = registry;
         this.access = Access.of(config);
         String home = context.getProperty("pot4j.home");
-        this.submission = new JobSubmission(jobService, Path.of(home == null ? "." : home).toAbsolutePath());
+        Path base = Path.of(home == null ? "." : home).toAbsolutePath();
+        this.submission = new JobSubmission(jobService, base, JobSubmission.roots(base, config.allowed_roots()));
     }
 
     @Override

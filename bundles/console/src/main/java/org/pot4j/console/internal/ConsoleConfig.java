@@ -19,4 +19,8 @@ public @interface ConsoleConfig {
 
     @AttributeDefinition(description = "When set, submit, cancel and downloads need it (Authorization: Bearer TOKEN)")
     String token() default "";
+
+    @AttributeDefinition(description = "Folders (relative to the distribution, or absolute) that every path of a job "
+            + "submitted through the form must lie in; the Kafka bundle's default")
+    String[] allowed_roots() default {"models", "data", "outputs", "examples"};
 }

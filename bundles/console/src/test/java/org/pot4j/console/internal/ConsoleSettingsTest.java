@@ -21,6 +21,7 @@ class ConsoleSettingsTest {
             @Override public int port() { return port; }
             @Override public String bind_address() { return bind; }
             @Override public String token() { return token; }
+            @Override public String[] allowed_roots() { return new String[] {"models", "data", "outputs", "examples"}; }
         };
     }
 

@@ -1,5 +1,6 @@
 package org.pot4j.kafka.internal;
 
+import org.pot4j.config.support.ConfigPaths;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;

@@ -1,5 +1,6 @@
 package org.pot4j.kafka.internal;
 
+import org.pot4j.config.support.ConfigPaths;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;

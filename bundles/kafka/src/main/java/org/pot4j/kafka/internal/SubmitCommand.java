@@ -1,5 +1,6 @@
 package org.pot4j.kafka.internal;
 
+import org.pot4j.config.support.ConfigPaths;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;

@@ -1,5 +1,6 @@
 package org.pot4j.kafka.internal;
 
+import org.pot4j.config.support.ConfigPaths;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -182,20 +182,15 @@ class ConsoleIT {
         assertTrue(!browser.findElements(By.cssSelector("#aa-ranking rect.bar")).isEmpty(), "the ranking bars");
         screenshot("console-accuracy-aware.png");
 
-        // a bad job JSON in the form: the named field is shown
-        browser.get(base + "/console/index.html#/submit");
-        waitFor("the submit form", () -> !browser.findElements(By.id("job-json")).isEmpty());
+        // a bad job JSON in the form: the named field is shown. The example's files lie outside the console's
+        // allowed roots (the server's models, data, outputs, examples): refused by field before anything is read
         Map<String, Object> bad = kafka.exampleConfig(300, true);
-        ((Map<String, Object>) ((List<Map<String, Object>>) ((Map<String, Object>) bad.get("compression"))
+        assertEquals("model.model", submitForm(bad));
+        // inside them (copied into the server's data/), the parser's own error names the bad preset
+        Map<String, Object> inside = intoFolder(bad, server.home.resolve("data"), "data");
+        ((Map<String, Object>) ((List<Map<String, Object>>) ((Map<String, Object>) inside.get("compression"))
                 .get("algorithms")).get(0).get("params")).put("preset", "fastest");
-        WebElement form = browser.findElement(By.id("job-json"));
-        form.clear();
-        ((org.openqa.selenium.JavascriptExecutor) browser).executeScript("arguments[0].value = arguments[1];", form,
-                new String(KafkaHarness.json(bad)));
-        browser.findElement(By.id("submit")).click();
-        waitFor("the form's error", () -> !browser.findElements(By.cssSelector("#submit-error .field")).isEmpty());
-        assertEquals("compression.algorithms[0].params.preset",
-                browser.findElement(By.cssSelector("#submit-error .field")).getText());
+        assertEquals("compression.algorithms[0].params.preset", submitForm(inside));
         screenshot("console-submit-error.png");
 
         // a plugin bundle dropped into deploy/ shows on the plugins page
@@ -279,5 +274,47 @@ class ConsoleIT {
 
     static String sha256(byte[] bytes) throws Exception {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    }
+
+    /** Puts {@code config} into the submit form and returns the field its error names. */
+    private String submitForm(Map<String, Object> config) throws Exception {
+        browser.get(base + "/console/index.html#/jobs"); // a fresh form, without the last error
+        browser.get(base + "/console/index.html#/submit");
+        waitFor("a fresh submit form", () -> !browser.findElements(By.id("job-json")).isEmpty()
+                && browser.findElements(By.cssSelector("#submit-error .field")).isEmpty());
+        WebElement form = browser.findElement(By.id("job-json"));
+        form.clear();
+        ((org.openqa.selenium.JavascriptExecutor) browser).executeScript("arguments[0].value = arguments[1];", form,
+                new String(KafkaHarness.json(config)));
+        browser.findElement(By.id("submit")).click();
+        waitFor("the form's error", () -> !browser.findElements(By.cssSelector("#submit-error .field")).isEmpty());
+        return browser.findElement(By.cssSelector("#submit-error .field")).getText();
+    }
+
+    /** A copy of {@code config} whose model and image/label files are copied into {@code folder}, named relatively. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> intoFolder(Map<String, Object> config, Path folder, String relative)
+            throws java.io.IOException {
+        Map<String, Object> copy = new LinkedHashMap<>();
+        for (Map.Entry<String, Object> entry : config.entrySet()) {
+            Object value = entry.getValue();
+            if (value instanceof Map<?, ?> map) {
+                value = intoFolder((Map<String, Object>) map, folder, relative);
+            } else if (value instanceof String text && Set.of("model", "images", "labels")
+                    .contains(entry.getKey()) && Path.of(text).isAbsolute() && Files.isRegularFile(Path.of(text))) {
+                Path source = Path.of(text);
+                Files.copy(source, folder.resolve(source.getFileName()),
+                        StandardCopyOption.REPLACE_EXISTING);
+                value = relative + "/" + source.getFileName();
+            } else if (value instanceof List<?> list) {
+                List<Object> items = new ArrayList<>();
+                for (Object item : list) {
+                    items.add(item instanceof Map<?, ?> m ? intoFolder((Map<String, Object>) m, folder, relative) : item);
+                }
+                value = items;
+            }
+            copy.put(entry.getKey(), value);
+        }
+        return copy;
     }
 }

@@ -1,4 +1,4 @@
-package org.pot4j.kafka.internal;
+package org.pot4j.config.support;
 
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -11,7 +11,8 @@ import java.util.Set;
 /**
  * The file paths inside a POT-style configuration: string values under path-like keys (model,
  * weights, images, labels, data_source, ..._path, ..._file, ..._dir). The client makes them
- * absolute before sending; the server checks them against its allowed roots.
+ * absolute before sending; the server (Kafka requests, the console's submit form) checks them against its allowed
+ * roots.
  */
 public final class ConfigPaths {
     private static final Set<String> PATH_KEYS = Set.of("model", "weights", "images", "labels", "data_source",
@@ -20,7 +21,7 @@ public final class ConfigPaths {
     private ConfigPaths() {
     }
 
-    static boolean isPathKey(String key) {
+    public static boolean isPathKey(String key) {
         String k = key.toLowerCase();
         return PATH_KEYS.contains(k) || k.endsWith("_path") || k.endsWith("_file") || k.endsWith("_dir")
                 || k.endsWith("_directory");

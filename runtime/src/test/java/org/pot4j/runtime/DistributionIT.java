@@ -31,7 +31,7 @@ class DistributionIT {
     /** Plugin kind label → its service property, as in org.pot4j.api.registry.PluginKind. */
     private static final Map<String, String> KINDS = Map.of(
             "algorithm", "pot4j.algorithm", "metric", "pot4j.metric", "loader", "pot4j.loader",
-            "device", "pot4j.device", "backend", "pot4j.backend");
+            "device", "pot4j.device", "backend", "pot4j.backend", "optimizer", "pot4j.optimizer");
 
     private static final Path DIST = Path.of(System.getProperty("pot4j.dist", "target/pot4j"));
 

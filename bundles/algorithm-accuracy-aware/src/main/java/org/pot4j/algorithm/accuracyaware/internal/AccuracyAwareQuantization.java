@@ -484,10 +484,11 @@ public final class AccuracyAwareQuantization implements QuantizationAlgorithm {
             return best;
         }
 
+        /** One node per quantizer group of {@code state} (a revert takes the whole group), minus {@code excluded}. */
         private List<String> candidates(QuantizedState state, Set<String> excluded) {
             List<String> candidates = new ArrayList<>(state.plan().quantizedNodes());
             candidates.removeAll(excluded);
-            return candidates;
+            return QuantizerGroups.of(state.plan()).representatives(candidates);
         }
 
         private List<String> rank(LayerRanking ranking, QuantizedState state, Set<String> excluded, int afterIteration)
@@ -558,11 +559,12 @@ public final class AccuracyAwareQuantization implements QuantizationAlgorithm {
                 throws Exception {
             List<String> order = rank(ranking, state, Set.of(), iteration);
             context.stage(NAME + ": group search over " + order.size() + " layers (" + trigger + ")");
+            QuantizerGroups groups = QuantizerGroups.of(state.plan());
             GroupSearch.Outcome outcome = new GroupSearch(reverted -> {
                 context.checkCancelled();
                 iteration++;
                 long start = System.nanoTime();
-                QuantizedState candidate = evaluated(state.base(), reverted, false);
+                QuantizedState candidate = evaluated(state.base(), groups.expand(reverted), false);
                 boolean satisfied = criteria.satisfied(candidate.values());
                 announce("group of " + (reverted.size() - state.reverted().size()) + " layers", candidate,
                         satisfied ? "group search: bound met" : "group search: bound missed", satisfied, false);

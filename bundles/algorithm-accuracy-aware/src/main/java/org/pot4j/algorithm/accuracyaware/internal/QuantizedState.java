@@ -43,9 +43,14 @@ record QuantizedState(Graph model, QuantizationPlan plan, EvaluationResult evalu
         return (confirmed && other.confirmed) || estimate == null || other.estimate == null ? values() : estimate;
     }
 
+    /** The reverted layers plus {@code node} and the nodes whose quantizers are tied with it ({@link QuantizerGroups}). */
     List<String> revertedWith(String node) {
         List<String> list = new ArrayList<>(reverted);
-        list.add(node);
+        for (String member : plan == null ? List.of(node) : QuantizerGroups.of(plan).membersOf(node)) {
+            if (!list.contains(member)) {
+                list.add(member);
+            }
+        }
         return list;
     }
 }

@@ -309,7 +309,7 @@ final class MinMaxPlanner {
             }
         });
         RuntimePlacement.Result placement = RuntimePlacement.resolve(graph, hardware.runtime(), activationPoints,
-                withWeights);
+                withWeights, ignored.keySet());
         selectedFloat.clear();
         selectedFloat.putAll(keptFloat);
         selectedFloat.putAll(placement.floatNodes());
@@ -329,7 +329,8 @@ final class MinMaxPlanner {
                     .map(p -> p.point().tensor()).collect(Collectors.toCollection(LinkedHashSet::new));
             if (LAYERS.contains(node.opType()) && nodePoints.stream().anyMatch(p -> p.point().isWeight())
                     && !activationTensors.isEmpty()) {
-                outputPoint(node, op, symmetricActivations, activationsBlock).ifPresent(points::add);
+                outputPoint(node, op, symmetricActivations, activationsBlock,
+                        placement.outputQuantized().contains(node.name())).ifPresent(points::add);
             }
             if (op.unifiedScales() && activationTensors.size() > 1) {
                 unify(unifiedByTensor, activationTensors);
@@ -349,7 +350,7 @@ final class MinMaxPlanner {
      * (e.g. a classifier's last Gemm). Encoded as input index {@code -1} (output #0), the QDQ writer's convention.
      */
     private Optional<PointSpec> outputPoint(Node layer, OperationConfig op, boolean symmetricActivations,
-                                            Optional<Parameters> activationsBlock) {
+                                            Optional<Parameters> activationsBlock, boolean readInFloat) {
         if (layer.outputs().isEmpty()) {
             return Optional.empty();
         }
@@ -361,7 +362,7 @@ final class MinMaxPlanner {
             producer = readers.get(0);
             result = producer.outputs().get(0);
         }
-        if (!isGraphOutput(result) || !isFloat(result)) {
+        if (!(isGraphOutput(result) || readInFloat) || !isFloat(result)) {
             return Optional.empty();
         }
         QuantizationSpace space = choose(op, op.activations(), symmetricActivations, activationsBlock, "activations");

@@ -35,16 +35,22 @@ final class RuntimePlacement {
     /** Node name → the tensors of its activation points by input index; weight points only mark the node. */
     private final Map<String, Map<Integer, String>> activationPoints;
     private final Set<String> withWeights;
+    private final Set<String> ignored;
     private final Set<String> kept = new HashSet<>();
     private final Map<String, String> floatNodes = new LinkedHashMap<>();
     private final Map<String, String> kernels = new LinkedHashMap<>();
+    private final Set<String> outputQuantized = new java.util.LinkedHashSet<>();
 
-    /** The candidates left in float (node → why) and the kernel expected for each kept one (node → kernel). */
-    record Result(Map<String, String> floatNodes, Map<String, String> kernels) {
+    /**
+     * The candidates left in float (node → why), the kernel expected for each kept one (node → kernel), and the kept
+     * layers whose output a float node reads: they get an output quantizer, as a layer producing a model output does.
+     */
+    record Result(Map<String, String> floatNodes, Map<String, String> kernels, Set<String> outputQuantized) {
     }
 
     private RuntimePlacement(Graph graph, Map<String, RuntimeOp> runtime, Map<String, Map<Integer, String>> activationPoints,
-                             Set<String> withWeights) {
+                             Set<String> withWeights, Set<String> ignored) {
+        this.ignored = ignored;
         this.graph = graph;
         this.runtime = runtime;
         this.activationPoints = activationPoints;
@@ -60,13 +66,15 @@ final class RuntimePlacement {
      * when the device describes no runtime.
      */
     static Result resolve(Graph graph, Map<String, RuntimeOp> runtime,
-                          Map<String, Map<Integer, String>> activationPoints, Set<String> withWeights) {
+                          Map<String, Map<Integer, String>> activationPoints, Set<String> withWeights,
+                          Set<String> ignored) {
         if (runtime.isEmpty()) {
-            return new Result(Map.of(), Map.of());
+            return new Result(Map.of(), Map.of(), Set.of());
         }
-        RuntimePlacement placement = new RuntimePlacement(graph, runtime, activationPoints, withWeights);
+        RuntimePlacement placement = new RuntimePlacement(graph, runtime, activationPoints, withWeights, ignored);
         placement.run();
-        return new Result(placement.floatNodes, placement.kernels);
+        placement.outputQuantized.retainAll(placement.kept);
+        return new Result(placement.floatNodes, placement.kernels, placement.outputQuantized);
     }
 
     /**
@@ -76,7 +84,7 @@ final class RuntimePlacement {
     static List<List<String>> regions(Graph graph, Map<String, RuntimeOp> runtime, Map<String, List<String>> inputs) {
         Map<String, String> parent = new LinkedHashMap<>();
         inputs.keySet().forEach(node -> parent.put(node, node));
-        RuntimePlacement walker = new RuntimePlacement(graph, runtime, Map.of(), Set.of());
+        RuntimePlacement walker = new RuntimePlacement(graph, runtime, Map.of(), Set.of(), Set.of());
         for (Map.Entry<String, List<String>> entry : inputs.entrySet()) {
             for (String tensor : entry.getValue()) {
                 String source = walker.sourceNode(tensor, 0);
@@ -167,6 +175,17 @@ final class RuntimePlacement {
         }
         if (op.needsQuantizedOutput() && !node.outputs().isEmpty()) {
             Optional<String> floatReader = floatReader(node.outputs().get(0), withWeights.contains(node.name()), 0);
+            if (floatReader.isPresent() && withWeights.contains(node.name())
+                    && (readsIgnored(floatReader.get()) || inputsFromIntegerKernels(node))) {
+                // the reader is float because it is ignored (an ignored scope, AccuracyAware's revert), or this layer
+                // sits at the end of an integer chain: it keeps its integer kernel with a quantizer on its output,
+                // which the reader dequantizes. Making it float instead would turn every layer before it float too.
+                // (A layer between float ops, e.g. before Hardswish and after one, still stays float: a Q/DQ round
+                // trip for one kernel costs more than it saves.)
+                outputQuantized.add(node.name());
+                return Optional.empty();
+            }
+            outputQuantized.remove(node.name());
             if (floatReader.isPresent()) {
                 return Optional.of("placement: its output is read in float by " + floatReader.get() + ", and "
                         + op.kernel() + " needs its output quantized (else the runtime runs " + node.opType()
@@ -174,6 +193,24 @@ final class RuntimePlacement {
             }
         }
         return Optional.empty();
+    }
+
+    /** Whether every activation input of {@code node} comes from a kept integer kernel (through data movement). */
+    private boolean inputsFromIntegerKernels(Node node) {
+        Map<Integer, String> inputs = activationPoints.getOrDefault(node.name(), Map.of());
+        return !inputs.isEmpty() && inputs.values().stream().allMatch(tensor -> floatSource(tensor, 0).isEmpty());
+    }
+
+    /** Whether a float reader ("OpType name") is an ignored node the runtime has an integer kernel for. */
+    private boolean readsIgnored(String floatReader) {
+        int space = floatReader.indexOf(' ');
+        if (space < 0) {
+            return false;
+        }
+        String opType = floatReader.substring(0, space);
+        RuntimeOp op = runtime.get(opType);
+        return ignored.contains(floatReader.substring(space + 1)) && op != null
+                && op.role() == RuntimeOp.Role.INTEGER_KERNEL;
     }
 
     /** A reader of {@code tensor} that does not read it quantized (described), or empty when all do. */

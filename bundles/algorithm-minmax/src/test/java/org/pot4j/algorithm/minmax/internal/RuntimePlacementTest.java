@@ -111,6 +111,30 @@ class RuntimePlacementTest {
                 .mapToLong(Map.Entry::getValue).sum();
     }
 
+    /**
+     * An ignored layer (an ignored scope, or AccuracyAware's revert) does not take the chain before it along: the
+     * layers before the ignored head keep their integer kernels, the last one with a quantizer on its output that the
+     * float head dequantizes. (Before, the float reader made conv2 float, then gap's reader, then conv1.)
+     */
+    @Test
+    void anIgnoredLayerLeavesTheIntegerChainBeforeItIntact(@TempDir Path dir) throws Exception {
+        Graph g = graph("ignored_head");
+        conv(g, "conv1", "input", 1, 8, "c1");
+        g.nodes().add(new Node("relu1", "Relu", List.of("c1"), List.of("r1")));
+        conv(g, "conv2", "r1", 8, 8, "c2");
+        g.nodes().add(new Node("relu2", "Relu", List.of("c2"), List.of("r2")));
+        head(g, "r2", 8);
+        RealContext context = new RealContext(g, new CpuDevice("false").hardwareConfig(), calibration, null)
+                .register("MinMaxQuantization", new MinMaxQuantization());
+        context.run("MinMaxQuantization", RealContext.params(Map.of("preset", "mixed", "float_stem", false,
+                "stat_subset_size", 64, "ignored", Map.of("scope", List.of("fc")))));
+        QuantizationPlan plan = context.plan();
+        assertTrue(plan.quantizedNodes().containsAll(List.of("conv1", "conv2")), plan.ignoredNodes().toString());
+        assertTrue(!plan.quantizedNodes().contains("fc"));
+        Map<String, Long> ops = optimized(context, dir);
+        assertEquals(2L, ops.getOrDefault("QLinearConv", 0L), ops.toString());
+    }
+
     /** conv1 → HardSigmoid (no integer kernel) → conv2 → head: conv1 gets no Q/DQ, the rest runs in integers. */
     @Test
     void aConvReadInFloatStaysFloatAndNoPairIsLeft(@TempDir Path dir) throws Exception {

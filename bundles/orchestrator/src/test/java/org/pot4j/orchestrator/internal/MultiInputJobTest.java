@@ -40,8 +40,7 @@ import org.pot4j.orchestrator.internal.registry.PluginRegistryImpl;
 class MultiInputJobTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final AtomicLong SERVICE_IDS = new AtomicLong();
-    private static final Path DIR = Path.of(System.getProperty("user.dir"))
-            .resolve("../../testdata/models/multi_input").normalize();
+    private static final Path DIR = org.pot4j.testsupport.TestFiles.file("testdata/models/multi_input");
     private static JobServiceImpl jobs;
 
     @TempDir

@@ -44,7 +44,7 @@ function jobsPage() {
   select.addEventListener("change", () => { filter = select.value; renderRows(); });
   main.replaceChildren(el("p", null, "state ", select),
     el("table", { id: "jobs" }, el("thead", null, el("tr", null, ...["job", "state", "model", "algorithm",
-      "device", "submitted", "started", "finished", "seconds", "progress", "fp32", "int8"].map(h => el("th", null, h)))),
+      "device", "server", "submitted", "started", "finished", "seconds", "progress", "fp32", "int8"].map(h => el("th", null, h)))),
       el("tbody")));
   fetch("/api/jobs").then(r => r.json()).then(list => {
     rows = new Map(list.map(row => [row.id, row]));
@@ -57,7 +57,7 @@ function jobRow(row) {
     el("td", null, el("a", { href: "#/job/" + encodeURIComponent(row.id) }, row.id.substring(0, 8))),
     el("td", { class: "state state-" + row.state }, row.state),
     el("td", null, row.model), el("td", null, row.algorithm), el("td", null, row.device),
-    el("td", null, time(row.submitted)), el("td", null, time(row.started)), el("td", null, time(row.finished)),
+    el("td", { class: "server" }, row.server || ""), el("td", null, time(row.submitted)), el("td", null, time(row.started)), el("td", null, time(row.finished)),
     el("td", null, row.seconds == null ? "" : row.seconds.toFixed(1)),
     el("td", null, row.stage || "", " ", progress),
     el("td", null, metrics(row.fp32)), el("td", null, metrics(row.int8)));
@@ -91,7 +91,8 @@ function renderJob() {
   if (d.field && !d.id) { main.replaceChildren(el("p", { class: "error" }, d.message)); return; }
   const parts = [el("h2", null, "job ", d.id),
     el("p", null, "state ", el("b", { id: "job-state", class: "state-" + d.state }, d.state),
-      " · model ", d.model || "", " · device ", d.device || "", " · stage ", d.stage || ""),
+      " · model ", d.model || "", " · device ", d.device || "", " · server ",
+      el("span", { id: "job-server" }, d.server || ""), " · stage ", d.stage || ""),
     el("p", null, el("progress", { id: "job-progress", max: d.total || 1, value: d.done || 0 }),
       " ", d.total ? d.done + " / " + d.total : ""),
     el("p", null, "FP32 ", metrics(d.fp32), el("br"), "INT8 ", metrics(d.int8))];
@@ -106,6 +107,7 @@ function renderJob() {
     parts.push(cancel);
   }
   parts.push(...accuracyAware(d.events, current.report && current.report.accuracy_aware));
+  parts.push(...tpeTrials(d.events));
   parts.push(el("h3", null, "Stages"), el("table", { id: "stages" }, ...d.stages.map(s =>
     el("tr", null, el("td", null, time(s.start)), el("td", null, s.stage)))));
   if (d.files && d.files.length) {
@@ -196,6 +198,60 @@ function rankingBars(gains) {
   return chart;
 }
 
+// TPE publishes one METRIC event per trial (stage "trial"): details trial, accuracy_loss, latency_ratio (null without
+// a latency benchmark), loss, best_trial. The scatter: accuracy drop against latency ratio (INT8 / FP32, lower is
+// faster), the Pareto front of the trials (no other trial is better in both), and the best-so-far line (the best
+// trial after each trial, in order).
+function tpeTrials(events) {
+  const trials = events.filter(e => e.type === "METRIC" && e.stage === "trial" && e.details && e.details.trial !== undefined)
+    .map(e => e.details);
+  if (!trials.length) return [];
+  const out = [el("h3", null, "TPE trials (" + trials.length + ")")];
+  const points = trials.filter(t => t.latency_ratio !== null && t.latency_ratio !== undefined && t.accuracy_loss !== null);
+  if (!points.length) {
+    out.push(el("p", { id: "tpe-none" }, "no latency ratio measured (benchmark off): no scatter"));
+    return out;
+  }
+  const byTrial = new Map(points.map(t => [t.trial, t]));
+  const front = points.filter(p => !points.some(q => q !== p && q.latency_ratio <= p.latency_ratio
+      && q.accuracy_loss <= p.accuracy_loss && (q.latency_ratio < p.latency_ratio || q.accuracy_loss < p.accuracy_loss)))
+    .sort((a, b) => a.latency_ratio - b.latency_ratio);
+  const best = [];
+  for (const t of trials) {
+    const b = byTrial.get(t.best_trial);
+    if (b && best[best.length - 1] !== b) best.push(b);
+  }
+  const xs = points.map(p => p.latency_ratio), ys = points.map(p => p.accuracy_loss);
+  // x takes in 1 (as fast as FP32); y starts at no drop and spans at least 0.001
+  const x0 = Math.min(1, ...xs), x1 = Math.max(1, ...xs), y0 = Math.min(0, ...ys), y1 = Math.max(y0 + 0.001, ...ys);
+  const w = 560, h = 300, pad = 50, top = 24;
+  const X = x => pad + (w - 2 * pad) * (x - x0) / ((x1 - x0) || 1);
+  const Y = y => h - pad - (h - pad - top) * (y - y0) / ((y1 - y0) || 1);
+  const plot = svg("svg", { id: "tpe-plot", width: w, height: h });
+  plot.append(svg("text", { x: pad, y: 15 }, "accuracy drop vs latency ratio (INT8 / FP32)"));
+  plot.append(svg("line", { x1: pad, x2: w - pad, y1: h - pad, y2: h - pad, stroke: "#888" }));
+  plot.append(svg("line", { x1: pad, x2: pad, y1: top, y2: h - pad, stroke: "#888" }));
+  plot.append(svg("line", { class: "fp32-latency", x1: X(1), x2: X(1), y1: top, y2: h - pad, stroke: "#aaa", "stroke-dasharray": "2 3" }));
+  plot.append(svg("text", { x: X(1) + 3, y: top + 10, "font-size": "11" }, "FP32 latency"));
+  plot.append(svg("text", { x: pad, y: h - pad + 16, "font-size": "12" }, x0.toFixed(3)));
+  plot.append(svg("text", { x: w - pad - 30, y: h - pad + 16, "font-size": "12" }, x1.toFixed(3)));
+  plot.append(svg("text", { x: 2, y: h - pad, "font-size": "12" }, y0.toFixed(4)));
+  plot.append(svg("text", { x: 2, y: top + 10, "font-size": "12" }, y1.toFixed(4)));
+  plot.append(svg("text", { x: pad, y: h - 10, "font-size": "12" }, "latency ratio →   ↑ accuracy drop   ● trial  — Pareto front  ┄ best so far"));
+  plot.append(svg("polyline", { class: "pareto", fill: "none", stroke: "#c33",
+    points: front.map(p => X(p.latency_ratio) + "," + Y(p.accuracy_loss)).join(" ") }));
+  plot.append(svg("polyline", { class: "best-so-far", fill: "none", stroke: "#2a6", "stroke-dasharray": "5 3",
+    points: best.map(p => X(p.latency_ratio) + "," + Y(p.accuracy_loss)).join(" ") }));
+  for (const p of points) {
+    const onFront = front.includes(p);
+    plot.append(svg("circle", { class: "trial" + (onFront ? " front" : ""), cx: X(p.latency_ratio), cy: Y(p.accuracy_loss),
+      r: onFront ? 4.5 : 3.5, fill: onFront ? "#c33" : "#236" },
+      svg("title", null, "trial " + p.trial + ": drop " + p.accuracy_loss + ", latency ratio " + p.latency_ratio)));
+  }
+  out.push(plot);
+  return out;
+}
+
 // ---- submit
 function submitPage() {
   const text = el("textarea", { id: "job-json", rows: 24 });
@@ -215,15 +271,23 @@ function submitPage() {
   main.replaceChildren(el("h2", null, "Submit a job (POT JSON)"), text, el("p", null, button), result);
 }
 
-// ---- plugins
+// ---- plugins: the list comes with the page, then by push (a "plugins" message whenever a plugin service comes or goes)
+let pluginList = null;
+let pluginPushes = 0;
 function pluginsPage() {
+  if (pluginList) renderPlugins();
+  const pushesBefore = pluginPushes;
   fetch("/api/plugins").then(r => r.json()).then(list => {
-    if (location.hash !== "#/plugins") return;
-    main.replaceChildren(el("table", { id: "plugins" },
-      el("tr", null, ...["kind", "name", "bundle", "version"].map(h => el("th", null, h))),
-      ...list.map(p => el("tr", null, el("td", null, p.kind), el("td", { class: "name" }, p.name),
-        el("td", null, p.bundle), el("td", null, p.version)))));
+    if (pluginPushes === pushesBefore) pluginList = list; // a push that came meanwhile is newer
+    renderPlugins();
   });
+}
+function renderPlugins() {
+  if (location.hash !== "#/plugins" || !pluginList) return;
+  main.replaceChildren(el("table", { id: "plugins" },
+    el("tr", null, ...["kind", "name", "bundle", "version"].map(h => el("th", null, h))),
+    ...pluginList.map(p => el("tr", null, el("td", null, p.kind), el("td", { class: "name" }, p.name),
+      el("td", null, p.bundle), el("td", null, p.version)))));
 }
 
 // ---- routing and live updates
@@ -239,16 +303,24 @@ window.addEventListener("hashchange", route);
 route();
 const events = new EventSource("/api/events");
 events.onmessage = message => {
-  const { job, event } = JSON.parse(message.data);
+  const data = JSON.parse(message.data);
+  if (data.plugins) {
+    pluginList = data.plugins;
+    pluginPushes++;
+    renderPlugins();
+    return;
+  }
+  const { job, event } = data;
   rows.set(job.id, Object.assign(rows.get(job.id) || {}, job));
   renderRows();
   if (current && current.detail && current.id === job.id) {
     Object.assign(current.detail, job);
     current.detail.events.push(event);
-    if (event.type === "STAGE") current.detail.stages.push({ stage: event.stage, start: event.time });
+    const last = current.detail.stages.map(s => s.stage).slice(-1)[0];
+    if (event.type === "STAGE" && !(event.details && event.stage === last)) { // a notice within a stage is no new stage
+      current.detail.stages.push({ stage: event.stage, start: event.time });
+    }
     if (["COMPLETED", "FAILED", "CANCELLED", "REJECTED"].includes(event.type)) jobPage(job.id);
     else renderJob();
   }
 };
-// plugins come and go with bundles (deploy/ is polled every 500 ms): the plugins page refreshes itself as often
-setInterval(() => { if (location.hash === "#/plugins") pluginsPage(); }, 500);

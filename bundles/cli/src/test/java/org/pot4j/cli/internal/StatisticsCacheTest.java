@@ -46,6 +46,7 @@ class StatisticsCacheTest {
         JobResult one = server.jobs.submit(request("one", "performance"), first::add).get(120, TimeUnit.SECONDS);
         assertEquals(JobState.COMPLETED, one.state(), one.message());
         assertFalse(reportedCache(first, "hit") || reportedCache(first, "partial"), "first job collects");
+        assertTrue(reportedCache(first, "miss"), "first job's events say the cache had nothing for it");
         assertTrue(Files.list(cache).anyMatch(p -> p.toString().endsWith(".stats")), "statistics stored");
 
         List<JobEvent> second = new CopyOnWriteArrayList<>();

@@ -3,8 +3,6 @@ package org.pot4j.console.internal;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 import org.osgi.framework.BundleContext;
@@ -15,8 +13,6 @@ import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPa
 import org.pot4j.api.InvalidInputException;
 import org.pot4j.api.job.JobRequest;
 import org.pot4j.api.job.JobService;
-import org.pot4j.api.registry.PluginInfo;
-import org.pot4j.api.registry.PluginRegistry;
 
 import jakarta.servlet.Servlet;
 import jakarta.servlet.http.HttpServlet;
@@ -35,17 +31,20 @@ public final class ApiServlet extends HttpServlet {
     static final int MAX_JOB_BYTES = 1 << 20;
 
     private final transient JobBoard board;
+    private final transient JobList jobList;
     private final transient JobService jobService;
-    private final transient PluginRegistry registry;
+    private final transient PluginTracker plugins;
     private final transient Access access;
     private final transient JobSubmission submission;
 
     @Activate
     public ApiServlet(BundleContext context, ConsoleConfig config, @Reference JobBoard board,
-                      @Reference JobService jobService, @Reference PluginRegistry registry) {
+                      @Reference JobList jobList, @Reference JobService jobService,
+                      @Reference PluginTracker plugins) {
         this.board = board;
+        this.jobList = jobList;
         this.jobService = jobService;
-        this.registry = registry;
+        this.plugins = plugins;
         this.access = Access.of(config);
         String home = context.getProperty("pot4j.home");
         Path base = Path.of(home == null ? "." : home).toAbsolutePath();
@@ -57,16 +56,14 @@ public final class ApiServlet extends HttpServlet {
         String servletPath = request.getServletPath();
         String path = request.getPathInfo();
         if ("/api/plugins".equals(servletPath)) {
-            Json.write(response, 200, plugins());
+            Json.write(response, 200, plugins.plugins());
         } else if (path == null || path.equals("/")) {
-            Json.write(response, 200, board.rows(jobService));
+            Json.write(response, 200, jobList.rows());
         } else {
-            JobView view = board.job(path.substring(1));
-            if (view == null) {
-                Json.error(response, 404, "job", path.substring(1), "no such job on this server");
+            Map<String, Object> detail = jobList.detail(path.substring(1));
+            if (detail == null) {
+                Json.error(response, 404, "job", path.substring(1), "no such job in " + jobList.source());
             } else {
-                Map<String, Object> detail = view.detail();
-                detail.put("files", OutputFiles.list(view.outputFolder()));
                 Json.write(response, 200, detail);
             }
         }
@@ -105,18 +102,5 @@ public final class ApiServlet extends HttpServlet {
         board.submitted(job.jobId(), JobSubmission.algorithm(job.config()), null);
         jobService.submit(job);
         Json.write(response, 202, Map.of("id", job.jobId()));
-    }
-
-    private List<Map<String, Object>> plugins() {
-        return registry.plugins().stream().map(ApiServlet::plugin).toList();
-    }
-
-    private static Map<String, Object> plugin(PluginInfo info) {
-        Map<String, Object> row = new LinkedHashMap<>();
-        row.put("kind", info.kind().label());
-        row.put("name", info.name());
-        row.put("bundle", info.bundle());
-        row.put("version", info.version());
-        return row;
     }
 }

@@ -21,7 +21,8 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 /**
- * {@code GET /api/events}: Server-Sent Events, one {@code data:} line per job event with the job's new table row.
+ * {@code GET /api/events}: Server-Sent Events, one {@code data:} line per message of the {@link LiveFeed}: a job
+ * event with the job's new table row, or the new plugin list.
  * Events are queued per client and written by the client's own thread, so that a slow browser never holds up the
  * job thread that emitted them; a client that falls {@value #QUEUE} events behind is dropped (it reconnects).
  */
@@ -34,11 +35,11 @@ public final class EventStreamServlet extends HttpServlet {
     /** A comment line this often keeps proxies from closing a quiet stream. */
     static final long HEARTBEAT_SECONDS = 15;
 
-    private final transient JobBoard board;
+    private final transient LiveFeed feed;
 
     @Activate
-    public EventStreamServlet(@Reference JobBoard board) {
-        this.board = board;
+    public EventStreamServlet(@Reference LiveFeed feed) {
+        this.feed = feed;
     }
 
     @Override
@@ -59,7 +60,7 @@ public final class EventStreamServlet extends HttpServlet {
         };
         self[0] = new Thread(() -> stream(async, writer, queue, listener), "pot4j-console-events");
         self[0].setDaemon(true);
-        board.listen(listener);
+        feed.listen(listener);
         self[0].start();
     }
 
@@ -77,7 +78,7 @@ public final class EventStreamServlet extends HttpServlet {
         } catch (IOException | RuntimeException e) {
             // the client went away
         } finally {
-            board.unlisten(listener);
+            feed.unlisten(listener);
             try {
                 async.complete();
             } catch (RuntimeException e) {

@@ -26,15 +26,15 @@ public final class HealthServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
     static final String BOOTSTRAP = "pot4j.kafka.bootstrap.servers";
 
-    private final transient JobBoard board;
+    private final transient JobList jobList;
     private final transient JobService jobService;
     private final transient BundleContext context;
 
     @Activate
-    public HealthServlet(BundleContext context, @Reference JobBoard board, @Reference JobService jobService) {
+    public HealthServlet(BundleContext context, @Reference JobList jobList, @Reference JobService jobService) {
         this.jobService = jobService;
         this.context = context;
-        this.board = board;
+        this.jobList = jobList;
     }
 
     @Override
@@ -49,7 +49,7 @@ public final class HealthServlet extends HttpServlet {
             healthy = reachable != null;
         }
         int workers = jobService.concurrency();
-        long running = board.countsByState(jobService).getOrDefault("STARTED", 0L);
+        long running = jobList.here("STARTED");
         body.put("workers", workers);
         body.put("workers_busy", running);
         body.put("status", healthy ? "UP" : "DOWN");

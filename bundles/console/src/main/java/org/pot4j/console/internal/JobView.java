@@ -79,6 +79,9 @@ final class JobView {
             }
             case STARTED -> started = time;
             case STAGE -> {
+                if (event.stage() != null && event.stage().equals(stage) && event.details() != null) {
+                    break; // a notice within the stage (statistics cache, warning): the stage goes on
+                }
                 ended = endStage(time);
                 stage = event.stage();
                 done = null;
@@ -138,6 +141,11 @@ final class JobView {
         String ended = stage;
         stage = null;
         return Map.entry(ended, seconds);
+    }
+
+    static boolean terminal(String state) {
+        return "COMPLETED".equals(state) || "FAILED".equals(state) || "CANCELLED".equals(state)
+                || "REJECTED".equals(state);
     }
 
     static boolean terminal(JobEventType type) {

@@ -38,6 +38,16 @@ class JobViewTest {
     }
 
     @Test
+    void aNoticeWithinAStageDoesNotStartItAgain() {
+        JobView view = new JobView("j");
+        view.apply(event(0, JobEventType.ACCEPTED, null, null));
+        view.apply(event(1, JobEventType.STAGE, "MinMax: statistics", null));
+        assertNull(view.apply(event(2, JobEventType.STAGE, "MinMax: statistics", Map.of("statistics_cache", "miss"))));
+        assertEquals(Map.entry("MinMax: statistics", 3.0), view.apply(event(4, JobEventType.STAGE, "MinMax", null)));
+        assertEquals(2, ((java.util.List<?>) view.detail().get("stages")).size());
+    }
+
+    @Test
     void aRejectionKeepsItsCodeAndNamedField() {
         JobView view = new JobView("j");
         view.apply(new JobEvent("j", 0, T0, JobEventType.REJECTED, null, null, null, null,

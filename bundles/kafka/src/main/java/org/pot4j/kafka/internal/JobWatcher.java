@@ -36,6 +36,7 @@ final class JobWatcher {
     private final ServerHealth health;
     private final String server;
     private final PoisonRecords poison;
+    private final ServerMetrics metrics;
     /** Whether a request for a job id waits in the requests topic (a scan; see {@link CancelCommand}). */
     private final Predicate<String> waitingRequest;
     private KafkaConsumer<String, byte[]> consumer;
@@ -48,7 +49,7 @@ final class JobWatcher {
 
     JobWatcher(KafkaSettings settings, JobService jobs, KafkaEventPublisher publisher, JobStates states,
                JobDispatcher dispatcher, ServerHealth health, String server,
-               Predicate<String> waitingRequest) {
+               Predicate<String> waitingRequest, ServerMetrics metrics) {
         this.settings = settings;
         this.jobs = jobs;
         this.publisher = publisher;
@@ -57,6 +58,7 @@ final class JobWatcher {
         this.health = health;
         this.server = server;
         this.waitingRequest = waitingRequest;
+        this.metrics = metrics;
         this.poison = new PoisonRecords("the jobs/control consumer", health, this::skipUnreadable);
     }
 
@@ -120,7 +122,7 @@ final class JobWatcher {
                         health.report("the " + record.topic() + " record " + record.partition() + "@"
                                 + record.offset() + " failed and is skipped: " + PoisonRecords.describe(e));
                         deadLetter(DeadLetters.record(settings.dlqTopic(), record, "UNHANDLED",
-                                PoisonRecords.describe(e), DeadLetters.DEFAULT_VALUE_BUDGET));
+                                PoisonRecords.describe(e), DeadLetters.DEFAULT_VALUE_BUDGET), "UNHANDLED");
                     }
                 }
                 Map<TopicPartition, Long> positions = new HashMap<>();
@@ -144,13 +146,17 @@ final class JobWatcher {
         String why = PoisonRecords.describe(error);
         health.report("the " + partition + " record at offset " + offset + " cannot be read and is skipped: " + why);
         deadLetter(DeadLetters.unreadable(settings.dlqTopic(), partition.topic(), partition.partition(), offset,
-                "UNREADABLE_RECORD", why, raw, DeadLetters.DEFAULT_VALUE_BUDGET));
+                "UNREADABLE_RECORD", why, raw, DeadLetters.DEFAULT_VALUE_BUDGET), "UNREADABLE_RECORD");
     }
 
     /** Best effort: the watcher cannot re-read a control record, and a jobs-topic state is re-read at start. */
-    private void deadLetter(org.apache.kafka.clients.producer.ProducerRecord<String, byte[]> dead) {
+    private void deadLetter(org.apache.kafka.clients.producer.ProducerRecord<String, byte[]> dead, String reason) {
         try {
-            publisher.producer().send(dead);
+            publisher.producer().send(dead, (sent, error) -> {
+                if (error == null) {
+                    metrics.deadLettered(reason);
+                }
+            });
         } catch (RuntimeException e) {
             health.report("the DLQ " + settings.dlqTopic() + " did not take a skipped record: " + e);
         }

@@ -17,6 +17,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.osgi.framework.BundleContext;
+import org.osgi.service.component.ComponentContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -49,12 +50,19 @@ public class KafkaRequestServer {
     private final List<Thread> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile JobWatcher watcher;
     private volatile RequestLoop requests;
+    /** Every job's latest state, kept current by the watcher from the jobs topic (see {@link GroupJobDirectory}). */
+    private final JobStates states = new JobStates();
+    private final ServerMetrics metrics = new ServerMetrics();
 
     @Activate
-    public KafkaRequestServer(Map<String, Object> properties, BundleContext context,
+    public KafkaRequestServer(Map<String, Object> properties, BundleContext context, ComponentContext component,
                               @Reference JobService jobs, @Reference KafkaEventPublisher publisher) {
         this(KafkaSettings.resolve(properties, context::getProperty), jobs, publisher, System.err,
                 Path.of(context.getProperty("pot4j.home") == null ? "." : context.getProperty("pot4j.home")));
+        if (enabled() && settings.stateRefusal() == null) {
+            // the group's job states and this server's Kafka metrics, for the console: only while serving
+            component.enableComponent(GroupJobDirectory.class.getName());
+        }
         // a key this bundle does not read (e.g. the dotted bootstrap.servers) is said, not ignored
         org.pot4j.config.support.ConfigKeys.report(KafkaConfig.PID, KafkaConfig.class, properties,
                 KafkaSettings.CLIENT_PREFIX).forEach(System.err::println);
@@ -119,6 +127,20 @@ public class KafkaRequestServer {
         return health.failure();
     }
 
+    /** How this server names itself in job states and events. */
+    public String name() {
+        return server;
+    }
+
+    /** Every job's latest state as read from the jobs topic so far (empty until the watcher opened). */
+    JobStates states() {
+        return states;
+    }
+
+    ServerMetrics metrics() {
+        return metrics;
+    }
+
     public String describe() {
         return "bootstrap " + settings.bootstrapServers() + ", requests on " + settings.requestsTopic() + " (group "
                 + settings.groupId() + ", " + workers + " worker(s)), events on " + settings.eventsTopic()
@@ -158,16 +180,15 @@ public class KafkaRequestServer {
             if (health.stopping()) {
                 return;
             }
-            JobStates states = new JobStates();
             JobDispatcher dispatcher = new JobDispatcher(jobs, publisher, states, new OffsetTracker<>(), server,
                     settings.leaseMs(), workers);
             JobWatcher watching = new JobWatcher(settings, jobs, publisher, states, dispatcher, health, server,
-                    this::waitingRequest);
+                    this::waitingRequest, metrics);
             watcher = watching;
             watching.open();
             threads.add(start("pot4j-kafka-watch", watching::run));
             RequestLoop loop = new RequestLoop(settings, publisher, dispatcher, watching, states, health,
-                    dispatcher.offsets(), server, home);
+                    dispatcher.offsets(), server, home, metrics);
             requests = loop;
             loop.run(() -> {
                 consuming = true;

@@ -50,10 +50,12 @@ final class RequestLoop {
     private final String server;
     private final Path home;
     private final PoisonRecords poison;
+    private final ServerMetrics metrics;
     private volatile KafkaConsumer<String, byte[]> consumer;
 
     RequestLoop(KafkaSettings settings, KafkaEventPublisher publisher, JobDispatcher dispatcher, JobWatcher watcher,
-                JobStates states, ServerHealth health, OffsetTracker<TopicPartition> offsets, String server, Path home) {
+                JobStates states, ServerHealth health, OffsetTracker<TopicPartition> offsets, String server, Path home,
+                ServerMetrics metrics) {
         this.settings = settings;
         this.publisher = publisher;
         this.dispatcher = dispatcher;
@@ -63,6 +65,7 @@ final class RequestLoop {
         this.offsets = offsets;
         this.server = server;
         this.home = home;
+        this.metrics = metrics;
         this.poison = new PoisonRecords("the requests consumer", health, this::skipUnreadable);
     }
 
@@ -158,6 +161,7 @@ final class RequestLoop {
             for (ConsumerRecord<String, byte[]> record : poison.poll(requests, POLL)) {
                 handleOrRetry(requests, record);
             }
+            lag(requests);
         } catch (WakeupException | ServerHealth.Stopped e) {
             throw e;
         } catch (RebalanceInProgressException | CommitFailedException e) {
@@ -281,6 +285,15 @@ final class RequestLoop {
         states.put(jobId, Messages.jobState(event, JobEventType.REJECTED.name(), server));
     }
 
+    /** The consumer's lag per assigned partition, where it knows it (from its last fetch; no broker call). */
+    private void lag(KafkaConsumer<String, byte[]> requests) {
+        Map<TopicPartition, Long> lag = new HashMap<>();
+        for (TopicPartition partition : requests.assignment()) {
+            requests.currentLag(partition).ifPresent(records -> lag.put(partition, records));
+        }
+        metrics.lag(lag);
+    }
+
     /** The DLQ did not take a record: it is read again (its offset must not pass it). */
     static final class DeadLetterRefused extends RuntimeException {
         DeadLetterRefused(String message, Throwable cause) {
@@ -295,6 +308,7 @@ final class RequestLoop {
     private void deadLetter(ProducerRecord<String, byte[]> dead, String reason) {
         try {
             publisher.producer().send(dead).get(30, TimeUnit.SECONDS);
+            metrics.deadLettered(reason);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new DeadLetterRefused("interrupted while sending to " + settings.dlqTopic(), e);

@@ -37,7 +37,7 @@ class JobWatcherTest {
         JobWatcher watcher = new JobWatcher(settings, jobs, publisher, states, dispatcher, health, "me", id -> {
             scanned.add(id);
             return false; // no request for it waits in the requests topic
-        });
+        }, new ServerMetrics());
         watcher.requestPartitionCount(4);
         watcher.ownedRequestPartitions(Set.of(0, 1, 2, 3));
         return watcher;

@@ -35,6 +35,7 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.pot4j.testsupport.PrometheusText;
 
 /**
  * The web console of a real `pot serve` (the built distribution, a real KRaft broker) driven by headless Chromium
@@ -47,6 +48,8 @@ class ConsoleIT {
     static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     static final String TOKEN = "console-it-token";
     static final Pattern URL = Pattern.compile("pot4j console: (http://\\S+)");
+    static final int TPE_TRIALS = 4;
+    static final String OTHER_SERVER = "other-host-4242";
 
     static KafkaHarness kafka;
     static KafkaHarness.ServerProcess server;
@@ -72,7 +75,7 @@ class ConsoleIT {
         Matcher url = URL.matcher(server.output());
         assertTrue(url.find());
         base = url.group(1).replaceAll("/$", "");
-        recorder = kafka.new Recorder(List.of(topics.snapshots()));
+        recorder = kafka.new Recorder(List.of(topics.snapshots(), topics.events(), topics.dlq()));
 
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM.toFile());
@@ -182,6 +185,10 @@ class ConsoleIT {
         assertTrue(!browser.findElements(By.cssSelector("#aa-ranking rect.bar")).isEmpty(), "the ranking bars");
         screenshot("console-accuracy-aware.png");
 
+        // a TPE job (a few trials on the example model): its page draws the trials' scatter with the Pareto front and
+        // the best-so-far line
+        tpeJobShowsItsTrials();
+
         // a bad job JSON in the form: the named field is shown. The example's files lie outside the console's
         // allowed roots (the server's models, data, outputs, examples): refused by field before anything is read
         Map<String, Object> bad = kafka.exampleConfig(300, true);
@@ -202,23 +209,17 @@ class ConsoleIT {
         waitFor("SampleNoOp on the plugins page", Duration.ofSeconds(10), () -> Boolean.TRUE.equals(js(
                 "return [...document.querySelectorAll('#plugins td.name')].some(e => e.textContent === 'SampleNoOp');")));
         long millis = (System.nanoTime() - dropped) / 1_000_000;
-        // a figure, not a timed assertion (the machine is shared): the issue asks for 2 s
+        // the issue's bound: FileInstall's 500 ms poll, the bundle's start, then a push (no polling by the page)
         System.out.println("ConsoleIT: a dropped plugin showed on the plugins page after " + millis + " ms");
+        assertTrue(millis <= 2000, "SampleNoOp showed after " + millis + " ms; the bound is 2000 ms");
 
-        // /metrics: the text format, counting the two completed jobs; /health: UP
-        HttpResponse<String> metrics = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertEquals(200, metrics.statusCode());
-        assertTrue(metrics.headers().firstValue("Content-Type").orElse("").startsWith("text/plain; version=0.0.4"));
-        Map<String, String> samples = new LinkedHashMap<>();
-        for (String line : metrics.body().split("\n")) {
-            if (!line.startsWith("#")) {
-                assertTrue(line.matches("[a-zA-Z_:][a-zA-Z0-9_:]*(\\{[^}]*\\})? \\S+"), line);
-                samples.put(line.substring(0, line.lastIndexOf(' ')), line.substring(line.lastIndexOf(' ') + 1));
-            }
-        }
-        assertEquals("2", samples.get("pot4j_jobs_ended_total{state=\"COMPLETED\"}"), metrics.body());
-        assertEquals("2", samples.get("pot4j_jobs{state=\"COMPLETED\"}"), metrics.body());
+        // another server's job, recorded on the group's jobs topic, is on the page with its server; the console's
+        // list is the one `pot jobs` prints
+        otherServersJobShows();
+        sameListAsPotJobs();
+
+        // /metrics: strict Prometheus text whose counters match what ran; /health: UP
+        metricsMatchWhatRan();
         assertEquals(200, status("GET", base + "/health", null, null));
 
         // /health follows the broker: 503 while it is down, 200 once it is back
@@ -226,6 +227,171 @@ class ConsoleIT {
         waitFor("/health 503 with the broker down", () -> statusQuietly(base + "/health") == 503);
         kafka.cluster.brokers().values().forEach(broker -> broker.startup());
         waitFor("/health 200 with the broker back", Duration.ofSeconds(60), () -> statusQuietly(base + "/health") == 200);
+    }
+
+    /** A short TPE job's page: one scatter point per trial with a latency ratio, the Pareto front, the best line. */
+    @SuppressWarnings("unchecked")
+    private void tpeJobShowsItsTrials() throws Exception {
+        Map<String, Object> tpe = kafka.exampleConfig(300, true);
+        Map<String, Object> tunable = new LinkedHashMap<>();
+        tunable.put("preset", "performance");
+        tunable.put("stat_subset_size", 300);
+        tunable.put("tuning_scope", List.of("layer"));
+        ((Map<String, Object>) tpe.get("compression")).put("algorithms",
+                List.of(Map.of("name", "TunableQuantization", "params", tunable)));
+        ((Map<String, Object>) tpe.get("model")).put("model_name", "cnn_relu_tpe");
+        Map<String, Object> optimizer = new LinkedHashMap<>();
+        optimizer.put("max_trials", TPE_TRIALS);
+        optimizer.put("n_startup_trials", 2);
+        optimizer.put("eval_subset_size", 200);
+        optimizer.put("seed", 7);
+        optimizer.put("benchmark", Map.of("duration_seconds", 0.2));
+        tpe.put("optimizer", Map.of("name", "Tpe", "params", optimizer));
+        kafka.send(topics.requests(), "w-tpe", KafkaHarness.json(Map.of("job_id", "w-tpe", "config", tpe)));
+        browser.get(base + "/console/index.html#/job/w-tpe");
+        waitFor("the TPE job's end; serve:\n" + server.output(), KafkaHarness.JOB_TIMEOUT, () -> {
+            Object s = js("const s = document.getElementById('job-state'); return s ? s.textContent : null;");
+            if (s == null) {
+                browser.navigate().refresh();
+                sleep(500);
+                return false;
+            }
+            return KafkaHarness.TERMINAL.contains(s);
+        });
+        waitFor("the TPE job COMPLETED on its page", () -> "COMPLETED".equals(
+                js("const s = document.getElementById('job-state'); return s ? s.textContent : null;")));
+        List<Map<String, Object>> trials = recorder.events(topics.events(), "w-tpe").stream()
+                .filter(e -> "METRIC".equals(e.get("type")) && "trial".equals(e.get("stage"))).toList();
+        long measured = trials.stream().filter(e -> ((Map<String, Object>) e.get("details")).get("latency_ratio")
+                != null).count();
+        assertEquals(TPE_TRIALS, trials.size(), "one trial event per trial on Kafka");
+        assertTrue(measured > 0, "the trials have latency ratios: " + trials);
+        waitFor("the TPE scatter", () -> !browser.findElements(By.cssSelector("#tpe-plot circle.trial")).isEmpty());
+        assertEquals(measured, browser.findElements(By.cssSelector("#tpe-plot circle.trial")).size(),
+                "one point per measured trial");
+        assertTrue(!browser.findElements(By.cssSelector("#tpe-plot circle.front")).isEmpty(), "Pareto points marked");
+        String front = browser.findElement(By.cssSelector("#tpe-plot polyline.pareto")).getAttribute("points");
+        String best = browser.findElement(By.cssSelector("#tpe-plot polyline.best-so-far")).getAttribute("points");
+        assertTrue(!front.isBlank() && !best.isBlank(), "front '" + front + "', best so far '" + best + "'");
+        screenshot("console-tpe.png");
+    }
+
+    /** A job state as another server of the group records it on the jobs topic: on the jobs table and its page. */
+    private void otherServersJobShows() throws Exception {
+        Map<String, Object> state = new LinkedHashMap<>();
+        state.put("job_id", "elsewhere-1");
+        state.put("state", "COMPLETED");
+        state.put("updated", java.time.Instant.now().toString());
+        state.put("sequence", 42);
+        state.put("run", 0);
+        state.put("summary", Map.of("model_name", "cnn_relu_elsewhere", "int8_metrics", Map.of("accuracy", 0.8125),
+                "seconds", 3.5));
+        state.put("server", OTHER_SERVER);
+        kafka.send(topics.jobs(), "elsewhere-1", KafkaHarness.json(state));
+        browser.get(base + "/");
+        waitFor("the other server's job in the table", () -> {
+            Object server = js("const r = document.querySelector(\"tr[data-job='elsewhere-1']\");"
+                    + " return r ? r.querySelector('td.server').textContent : null;");
+            if (server == null) {
+                browser.navigate().refresh(); // the jobs topic is read by the server's watcher: a moment
+                sleep(300);
+            }
+            return OTHER_SERVER.equals(server);
+        });
+        browser.get(base + "/console/index.html#/job/elsewhere-1");
+        waitFor("the other server's job page", () -> OTHER_SERVER.equals(
+                js("const s = document.getElementById('job-server'); return s ? s.textContent : null;")));
+        assertEquals("COMPLETED", js("return document.getElementById('job-state').textContent;"));
+        screenshot("console-group-job.png");
+    }
+
+    /** `pot jobs --json` (a client reading the jobs topic) lists the same jobs in the same states as the console. */
+    @SuppressWarnings("unchecked")
+    private void sameListAsPotJobs() throws Exception {
+        KafkaHarness.Run run = kafka.pot(kafka.options(topics, "console-cli"), Duration.ofSeconds(120), "jobs",
+                "--json");
+        assertEquals(0, run.exit(), run.err());
+        Map<String, String> cli = new java.util.TreeMap<>();
+        for (Map<String, Object> job : (List<Map<String, Object>>) (List<?>) KafkaHarness.JSON.readValue(run.out(),
+                List.class)) {
+            cli.put(String.valueOf(job.get("job_id")), String.valueOf(job.get("state")));
+        }
+        Map<String, String> console = new java.util.TreeMap<>();
+        for (Map<String, Object> row : apiJobs()) {
+            console.put(String.valueOf(row.get("id")), String.valueOf(row.get("state")));
+        }
+        assertEquals(cli, console, "the console's jobs and states against `pot jobs`");
+        assertTrue(cli.keySet().containsAll(List.of("w-default", "w-aa", "w-tpe", "elsewhere-1")), cli.toString());
+    }
+
+    @SuppressWarnings("unchecked")
+    static List<Map<String, Object>> apiJobs() throws Exception {
+        HttpResponse<String> jobs = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/api/jobs")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, jobs.statusCode());
+        return (List<Map<String, Object>>) (List<?>) KafkaHarness.JSON.readValue(jobs.body(), List.class);
+    }
+
+    /**
+     * /metrics read strictly; its counters against what Kafka recorded: the jobs this server ended, the statistics
+     * cache look-ups its jobs reported, the records it dead-lettered; gauges at rest once every job ended.
+     */
+    @SuppressWarnings("unchecked")
+    private void metricsMatchWhatRan() throws Exception {
+        kafka.send(topics.requests(), "w-poison", "{not json".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        waitFor("the poison request in the DLQ", () -> recorder.of(topics.dlq(), "w-poison").size() == 1);
+        String here = apiJobs().stream().filter(r -> "w-default".equals(r.get("id"))).findFirst().orElseThrow()
+                .get("server").toString();
+        waitFor("the poison request REJECTED in the list", () -> {
+            try {
+                return apiJobs().stream().anyMatch(r -> "w-poison".equals(r.get("id"))
+                        && "REJECTED".equals(r.get("state")));
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        HttpResponse<String> metrics = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, metrics.statusCode());
+        assertTrue(metrics.headers().firstValue("Content-Type").orElse("").startsWith("text/plain; version=0.0.4"));
+        String text = metrics.body();
+        PrometheusText parsed = PrometheusText.parse(text);
+
+        List<Map<String, Object>> events = new ArrayList<>();
+        for (ConsumerRecord<String, byte[]> record : recorder.records) {
+            if (record.topic().equals(topics.events())) {
+                events.add(KafkaHarness.map(record.value()));
+            }
+        }
+        long completedHere = events.stream().filter(e -> "COMPLETED".equals(e.get("type"))
+                && here.equals(e.get("server"))).count();
+        assertEquals(3, completedHere, "w-default, w-aa and w-tpe completed here");
+        assertEquals((double) completedHere, parsed.value("pot4j_jobs_ended_total", "state", "COMPLETED"), text);
+        for (String result : List.of("hit", "partial", "miss")) {
+            long reported = events.stream().filter(e -> e.get("details") instanceof Map<?, ?> d
+                    && result.equals(d.get("statistics_cache"))).count();
+            assertEquals((double) reported, parsed.value("pot4j_statistics_cache_total", "result", result),
+                    result + " look-ups reported on Kafka against /metrics:\n" + text);
+        }
+        assertTrue(parsed.value("pot4j_statistics_cache_total", "result", "hit") > 0, "a job reused statistics");
+        long dead = recorder.records.stream().filter(r -> r.topic().equals(topics.dlq())
+                && "MALFORMED_JSON".equals(KafkaHarness.header(r, "pot4j.reason"))).count();
+        assertEquals(1, dead);
+        assertEquals((double) dead, parsed.value("pot4j_dlq_records_total", "reason", "MALFORMED_JSON", "topic",
+                topics.dlq()), text);
+        // the list's states: this server's three, the other server's one, the rejected poison request
+        assertEquals(4.0, parsed.value("pot4j_jobs", "state", "COMPLETED"), text);
+        assertEquals(1.0, parsed.value("pot4j_jobs", "state", "REJECTED"), text);
+        assertEquals(0.0, parsed.value("pot4j_jobs_running"), text);
+        assertEquals(0.0, parsed.value("pot4j_queue_depth"), text);
+        List<PrometheusText.Sample> lag = parsed.samples("pot4j_kafka_consumer_lag");
+        assertTrue(!lag.isEmpty() && lag.stream().allMatch(s -> s.value() == 0.0), "every request read: " + lag);
+        double stages = parsed.value("pot4j_stage_duration_seconds_count");
+        long stageEvents = events.stream().filter(e -> "STAGE".equals(e.get("type")) && e.get("stage") != null
+                && !(e.get("details") instanceof Map<?, ?>)).count();
+        // every stage this server's jobs started has ended (notices within a stage carry details and start none)
+        assertEquals((double) stageEvents, stages, text);
+        System.out.println("ConsoleIT: /metrics\n" + text);
     }
 
     static int statusQuietly(String url) {

@@ -127,11 +127,12 @@ final class JobContext implements AlgorithmContext {
             }
         }
         int reused = StatisticsCollector.merge(requests).size() - missing.size();
+        // every look-up is said (hit, partial or miss): the console counts them for /metrics
+        workspace.events.emit(org.pot4j.api.job.JobEventType.STAGE, workspace.events.stage(), null, null,
+                "statistics cache: reused " + reused + " of " + (reused + missing.size()) + " statistics",
+                null, null, Map.of("statistics_cache", missing.isEmpty() ? "hit" : reused > 0 ? "partial" : "miss",
+                        "reused", reused, "collected", missing.size()));
         if (reused > 0) {
-            workspace.events.emit(org.pot4j.api.job.JobEventType.STAGE, workspace.events.stage(), null, null,
-                    "statistics cache: reused " + reused + " of " + (reused + missing.size()) + " statistics",
-                    null, null, Map.of("statistics_cache", missing.isEmpty() ? "hit" : "partial", "reused", reused,
-                            "collected", missing.size()));
             workspace.report.merge("statistics_cache_reused", reused, (a, b) -> (int) a + (int) b);
         }
         if (missing.isEmpty()) {

@@ -207,7 +207,7 @@ function tpeTrials(events) {
     .map(e => e.details);
   if (!trials.length) return [];
   const out = [el("h3", null, "TPE trials (" + trials.length + ")")];
-  const points = trials.filter(t => t.latency_ratio !== null && t.latency_ratio !== undefined && t.accuracy_loss !== null);
+  const points = trials.filter(t => t.latency_ratio > 0 && t.accuracy_loss !== null && t.accuracy_loss !== undefined);
   if (!points.length) {
     out.push(el("p", { id: "tpe-none" }, "no latency ratio measured (benchmark off): no scatter"));
     return out;
@@ -222,10 +222,11 @@ function tpeTrials(events) {
     if (b && best[best.length - 1] !== b) best.push(b);
   }
   const xs = points.map(p => p.latency_ratio), ys = points.map(p => p.accuracy_loss);
-  // x takes in 1 (as fast as FP32); y starts at no drop and spans at least 0.001
+  // x on a log scale (ratios; one noisy measurement must not squeeze the rest), taking in 1 (as fast as FP32);
+  // y starts at no drop and spans at least 0.001
   const x0 = Math.min(1, ...xs), x1 = Math.max(1, ...xs), y0 = Math.min(0, ...ys), y1 = Math.max(y0 + 0.001, ...ys);
   const w = 560, h = 300, pad = 50, top = 24;
-  const X = x => pad + (w - 2 * pad) * (x - x0) / ((x1 - x0) || 1);
+  const X = x => pad + (w - 2 * pad) * Math.log(x / x0) / (Math.log(x1 / x0) || 1);
   const Y = y => h - pad - (h - pad - top) * (y - y0) / ((y1 - y0) || 1);
   const plot = svg("svg", { id: "tpe-plot", width: w, height: h });
   plot.append(svg("text", { x: pad, y: 15 }, "accuracy drop vs latency ratio (INT8 / FP32)"));
@@ -237,7 +238,7 @@ function tpeTrials(events) {
   plot.append(svg("text", { x: w - pad - 30, y: h - pad + 16, "font-size": "12" }, x1.toFixed(3)));
   plot.append(svg("text", { x: 2, y: h - pad, "font-size": "12" }, y0.toFixed(4)));
   plot.append(svg("text", { x: 2, y: top + 10, "font-size": "12" }, y1.toFixed(4)));
-  plot.append(svg("text", { x: pad, y: h - 10, "font-size": "12" }, "latency ratio →   ↑ accuracy drop   ● trial  — Pareto front  ┄ best so far"));
+  plot.append(svg("text", { x: pad, y: h - 10, "font-size": "12" }, "latency ratio (log) →   ↑ accuracy drop   ● trial  — Pareto front  ┄ best so far"));
   plot.append(svg("polyline", { class: "pareto", fill: "none", stroke: "#c33",
     points: front.map(p => X(p.latency_ratio) + "," + Y(p.accuracy_loss)).join(" ") }));
   plot.append(svg("polyline", { class: "best-so-far", fill: "none", stroke: "#2a6", "stroke-dasharray": "5 3",
@@ -313,6 +314,10 @@ events.onmessage = message => {
   const { job, event } = data;
   rows.set(job.id, Object.assign(rows.get(job.id) || {}, job));
   renderRows();
+  if (!event) { // a state another server recorded (the group's jobs topic): the row, and its page if open
+    if (current && current.id === job.id) jobPage(job.id);
+    return;
+  }
   if (current && current.detail && current.id === job.id) {
     Object.assign(current.detail, job);
     current.detail.events.push(event);

@@ -16,26 +16,49 @@ import org.pot4j.api.job.JobService;
 import org.pot4j.api.job.JobStatus;
 import org.pot4j.api.monitor.JobDirectory;
 import org.pot4j.api.monitor.JobRecord;
+import org.pot4j.api.monitor.JobRecordListener;
 
 /**
  * The console's job list, from the same source {@code bin/pot jobs} reads: under {@code serve} the group's
  * {@link JobDirectory} (the compacted jobs topic, every server's jobs, with the server that recorded each state),
  * otherwise the local {@link JobService#jobs()}. A job this runtime runs (or ran) is shown with what its events told
  * the {@link JobBoard} (stages, progress, metrics), which is ahead of the topic; its state comes from the record when
- * the record is another server's (the job moved there) or a state only the topic has (INTERRUPTED).
+ * the record is another server's (the job moved there) or a state only the topic has (INTERRUPTED). As a
+ * {@link JobRecordListener} it pushes each such state to the open pages ({@link LiveFeed}) when the directory reads
+ * it, so other servers' jobs are live too.
  */
-@Component(service = JobList.class)
-public final class JobList {
+@Component(service = {JobList.class, JobRecordListener.class})
+public final class JobList implements JobRecordListener {
     private final JobBoard board;
     private final JobService jobService;
+    private final LiveFeed feed;
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile JobDirectory directory;
 
     @Activate
-    public JobList(@Reference JobBoard board, @Reference JobService jobService) {
+    public JobList(@Reference JobBoard board, @Reference JobService jobService, @Reference LiveFeed feed) {
         this.board = board;
         this.jobService = jobService;
+        this.feed = feed;
+    }
+
+    /** A state the directory read: pushed as the job's row, unless this runtime's own events said it already. */
+    @Override
+    public void recorded(JobRecord record) {
+        JobDirectory source = directory;
+        String here = source == null ? null : source.server();
+        JobView view = board.job(record.jobId());
+        if (view != null && !recordWins(record, here)) {
+            return;
+        }
+        feed.publish(Map.of("job", view == null ? row(record) : overlay(view.row(), record, here)));
+    }
+
+    /** The record's state is the one to show: another server recorded it, or only the topic has it. */
+    static boolean recordWins(JobRecord record, String here) {
+        return record.server() != null && here != null && !record.server().equals(here)
+                || "INTERRUPTED".equals(record.state());
     }
 
     /** Every job, newest first. */
@@ -122,8 +145,7 @@ public final class JobList {
             return row;
         }
         row.put("server", record.server() == null ? here : record.server());
-        boolean elsewhere = record.server() != null && here != null && !record.server().equals(here);
-        if (elsewhere || "INTERRUPTED".equals(record.state())) {
+        if (recordWins(record, here)) {
             row.put("state", record.state());
             row.put("stage", record.stage());
             row.put("message", record.message());

@@ -17,12 +17,17 @@ import org.pot4j.api.monitor.JobRecord;
 class JobListTest {
     static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
 
+    /** A job's first events: accepted, started, in its second stage. */
+    static List<JobEvent> started(String id) {
+        return List.of(new JobEvent(id, 0, T0, JobEventType.ACCEPTED, null, null, null, null, null, null,
+                        Map.of("model", "cnn", "device", "CPU")),
+                new JobEvent(id, 1, T0, JobEventType.STARTED, null, null, null, null, null, null, null),
+                new JobEvent(id, 2, T0, JobEventType.STAGE, "fp32 evaluation", null, null, null, null, null, null));
+    }
+
     static JobView running(String id) {
         JobView view = new JobView(id);
-        view.apply(new JobEvent(id, 0, T0, JobEventType.ACCEPTED, null, null, null, null, null, null,
-                Map.of("model", "cnn", "device", "CPU")));
-        view.apply(new JobEvent(id, 1, T0, JobEventType.STARTED, null, null, null, null, null, null, null));
-        view.apply(new JobEvent(id, 2, T0, JobEventType.STAGE, "fp32 evaluation", null, null, null, null, null, null));
+        started(id).forEach(view::apply);
         return view;
     }
 
@@ -54,6 +59,27 @@ class JobListTest {
         assertEquals("resnet", theirs.get("model"));
         assertEquals(Map.of("accuracy", 0.9), theirs.get("int8"));
         assertEquals(T0.toString(), theirs.get("finished"));
+    }
+
+    @Test
+    void aRecordedStateIsPushedUnlessThisRuntimesEventsSaidItAlready() {
+        LiveFeed feed = new LiveFeed();
+        JobBoard board = new JobBoard(feed);
+        started("mine").forEach(board::onEvent);
+        JobList list = new JobList(board, null, feed);
+        List<Map<String, Object>> pushed = new java.util.ArrayList<>();
+        feed.listen(pushed::add);
+        list.recorded(new JobRecord("mine", "STARTED", T0, "load model", null, null, null, null));
+        assertEquals(List.of(), pushed, "this runtime's job: its events were pushed");
+        list.recorded(new JobRecord("theirs", "COMPLETED", T0, null, null, null, "other-2",
+                Map.of("model_name", "resnet")));
+        list.recorded(new JobRecord("mine", "INTERRUPTED", T0, "interrupted", null, "SERVER_STOPPING", null, null));
+        assertEquals(2, pushed.size());
+        Map<?, ?> theirs = (Map<?, ?>) pushed.get(0).get("job");
+        assertEquals(List.of("theirs", "COMPLETED", "resnet", "other-2"),
+                List.of(theirs.get("id"), theirs.get("state"), theirs.get("model"), theirs.get("server")));
+        assertEquals("INTERRUPTED", ((Map<?, ?>) pushed.get(1).get("job")).get("state"));
+        assertEquals(Boolean.FALSE, pushed.get(1).containsKey("event"));
     }
 
     @Test

@@ -6,24 +6,55 @@ import java.util.List;
 import java.util.Map;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.pot4j.api.monitor.JobDirectory;
 import org.pot4j.api.monitor.JobRecord;
+import org.pot4j.api.monitor.JobRecordListener;
 import org.pot4j.api.monitor.MetricFamily;
 import org.pot4j.api.monitor.MetricSource;
 
 /**
  * Under {@code serve}: the group's jobs as the jobs topic records them (the {@link JobStates} the server's watcher
- * keeps current, the same reader {@code bin/pot jobs} uses), and the server's Kafka metrics. Disabled until the
- * {@link KafkaRequestServer} is enabled and enables it, so that no other run offers a group view.
+ * keeps current, the same reader {@code bin/pot jobs} uses), each new state told to the {@link JobRecordListener}s
+ * (whiteboard), and the server's Kafka metrics. Disabled until the {@link KafkaRequestServer} is enabled and enables
+ * it, so that no other run offers a group view.
  */
 @Component(enabled = false, service = {JobDirectory.class, MetricSource.class})
 public final class GroupJobDirectory implements JobDirectory, MetricSource {
     private final KafkaRequestServer server;
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile List<JobRecordListener> listeners = List.of();
 
     @Activate
     public GroupJobDirectory(@Reference KafkaRequestServer server) {
         this.server = server;
+        server.states().onState(this::recorded);
+    }
+
+    @Deactivate
+    void stop() {
+        server.states().onState(null);
+    }
+
+    private void recorded(String jobId, Map<String, Object> state) {
+        List<JobRecordListener> now = listeners;
+        if (now.isEmpty()) {
+            return;
+        }
+        for (JobRecord record : records(Map.of(jobId, state))) {
+            for (JobRecordListener listener : now) {
+                try {
+                    listener.recorded(record);
+                } catch (RuntimeException e) {
+                    // a listener that fails misses this state; the watcher goes on
+                }
+            }
+        }
     }
 
     @Override

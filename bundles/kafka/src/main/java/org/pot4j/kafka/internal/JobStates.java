@@ -14,6 +14,8 @@ import org.apache.kafka.common.TopicPartition;
 /** The latest state of every job, as read from the compacted jobs topic (a null value deletes). */
 public final class JobStates {
     private final Map<String, Map<String, Object>> states = new ConcurrentHashMap<>();
+    /** Told of every state put or read (not of deletions): the group view's push (see {@link GroupJobDirectory}). */
+    private volatile java.util.function.BiConsumer<String, Map<String, Object>> onState = (id, state) -> { };
 
     /** In a CANCELLED state: when the cancel was sent (epoch ms, the sender's clock, as request timestamps are). */
     public static final String CANCELLED_AT = "cancelled_at";
@@ -91,6 +93,12 @@ public final class JobStates {
 
     public void put(String jobId, Map<String, Object> state) {
         states.put(jobId, state);
+        onState.accept(jobId, state);
+    }
+
+    /** {@code listener} is told of each state from now on (one listener; null: none). */
+    void onState(java.util.function.BiConsumer<String, Map<String, Object>> listener) {
+        onState = listener == null ? (id, state) -> { } : listener;
     }
 
     public Map<String, Map<String, Object>> all() {
@@ -106,7 +114,9 @@ public final class JobStates {
             return;
         }
         try {
-            states.put(record.key(), Messages.map(record.value()));
+            Map<String, Object> state = Messages.map(record.value());
+            states.put(record.key(), state);
+            onState.accept(record.key(), state);
         } catch (IOException e) {
             // not ours to repair: a foreign record on the jobs topic is skipped
         }

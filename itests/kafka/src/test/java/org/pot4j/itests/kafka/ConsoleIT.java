@@ -276,28 +276,35 @@ class ConsoleIT {
         screenshot("console-tpe.png");
     }
 
-    /** A job state as another server of the group records it on the jobs topic: on the jobs table and its page. */
+    /**
+     * Job states as another server of the group records them on the jobs topic: pushed to an open jobs table (no
+     * reload) with their server, and the job's page from its record.
+     */
     private void otherServersJobShows() throws Exception {
+        browser.get(base + "/");
+        waitFor("the jobs table", () -> !browser.findElements(By.cssSelector("#jobs tr[data-job]")).isEmpty());
         Map<String, Object> state = new LinkedHashMap<>();
         state.put("job_id", "elsewhere-1");
+        state.put("state", "STARTED");
+        state.put("updated", java.time.Instant.now().toString());
+        state.put("sequence", 3);
+        state.put("run", 0);
+        state.put("stage", "fp32 evaluation");
+        state.put("server", OTHER_SERVER);
+        kafka.send(topics.jobs(), "elsewhere-1", KafkaHarness.json(state));
+        String row = "const r = document.querySelector(\"tr[data-job='elsewhere-1']\");"
+                + " return r ? [r.querySelector('td.state').textContent, r.querySelector('td.server').textContent]"
+                + " : null;";
+        waitFor("the other server's running job pushed into the table", () -> List.of("STARTED", OTHER_SERVER)
+                .equals(js(row)));
         state.put("state", "COMPLETED");
         state.put("updated", java.time.Instant.now().toString());
         state.put("sequence", 42);
-        state.put("run", 0);
+        state.remove("stage");
         state.put("summary", Map.of("model_name", "cnn_relu_elsewhere", "int8_metrics", Map.of("accuracy", 0.8125),
                 "seconds", 3.5));
-        state.put("server", OTHER_SERVER);
         kafka.send(topics.jobs(), "elsewhere-1", KafkaHarness.json(state));
-        browser.get(base + "/");
-        waitFor("the other server's job in the table", () -> {
-            Object server = js("const r = document.querySelector(\"tr[data-job='elsewhere-1']\");"
-                    + " return r ? r.querySelector('td.server').textContent : null;");
-            if (server == null) {
-                browser.navigate().refresh(); // the jobs topic is read by the server's watcher: a moment
-                sleep(300);
-            }
-            return OTHER_SERVER.equals(server);
-        });
+        waitFor("its end pushed", () -> List.of("COMPLETED", OTHER_SERVER).equals(js(row)));
         browser.get(base + "/console/index.html#/job/elsewhere-1");
         waitFor("the other server's job page", () -> OTHER_SERVER.equals(
                 js("const s = document.getElementById('job-server'); return s ? s.textContent : null;")));

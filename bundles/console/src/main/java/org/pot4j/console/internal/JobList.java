@@ -24,8 +24,8 @@ import org.pot4j.api.monitor.JobRecordListener;
  * otherwise the local {@link JobService#jobs()}. A job this runtime runs (or ran) is shown with what its events told
  * the {@link JobBoard} (stages, progress, metrics), which is ahead of the topic; its state comes from the record when
  * the record is another server's (the job moved there) or a state only the topic has (INTERRUPTED). As a
- * {@link JobRecordListener} it pushes each such state to the open pages ({@link LiveFeed}) when the directory reads
- * it, so other servers' jobs are live too.
+ * {@link JobRecordListener} it pushes each job's row to the open pages ({@link LiveFeed}) when the directory reads
+ * a state, so other servers' jobs are live too, and rows carry their server.
  */
 @Component(service = {JobList.class, JobRecordListener.class})
 public final class JobList implements JobRecordListener {
@@ -43,15 +43,15 @@ public final class JobList implements JobRecordListener {
         this.feed = feed;
     }
 
-    /** A state the directory read: pushed as the job's row, unless this runtime's own events said it already. */
+    /**
+     * A state the directory read: pushed as the job's row (for a job of this runtime, its view with the record's
+     * server: the view is ahead of the topic).
+     */
     @Override
     public void recorded(JobRecord record) {
         JobDirectory source = directory;
         String here = source == null ? null : source.server();
         JobView view = board.job(record.jobId());
-        if (view != null && !recordWins(record, here)) {
-            return;
-        }
         feed.publish(Map.of("job", view == null ? row(record) : overlay(view.row(), record, here)));
     }
 

@@ -128,6 +128,10 @@ class ConsoleIT {
         }
         assertEquals("COMPLETED", state, "the job's state on the page; serve:\n" + server.output());
         assertTrue(progress.size() >= 3, "progress seen moving on one page load: " + progress);
+        // the row carries the server that recorded the job's state (pushed from the jobs topic)
+        String here = serverOf("w-default");
+        waitFor("the server on the live row", () -> here.equals(js("return document.querySelector("
+                + "\"tr[data-job='w-default'] td.server\").textContent;")));
         screenshot("console-jobs.png");
 
         // its page lists the final model; the download is the final snapshot (same sha256)
@@ -331,6 +335,12 @@ class ConsoleIT {
         assertTrue(cli.keySet().containsAll(List.of("w-default", "w-aa", "w-tpe", "elsewhere-1")), cli.toString());
     }
 
+    /** The server the console's list names for {@code jobId}. */
+    static String serverOf(String jobId) throws Exception {
+        return String.valueOf(apiJobs().stream().filter(r -> jobId.equals(r.get("id"))).findFirst().orElseThrow()
+                .get("server"));
+    }
+
     @SuppressWarnings("unchecked")
     static List<Map<String, Object>> apiJobs() throws Exception {
         HttpResponse<String> jobs = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/api/jobs")).build(),
@@ -347,8 +357,7 @@ class ConsoleIT {
     private void metricsMatchWhatRan() throws Exception {
         kafka.send(topics.requests(), "w-poison", "{not json".getBytes(java.nio.charset.StandardCharsets.UTF_8));
         waitFor("the poison request in the DLQ", () -> recorder.of(topics.dlq(), "w-poison").size() == 1);
-        String here = apiJobs().stream().filter(r -> "w-default".equals(r.get("id"))).findFirst().orElseThrow()
-                .get("server").toString();
+        String here = serverOf("w-default");
         waitFor("the poison request REJECTED in the list", () -> {
             try {
                 return apiJobs().stream().anyMatch(r -> "w-poison".equals(r.get("id"))

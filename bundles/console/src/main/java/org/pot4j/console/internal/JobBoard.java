@@ -40,8 +40,9 @@ public final class JobBoard implements JobEventSink {
         if (ended != null) {
             metrics.stageEnded(ended.getValue());
         }
-        if (JobView.terminal(event.type()) && !JobView.terminal(JobEventType.valueOf(before))) {
-            metrics.jobEnded(event.type().name());
+        String after = view.state();
+        if (JobView.terminal(after) && !JobView.terminal(before)) {
+            metrics.jobEnded(after);
         }
         if (event.type() == JobEventType.STAGE && event.details() != null
                 && event.details().get("statistics_cache") != null) {

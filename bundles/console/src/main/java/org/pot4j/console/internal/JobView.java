@@ -62,10 +62,17 @@ final class JobView {
         algorithm = name;
     }
 
+    /** The code of the rejection of a second submit while the job runs: it does not end the running job. */
+    static final String DUPLICATE_JOB = "DUPLICATE_JOB";
+
     /** Folds one event in; returns the stage that ended with it and its seconds, if one did. */
     synchronized Map.Entry<String, Double> apply(JobEvent event) {
+        boolean known = !events.isEmpty();
         if (events.size() < MAX_EVENTS) {
             events.add(event);
+        }
+        if (known && event.type() == JobEventType.REJECTED && DUPLICATE_JOB.equals(event.code())) {
+            return null; // kept in the events; the job this id names goes on (as the jobs topic keeps its state)
         }
         Instant time = event.time() == null ? Instant.now() : event.time();
         Map.Entry<String, Double> ended = null;

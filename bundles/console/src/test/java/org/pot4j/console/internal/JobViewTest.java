@@ -48,6 +48,18 @@ class JobViewTest {
     }
 
     @Test
+    void aSecondSubmitRejectedAsDuplicateDoesNotEndTheRunningJob() {
+        JobView view = new JobView("j");
+        view.apply(event(0, JobEventType.ACCEPTED, null, null));
+        view.apply(event(1, JobEventType.STARTED, null, null));
+        view.apply(new JobEvent("j", 0, T0, JobEventType.REJECTED, null, null, null, null,
+                "job j is already started", "DUPLICATE_JOB", null));
+        assertEquals("STARTED", view.state());
+        assertNull(view.row().get("finished"));
+        assertEquals(3, ((java.util.List<?>) view.detail().get("events")).size());
+    }
+
+    @Test
     void aRejectionKeepsItsCodeAndNamedField() {
         JobView view = new JobView("j");
         view.apply(new JobEvent("j", 0, T0, JobEventType.REJECTED, null, null, null, null,

@@ -179,8 +179,10 @@ class ConsoleIT {
             }
             return Set.of("COMPLETED", "FAILED", "REJECTED", "CANCELLED").contains(s);
         });
-        waitFor("the page reloaded after the end", () -> "COMPLETED".equals(
-                js("const s = document.getElementById('job-state'); return s ? s.textContent : null;")));
+        waitFor("the page reloaded after the end", Duration.ofSeconds(30), () -> "COMPLETED".equals(
+                js("const s = document.getElementById('job-state'); return s ? s.textContent : null;")),
+                () -> "the page shows " + js("const s = document.getElementById('job-state'); return s ? s.textContent"
+                        + " : document.getElementById('main').textContent;") + "; the API: " + apiQuietly("w-aa"));
         waitFor("the iteration plot", () -> !browser.findElements(By.cssSelector("#aa-plot circle.point")).isEmpty());
         assertTrue(!browser.findElements(By.cssSelector("#aa-plot line.baseline")).isEmpty());
         // the bound comes from report.json, fetched by the page with the token
@@ -277,6 +279,16 @@ class ConsoleIT {
         String front = browser.findElement(By.cssSelector("#tpe-plot polyline.pareto")).getAttribute("points");
         String best = browser.findElement(By.cssSelector("#tpe-plot polyline.best-so-far")).getAttribute("points");
         assertTrue(!front.isBlank() && !best.isBlank(), "front '" + front + "', best so far '" + best + "'");
+        // the page's Pareto front (drawn from the trial events) is the optimizer's own (report.json tpe.pareto_front)
+        List<String> pageFront = browser.findElements(By.cssSelector("#tpe-plot circle.front title")).stream()
+                .map(t -> t.getAttribute("textContent").replaceAll("^trial (\\d+):.*", "$1")).sorted().toList();
+        HttpResponse<byte[]> report = HTTP.send(HttpRequest.newBuilder(URI.create(base
+                + "/download/w-tpe/report.json")).header("Authorization", "Bearer " + TOKEN).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, report.statusCode());
+        List<String> reportFront = ((List<Map<String, Object>>) ((Map<String, Object>) KafkaHarness.map(report.body())
+                .get("tpe")).get("pareto_front")).stream().map(p -> String.valueOf(p.get("trial"))).sorted().toList();
+        assertEquals(reportFront, pageFront, "the Pareto front on the page against report.json");
         screenshot("console-tpe.png");
     }
 
@@ -446,6 +458,25 @@ class ConsoleIT {
     static void waitFor(String what, Duration timeout, java.util.function.BooleanSupplier condition)
             throws InterruptedException {
         KafkaHarness.waitUntil(what, timeout, condition);
+    }
+
+    /** Waits for {@code condition}; on time-out the message says what {@code state} tells then. */
+    static void waitFor(String what, Duration timeout, java.util.function.BooleanSupplier condition,
+                        java.util.function.Supplier<String> state) throws InterruptedException {
+        try {
+            KafkaHarness.waitUntil(what, timeout, condition);
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + ": " + state.get(), e);
+        }
+    }
+
+    static String apiQuietly(String jobId) {
+        try {
+            return HTTP.send(HttpRequest.newBuilder(URI.create(base + "/api/jobs/" + jobId)).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+        } catch (Exception e) {
+            return e.toString();
+        }
     }
 
     static void screenshot(String name) throws Exception {

@@ -122,6 +122,16 @@ final class KafkaHarness implements AutoCloseable {
             return prefix + ".control";
         }
 
+        /** Trials over Kafka: the proposals, derived by the server from the requests topic's name. */
+        String trials() {
+            return prefix + ".trials";
+        }
+
+        /** Trials over Kafka: the compacted trial logs. */
+        String trialLog() {
+            return prefix + ".trial-log";
+        }
+
         /** -D options that point the Kafka bundle (server and client commands) at these topics. */
         List<String> options(String bootstrap, String group, List<Path> roots, Path outputs) {
             List<String> options = new ArrayList<>(List.of(
@@ -346,7 +356,37 @@ final class KafkaHarness implements AutoCloseable {
     /** The example configuration with absolute paths (what `pot submit` sends). */
     @SuppressWarnings("unchecked")
     Map<String, Object> exampleConfig(int statSubsetSize, boolean metrics) throws IOException {
-        Path file = examples.resolve("fashion-mnist/quantize.json");
+        Map<String, Object> config = exampleJob("quantize.json");
+        Map<String, Object> engine = (Map<String, Object>) config.get("engine");
+        if (!metrics) {
+            engine.put("metrics", List.of());
+        }
+        Map<String, Object> algorithm = (Map<String, Object>) ((List<Object>) ((Map<String, Object>) config
+                .get("compression")).get("algorithms")).get(0);
+        ((Map<String, Object>) algorithm.get("params")).put("stat_subset_size", statSubsetSize);
+        return config;
+    }
+
+    /**
+     * The shipped layer-tuning example (POT's best-practice TPE job, examples/fashion-mnist/tpe-layer.json) with
+     * absolute paths, {@code maxTrials} trials evaluated on the first {@code evalSubset} images, and a short latency
+     * benchmark ({@code benchmarkSeconds} per trial, one thread): a tuning job whose trials take about a second.
+     */
+    @SuppressWarnings("unchecked")
+    Map<String, Object> tuningConfig(int maxTrials, int evalSubset, double benchmarkSeconds) throws IOException {
+        Map<String, Object> config = exampleJob("tpe-layer.json");
+        Map<String, Object> params = (Map<String, Object>) ((Map<String, Object>) config.get("optimizer")).get("params");
+        params.put("max_trials", maxTrials);
+        params.put("eval_subset_size", evalSubset);
+        params.put("benchmark", new LinkedHashMap<>(Map.of("duration_seconds", benchmarkSeconds, "nthreads", 1,
+                "batch_size", 1)));
+        return config;
+    }
+
+    /** A job file of examples/fashion-mnist with its model and dataset paths made absolute. */
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> exampleJob(String name) throws IOException {
+        Path file = examples.resolve("fashion-mnist").resolve(name);
         Map<String, Object> config = JSON.readValue(Files.readString(file), LinkedHashMap.class);
         Path dir = file.getParent();
         Map<String, Object> model = (Map<String, Object>) config.get("model");
@@ -360,12 +400,6 @@ final class KafkaHarness implements AutoCloseable {
                 }
             }
         }
-        if (!metrics) {
-            engine.put("metrics", List.of());
-        }
-        Map<String, Object> algorithm = (Map<String, Object>) ((List<Object>) ((Map<String, Object>) config
-                .get("compression")).get("algorithms")).get(0);
-        ((Map<String, Object>) algorithm.get("params")).put("stat_subset_size", statSubsetSize);
         return config;
     }
 

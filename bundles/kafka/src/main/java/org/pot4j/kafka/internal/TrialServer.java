@@ -28,6 +28,7 @@ import org.pot4j.api.optimizer.TrialTransport;
 @Component(immediate = true)
 public class TrialServer {
     private final KafkaSettings settings;
+    private final KafkaEventPublisher publisher;
     private final TrialTopics topics;
     private final TrialRunner runner;
     private final BundleContext context;
@@ -41,7 +42,9 @@ public class TrialServer {
     private volatile ServiceRegistration<TrialTransport> registration;
 
     @Activate
-    public TrialServer(@Reference KafkaRequestServer requests, @Reference TrialRunner runner, BundleContext context) {
+    public TrialServer(@Reference KafkaRequestServer requests, @Reference TrialRunner runner,
+                       @Reference KafkaEventPublisher publisher, BundleContext context) {
+        this.publisher = publisher;
         this.settings = requests.settings();
         this.topics = TrialTopics.of(settings);
         this.runner = runner;
@@ -123,6 +126,11 @@ public class TrialServer {
     @Deactivate
     public void stop() {
         health.stop();
+        // as KafkaRequestServer.stop does: a tuning job whose trials stop with this server is interrupted, not ended,
+        // so that its request is delivered again (this component stops before the request server)
+        if (!threads.isEmpty()) { // serving
+            publisher.serverStopping(true);
+        }
         ServiceRegistration<TrialTransport> registered = registration;
         if (registered != null) {
             try {

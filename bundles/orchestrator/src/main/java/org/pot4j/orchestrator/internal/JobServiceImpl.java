@@ -182,6 +182,10 @@ public class JobServiceImpl implements JobService, TrialRunner {
         this.trialTransport = transport;
     }
 
+    TrialTransport trialTransport() {
+        return trialTransport;
+    }
+
     void unsetTrialTransport(TrialTransport transport) {
         if (this.trialTransport == transport) {
             this.trialTransport = null;

@@ -383,6 +383,20 @@ final class KafkaHarness implements AutoCloseable {
         return config;
     }
 
+    /** As {@link #tuningConfig(int, int, double)}, TunableQuantization's {@code tuning_scope} set to {@code scope}. */
+    @SuppressWarnings("unchecked")
+    Map<String, Object> tuningConfig(int maxTrials, int evalSubset, double benchmarkSeconds, List<String> scope)
+            throws IOException {
+        Map<String, Object> config = tuningConfig(maxTrials, evalSubset, benchmarkSeconds);
+        for (Object algorithm : (List<Object>) ((Map<String, Object>) config.get("compression")).get("algorithms")) {
+            Map<String, Object> a = (Map<String, Object>) algorithm;
+            if ("TunableQuantization".equals(a.get("name"))) {
+                ((Map<String, Object>) a.get("params")).put("tuning_scope", scope);
+            }
+        }
+        return config;
+    }
+
     /** A job file of examples/fashion-mnist with its model and dataset paths made absolute. */
     @SuppressWarnings("unchecked")
     private Map<String, Object> exampleJob(String name) throws IOException {
@@ -424,6 +438,44 @@ final class KafkaHarness implements AutoCloseable {
     /** The types of a job's events, in order. */
     static List<String> types(List<Map<String, Object>> events) {
         return events.stream().map(e -> String.valueOf(e.get("type"))).toList();
+    }
+
+    /** A tuning job's trial events (METRIC, stage trial), as published. */
+    static List<Map<String, Object>> trialEvents(List<Map<String, Object>> events) {
+        return events.stream().filter(e -> "METRIC".equals(e.get("type")) && "trial".equals(e.get("stage"))).toList();
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> details(Map<String, Object> event) {
+        return (Map<String, Object>) event.get("details");
+    }
+
+    /** How many of {@code trials} (trial events) each server measured. */
+    static Map<String, Integer> perServer(List<Map<String, Object>> trials) {
+        Map<String, Integer> counts = new java.util.TreeMap<>();
+        trials.forEach(t -> counts.merge(String.valueOf(details(t).get("server")), 1, Integer::sum));
+        return counts;
+    }
+
+    /** Waits (at most twice {@link #JOB_TIMEOUT}) for the job's end, and asserts it COMPLETED. */
+    void awaitCompleted(Recorder recorder, String eventsTopic, String job) throws InterruptedException {
+        waitUntil(job + " ended", JOB_TIMEOUT.multipliedBy(2), () -> ended(recorder.events(eventsTopic, job)));
+        List<Map<String, Object>> events = recorder.events(eventsTopic, job);
+        Map<String, Object> last = events.get(events.size() - 1);
+        if (!"COMPLETED".equals(last.get("type"))) {
+            throw new AssertionError(job + " did not complete: " + last);
+        }
+    }
+
+    /** The latest record of each key of the trial-log topic {@code topic} whose log belongs to the output of {@code job}. */
+    Map<String, Map<String, Object>> trialLog(Recorder recorder, String topic, String job) {
+        Map<String, Map<String, Object>> latest = new LinkedHashMap<>();
+        for (ConsumerRecord<String, byte[]> record : recorder.records) {
+            if (record.topic().equals(topic) && record.key().contains("/" + job + "/")) {
+                latest.put(record.key(), record.value() == null ? null : map(record.value()));
+            }
+        }
+        return latest;
     }
 
     static boolean ended(List<Map<String, Object>> events) {

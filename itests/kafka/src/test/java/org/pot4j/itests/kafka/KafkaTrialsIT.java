@@ -3,20 +3,20 @@ package org.pot4j.itests.kafka;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.pot4j.itests.kafka.KafkaHarness.JOB_TIMEOUT;
+import static org.pot4j.itests.kafka.KafkaHarness.details;
+import static org.pot4j.itests.kafka.KafkaHarness.perServer;
+import static org.pot4j.itests.kafka.KafkaHarness.trialEvents;
 import static org.pot4j.itests.kafka.KafkaHarness.types;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -44,7 +44,8 @@ class KafkaTrialsIT {
     }
 
     @Test
-    void trialsSpreadOverTwoServersAndSurviveTheKillOfTheJobsOwner() throws Exception {
+    @SuppressWarnings("unchecked")
+    void trialsSpreadOverTwoServersSurviveTheKillOfTheJobsOwnerAndEvalRebuildsTheBest() throws Exception {
         KafkaHarness.Topics topics = new KafkaHarness.Topics("t");
         List<String> options = kafka.options(topics, "t");
         KafkaHarness.ServerProcess first = kafka.startServer("t1", options);
@@ -57,7 +58,7 @@ class KafkaTrialsIT {
             long start = System.nanoTime();
             kafka.send(topics.requests(), "t-spread", KafkaHarness.json(Map.of("job_id", "t-spread", "config",
                     kafka.tuningConfig(TRIALS, 200, 0.2))));
-            awaitCompleted(recorder, topics, "t-spread");
+            kafka.awaitCompleted(recorder, topics.events(), "t-spread");
             double minutes = (System.nanoTime() - start) / 6e10;
             List<Map<String, Object>> trials = trialEvents(recorder.events(topics.events(), "t-spread"));
             assertEveryTrialOnce("t-spread", TRIALS, trials, recorder, topics);
@@ -79,7 +80,7 @@ class KafkaTrialsIT {
             int beforeKill = trialEvents(recorder.events(topics.events(), "t-kill")).size();
             owner.kill();
             assertTrue(beforeKill < TRIALS_KILLED, "killed mid-job, after " + beforeKill + " trials");
-            awaitCompleted(recorder, topics, "t-kill");
+            kafka.awaitCompleted(recorder, topics.events(), "t-kill");
             List<Map<String, Object>> events = recorder.events(topics.events(), "t-kill");
             assertEquals(2, types(events).stream().filter("STARTED"::equals).count(), "taken over once: "
                     + types(events));
@@ -94,18 +95,26 @@ class KafkaTrialsIT {
             System.out.printf("KafkaTrialsIT: owner %s killed after %d trial events; the job completed with %d distinct"
                     + " trials (%s from the log), per server %s%n", owner.name, beforeKill, TRIALS_KILLED,
                     tpe.get("trials_from_log"), perServer(trialEvents(events)));
+
+            // 3. eval: a new job writing to the same output folder rebuilds the log's best model, no new trial
+            Map<String, Object> eval = kafka.tuningConfig(TRIALS_KILLED, 200, 0.2);
+            ((Map<String, Object>) ((Map<String, Object>) eval.get("optimizer")).get("params"))
+                    .put("trials_load_method", "eval");
+            kafka.send(topics.requests(), "t-eval", KafkaHarness.json(Map.of("job_id", "t-eval", "config", eval,
+                    "output_dir", kafka.work.resolve("outputs").resolve("t-kill").toString())));
+            kafka.awaitCompleted(recorder, topics.events(), "t-eval");
+            assertEquals(List.of(), trialEvents(recorder.events(topics.events(), "t-eval")), "eval runs no trial");
+            Map<String, Object> evalReport = KafkaHarness.map(Files.readAllBytes(kafka.work.resolve("outputs")
+                    .resolve("t-kill").resolve("cnn_relu").resolve("report.json")));
+            Map<String, Object> evalTpe = (Map<String, Object>) evalReport.get("tpe");
+            assertEquals(0, ((Number) evalTpe.get("trials_run")).intValue(), "no new trials: " + evalTpe);
+            assertEquals(TRIALS_KILLED, ((Number) evalTpe.get("trials_from_log")).intValue());
+            assertEquals(tpe.get("best_trial"), evalTpe.get("best_trial"), "the same best trial");
+            assertEquals(report.get("chosen"), evalReport.get("chosen"), "the same model's choices");
         } finally {
             first.stop();
             second.stop();
         }
-    }
-
-    private static void awaitCompleted(KafkaHarness.Recorder recorder, KafkaHarness.Topics topics, String job)
-            throws InterruptedException {
-        KafkaHarness.waitUntil(job + " ended", JOB_TIMEOUT.multipliedBy(2),
-                () -> KafkaHarness.ended(recorder.events(topics.events(), job)));
-        List<Map<String, Object>> events = recorder.events(topics.events(), job);
-        assertEquals("COMPLETED", events.get(events.size() - 1).get("type"), job + ": " + events.get(events.size() - 1));
     }
 
     /**
@@ -116,12 +125,7 @@ class KafkaTrialsIT {
                                                             KafkaHarness.Recorder recorder, KafkaHarness.Topics topics)
             throws Exception {
         Set<Integer> expected = IntStream.range(0, n).boxed().collect(Collectors.toCollection(TreeSet::new));
-        Map<String, Map<String, Object>> latest = new LinkedHashMap<>();
-        for (ConsumerRecord<String, byte[]> record : recorder.records) {
-            if (record.topic().equals(topics.trialLog()) && record.key().contains("/" + job + "/")) {
-                latest.put(record.key(), record.value() == null ? null : KafkaHarness.map(record.value()));
-            }
-        }
+        Map<String, Map<String, Object>> latest = kafka.trialLog(recorder, topics.trialLog(), job);
         List<Integer> logged = latest.values().stream().filter(v -> v != null && "trial".equals(v.get("type")))
                 .map(v -> ((Number) v.get("trial")).intValue()).sorted().toList();
         assertEquals(new ArrayList<>(expected), logged, job + ": the trial log holds each trial once");
@@ -141,20 +145,5 @@ class KafkaTrialsIT {
         assertEquals(new ArrayList<>(expected), table.stream().map(r -> ((Number) r.get("trial")).intValue()).sorted()
                 .toList(), job + ": the report's trial table");
         return report;
-    }
-
-    static List<Map<String, Object>> trialEvents(List<Map<String, Object>> events) {
-        return events.stream().filter(e -> "METRIC".equals(e.get("type")) && "trial".equals(e.get("stage"))).toList();
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> details(Map<String, Object> event) {
-        return (Map<String, Object>) event.get("details");
-    }
-
-    private static Map<String, Integer> perServer(List<Map<String, Object>> trials) {
-        Map<String, Integer> counts = new HashMap<>();
-        trials.forEach(t -> counts.merge(String.valueOf(details(t).get("server")), 1, Integer::sum));
-        return counts;
     }
 }

@@ -57,7 +57,7 @@ class KafkaTrialsIT {
             // 1. both servers measure trials of one job; every trial is counted once
             long start = System.nanoTime();
             kafka.send(topics.requests(), "t-spread", KafkaHarness.json(Map.of("job_id", "t-spread", "config",
-                    kafka.tuningConfig(TRIALS, 200, 0.2))));
+                    small(kafka.tuningConfig(TRIALS, 200, 0.2)))));
             kafka.awaitCompleted(recorder, topics.events(), "t-spread");
             double minutes = (System.nanoTime() - start) / 6e10;
             List<Map<String, Object>> trials = trialEvents(recorder.events(topics.events(), "t-spread"));
@@ -70,7 +70,7 @@ class KafkaTrialsIT {
 
             // 2. kill -9 of the job's owner mid-job: the other server takes the request over and continues the log
             kafka.send(topics.requests(), "t-kill", KafkaHarness.json(Map.of("job_id", "t-kill", "config",
-                    kafka.tuningConfig(TRIALS_KILLED, 200, 0.2))));
+                    small(kafka.tuningConfig(TRIALS_KILLED, 200, 0.2)))));
             KafkaHarness.waitUntil("two trials of t-kill", JOB_TIMEOUT,
                     () -> trialEvents(recorder.events(topics.events(), "t-kill")).size() >= 2);
             String ownerName = String.valueOf(recorder.events(topics.events(), "t-kill").stream()
@@ -97,7 +97,7 @@ class KafkaTrialsIT {
                     tpe.get("trials_from_log"), perServer(trialEvents(events)));
 
             // 3. eval: a new job writing to the same output folder rebuilds the log's best model, no new trial
-            Map<String, Object> eval = kafka.tuningConfig(TRIALS_KILLED, 200, 0.2);
+            Map<String, Object> eval = small(kafka.tuningConfig(TRIALS_KILLED, 200, 0.2));
             ((Map<String, Object>) ((Map<String, Object>) eval.get("optimizer")).get("params"))
                     .put("trials_load_method", "eval");
             kafka.send(topics.requests(), "t-eval", KafkaHarness.json(Map.of("job_id", "t-eval", "config", eval,
@@ -115,6 +115,15 @@ class KafkaTrialsIT {
             first.stop();
             second.stop();
         }
+    }
+
+    /** The statistics of 100 calibration images instead of the example's 300: a shorter test, the same counts. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> small(Map<String, Object> config) {
+        for (Object algorithm : (List<Object>) ((Map<String, Object>) config.get("compression")).get("algorithms")) {
+            ((Map<String, Object>) ((Map<String, Object>) algorithm).get("params")).put("stat_subset_size", 100);
+        }
+        return config;
     }
 
     /**

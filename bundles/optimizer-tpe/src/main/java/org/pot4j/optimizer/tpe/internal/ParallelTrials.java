@@ -38,7 +38,6 @@ final class ParallelTrials {
 
     /** Runs trials until the budget or a stop; returns what stopped them (the report's {@code stopped_by}). */
     String run(TpeSampler sampler) throws Exception {
-        int parallelism = Math.max(1, run.context().parallelism());
         next = run.nextNumber();
         for (Map.Entry<Integer, Map<String, String>> left : new TreeMap<>(run.context().unfinishedTrials()).entrySet()) {
             if (!run.recorded(left.getKey()) && run.count() + running.size() < budget) {
@@ -56,6 +55,10 @@ final class ParallelTrials {
             if (stopped == null) {
                 stopped = stopReason();
             }
+            int parallelism = Math.max(1, run.context().parallelism()); // servers come and go
+            if (parallelism == 1) {
+                run.publishBest(); // nothing runs meanwhile: at once, as a trial-by-trial run always did
+            }
             while (stopped == null && running.size() < parallelism && run.count() + running.size() < budget) {
                 int number = next++;
                 Map<String, String> choices = run.propose(sampler, number,
@@ -67,6 +70,7 @@ final class ParallelTrials {
                     start(number, choices, false);
                 }
             }
+            run.publishBest(); // after the next trials went out: the other servers measure while this one builds it
             if (running.isEmpty()) {
                 break;
             }

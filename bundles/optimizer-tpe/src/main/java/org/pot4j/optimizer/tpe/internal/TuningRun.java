@@ -29,6 +29,8 @@ final class TuningRun {
     private final List<TrialRecord> trials = new ArrayList<>();
     private final Map<String, TrialRecord> measured = new LinkedHashMap<>();
     private final java.util.Set<Integer> numbers = new java.util.HashSet<>();
+    /** A trial that became the best and whose snapshot is not published yet ({@link #publishBest}). */
+    private TrialRecord newBest;
     private PotLoss loss;
     private TrialRanking.Scored best;
     private Integer trialsToTarget;
@@ -124,6 +126,7 @@ final class TuningRun {
                     trial.fp32Metrics(), Map.of(metric, higherIsBetter), trial.latencyRatio(), trial.quantizedFraction(),
                     trial.seconds(), trial.server()));
         }
+        publishBest();
         return trials.size();
     }
 
@@ -313,7 +316,19 @@ final class TuningRun {
         context.trial(trials.size(), budgetForEvents(), TrialLine.format(trials.size(), budgetForEvents(), summary),
                 summary, trial.metrics());
         if (improved) {
-            context.snapshot("trial " + number + " (best)", trial.choices(), trial.metrics());
+            newBest = trial;
+        }
+    }
+
+    /**
+     * Publishes the model of the newest best trial as a snapshot, when one came since the last call: it rebuilds
+     * the model on the job's thread, so the trial loop first sends out the next trials and then calls this.
+     */
+    void publishBest() throws Exception {
+        TrialRecord trial = newBest;
+        newBest = null;
+        if (trial != null) {
+            context.snapshot("trial " + trial.number() + " (best)", trial.choices(), trial.metrics());
         }
     }
 

@@ -53,6 +53,16 @@ final class KafkaTrialChannel implements TrialChannel {
         return logId;
     }
 
+    /**
+     * The run of the log: an id its search-space record carries from when it was written ({@link #append}), in every
+     * proposal and result of it, so that a proposal or result of an earlier run of the same log (before a
+     * cold_start cleared it) is told apart; null for a log with no search-space record.
+     */
+    private Object run() {
+        Map<String, Object> space = transport.view().entry(logId, "space");
+        return space == null ? null : space.get("run");
+    }
+
     @Override
     public int parallelism() {
         return transport.router().parallelism();
@@ -77,6 +87,7 @@ final class KafkaTrialChannel implements TrialChannel {
         proposed.put("trial", number);
         proposed.put("choices", new TreeMap<>(choices));
         proposed.put("owner", ServerIdentity.name());
+        proposed.put("run", run());
         transport.view().write(logId, TrialLogView.trialEntry(number), proposed);
         Pending trial = new Pending(number, Map.copyOf(choices), proposal(number, choices, settings), result,
                 new long[] {System.nanoTime()}, new int[] {-1}); // issued now: the re-issuer must not see 0
@@ -97,6 +108,7 @@ final class KafkaTrialChannel implements TrialChannel {
         }
         Map<String, Object> value = new LinkedHashMap<>();
         value.put("log_id", logId);
+        value.put("run", run());
         value.put("trial", number);
         value.put("owner", ServerIdentity.name());
         value.put("choices", new TreeMap<>(choices));
@@ -157,7 +169,8 @@ final class KafkaTrialChannel implements TrialChannel {
         }
         Pending trial = pending.get(n.intValue());
         if (trial == null || trial.result().isDone()
-                || !trial.choices().equals(strings(record.get("choices")))) {
+                || !trial.choices().equals(strings(record.get("choices")))
+                || !java.util.Objects.equals(run(), record.get("run"))) {
             return;
         }
         if ("trial".equals(record.get("type"))) {
@@ -211,7 +224,13 @@ final class KafkaTrialChannel implements TrialChannel {
             case "trial" -> TrialLogView.trialEntry(((Number) record.get("trial")).intValue());
             default -> type;
         };
-        transport.view().write(logId, entry, record);
+        Map<String, Object> value = new LinkedHashMap<>(record);
+        if (entry.equals("space")) {
+            value.putIfAbsent("run", java.util.UUID.randomUUID().toString());
+        } else if (entry.startsWith("trial-")) {
+            value.put("run", run());
+        }
+        transport.view().write(logId, entry, value);
     }
 
     @Override

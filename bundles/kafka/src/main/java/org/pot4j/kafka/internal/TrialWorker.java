@@ -30,7 +30,8 @@ import org.pot4j.api.optimizer.TrialSettings;
  * time, measures it with the job service ({@link TrialRunner}: the job's pipeline is built on the first trial, its
  * statistics from this server's cache) on a thread of its own while the consumer keeps polling with its partitions
  * paused, writes the result to the job's trial log under the trial's key, and only then commits the proposal. A
- * proposal whose trial the log already has (a duplicate, a re-issue) or whose log has ended is passed over. A
+ * proposal whose trial the log already has (a duplicate, a re-issue) or that belongs to an earlier run of the log
+ * (cleared since by a cold_start: the run id of its search-space record differs) is passed over. A
  * proposal whose paths lie outside this server's {@code allowed_roots} fails the trial, naming the field.
  */
 final class TrialWorker implements Runnable {
@@ -124,7 +125,7 @@ final class TrialWorker implements Runnable {
         Map<String, Object> logged = view.entry(logId, TrialLogView.trialEntry(number));
         boolean done = logged != null && "trial".equals(logged.get("type"))
                 && choices.equals(KafkaTrialChannel.strings(logged.get("choices")));
-        if (number < 0 || done || view.entry(logId, "end") != null) {
+        if (number < 0 || done || !currentRun(logId, proposal.get("run"))) {
             commit(partition, record.offset());
             return;
         }
@@ -146,10 +147,28 @@ final class TrialWorker implements Runnable {
         }
     }
 
+    /**
+     * Whether the proposal belongs to the log's current run (its search-space record's id): a proposal left from a run
+     * the log no longer holds (cleared by a cold_start) is passed over. Read again from the topic before saying no.
+     */
+    private boolean currentRun(String logId, Object run) {
+        for (int attempt = 0; attempt < 2; attempt++) {
+            Map<String, Object> space = view.entry(logId, "space");
+            if (space != null && java.util.Objects.equals(space.get("run"), run)) {
+                return true;
+            }
+            if (attempt == 0) {
+                view.sync(logId);
+            }
+        }
+        return false;
+    }
+
     private Map<String, Object> measure(ConsumerRecord<String, byte[]> record, Map<String, Object> proposal,
                                         int number, Map<String, String> choices) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("job_id", null);
+        out.put("run", proposal.get("run"));
         out.put("trial", number);
         out.put("choices", choices);
         out.put("server", server);

@@ -8,7 +8,8 @@ import org.pot4j.api.params.Parameters;
 /**
  * What the orchestrator gives an optimizer: its validated parameters, the search space, a way to
  * measure a trial, the job's trial log (a JSON-lines file in the output folder on the CLI), and
- * events. Trials run one at a time on the job's working model.
+ * events. Trials run one at a time on the job's working model unless {@link #parallelism()} says more may
+ * run at once (on other servers).
  */
 @ProviderType
 public interface OptimizationContext {
@@ -22,6 +23,36 @@ public interface OptimizationContext {
 
     /** Builds the model for {@code choices} (the compression algorithms after the tunable one rerun), and measures it. */
     TrialMeasurement measure(Map<String, String> choices, TrialSettings settings) throws Exception;
+
+    /**
+     * How many trials may be measured at once: 1 in the job's own process; under {@code bin/pot serve} the servers of
+     * the group that measure trials. An optimizer that proposes more than one at once uses {@link #measureAsync}.
+     */
+    default int parallelism() {
+        return 1;
+    }
+
+    /**
+     * Measures trial {@code number} of {@code choices}, possibly on another server; completes with its measurement.
+     * By default it measures here, at once.
+     */
+    default java.util.concurrent.CompletableFuture<TrialMeasurement> measureAsync(int number,
+                                                                                 Map<String, String> choices,
+                                                                                 TrialSettings settings) {
+        try {
+            return java.util.concurrent.CompletableFuture.completedFuture(measure(choices, settings));
+        } catch (Exception e) {
+            return java.util.concurrent.CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /**
+     * Trials an earlier run of this job proposed and no server has measured yet (its owner died with them in flight):
+     * number and choices. An optimizer continuing the log measures them under the same numbers.
+     */
+    default Map<Integer, Map<String, String>> unfinishedTrials() {
+        return Map.of();
+    }
 
     /** The records of earlier runs of this job's trial log, oldest first (empty when there is none). */
     List<Map<String, Object>> readTrialLog();

@@ -1,6 +1,6 @@
 /** Optimizers (TPE tuning) and the tunable algorithms whose per-layer choices they search. */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package org.pot4j.api.optimizer;
 
 import org.osgi.annotation.bundle.Export;

@@ -34,6 +34,10 @@ import org.pot4j.api.job.JobResult;
 import org.pot4j.api.job.JobService;
 import org.pot4j.api.job.JobState;
 import org.pot4j.api.job.JobStatus;
+import org.pot4j.api.optimizer.TrialMeasurement;
+import org.pot4j.api.optimizer.TrialRunner;
+import org.pot4j.api.optimizer.TrialSettings;
+import org.pot4j.api.optimizer.TrialTransport;
 import org.pot4j.api.registry.PluginRegistry;
 import org.pot4j.orchestrator.internal.config.JobConfig;
 import org.pot4j.orchestrator.internal.config.JobConfigParser;
@@ -47,9 +51,9 @@ import org.pot4j.orchestrator.internal.job.StatisticsCache;
  * Accepts jobs from every entry point (CLI, Kafka), validates them against the live plugins,
  * runs them on a bounded worker pool and reports their events to every {@link JobEventSink}.
  */
-@Component(service = JobService.class)
+@Component(service = {JobService.class, TrialRunner.class})
 @Designate(ocd = JobServiceImpl.Config.class)
-public class JobServiceImpl implements JobService {
+public class JobServiceImpl implements JobService, TrialRunner {
 
     @ObjectClassDefinition(name = "pot4j job service")
     public @interface Config {
@@ -102,6 +106,10 @@ public class JobServiceImpl implements JobService {
     }
 
     private final StatisticsCache statisticsCache;
+    /** The trials of other servers' tuning jobs this server measures (trials over Kafka). */
+    private final TrialBenches trialBenches;
+    /** Where tuning jobs send their trials ({@code bin/pot serve}); null: they measure them themselves. */
+    private volatile TrialTransport trialTransport;
 
     @Activate
     public JobServiceImpl(@Reference PluginRegistry registry, Config config, org.osgi.framework.BundleContext context,
@@ -119,6 +127,7 @@ public class JobServiceImpl implements JobService {
         this.config = config;
         this.statisticsCache = cacheDirectory == null || config.statistics_cache_max_mb() <= 0 ? null
                 : new StatisticsCache(cacheDirectory, config.statistics_cache_max_mb() * 1024L * 1024L);
+        this.trialBenches = new TrialBenches(registry, JobServiceImpl::parse, this::settings);
         AtomicInteger count = new AtomicInteger();
         this.workers = Executors.newFixedThreadPool(Math.max(1, config.workers()), runnable -> {
             Thread thread = new Thread(runnable, "pot4j-job-" + count.incrementAndGet());
@@ -148,6 +157,7 @@ public class JobServiceImpl implements JobService {
     @Deactivate
     void deactivate() {
         jobs.values().forEach(job -> job.cancelled = true);
+        trialBenches.close();
         workers.shutdownNow();
         try {
             // until a job has stopped it may be inside ONNX Runtime: the backend bundle, or the JVM on exit, must not
@@ -165,6 +175,32 @@ public class JobServiceImpl implements JobService {
 
     void removeSink(JobEventSink sink) {
         sinks.remove(sink);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    void setTrialTransport(TrialTransport transport) {
+        this.trialTransport = transport;
+    }
+
+    TrialTransport trialTransport() {
+        return trialTransport;
+    }
+
+    void unsetTrialTransport(TrialTransport transport) {
+        if (this.trialTransport == transport) {
+            this.trialTransport = null;
+        }
+    }
+
+    @Override
+    public TrialMeasurement measure(JobRequest request, Map<String, String> choices, TrialSettings settings)
+            throws Exception {
+        return trialBenches.measure(request, choices, settings);
+    }
+
+    @Override
+    public void release(String jobId) {
+        trialBenches.release(jobId);
     }
 
     private List<JobEventSink> sinksWith(JobEventSink extra) {
@@ -314,7 +350,7 @@ public class JobServiceImpl implements JobService {
     private Jobs.Settings settings(Pipeline pipeline) {
         Integer jobBatch = pipeline.config().batchSize();
         return new Jobs.Settings(jobBatch != null ? jobBatch : config.batch_size(), config.inference_threads(),
-                statisticsCache);
+                statisticsCache, trialTransport);
     }
 
     @Override

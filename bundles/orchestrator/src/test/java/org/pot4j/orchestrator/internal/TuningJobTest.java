@@ -103,9 +103,13 @@ class TuningJobTest {
     }
 
     private Run run(Map<String, Object> config, Path output) throws Exception {
+        return run(null, config, output);
+    }
+
+    private Run run(String jobId, Map<String, Object> config, Path output) throws Exception {
         List<JobEvent> events = new CopyOnWriteArrayList<>();
         List<ModelSnapshot> snapshots = new CopyOnWriteArrayList<>();
-        JobResult result = jobs.submit(new JobRequest(null, config, null, output, "cli"),
+        JobResult result = jobs.submit(new JobRequest(jobId, config, null, output, "cli"),
                 new org.pot4j.api.job.JobEventSink() {
                     public void onEvent(JobEvent event) {
                         events.add(event);
@@ -193,6 +197,59 @@ class TuningJobTest {
         Run again = run(config(Map.of("tuning_scope", List.of("layer")), tpe("cold_start", 2)), output);
         assertEquals(JobState.COMPLETED, again.result().state(), again.result().message());
         assertEquals(2, trialLog(output).size());
+    }
+
+    /**
+     * With a trial transport (serve's, here in one process: {@link InMemoryTrialTransport}) three trials run at once
+     * and finish in any order, each recorded once; a job whose log it started and did not end (its server died) is
+     * continued whatever the load method: trials measured but not recorded are recorded, trials proposed and not
+     * measured are measured under their own numbers with their own choices, and none is counted twice.
+     */
+    @Test
+    void trialsInParallelAreEachRecordedOnceAndADeadOwnersRunIsContinued() throws Exception {
+        Path output = temp.resolve("parallel");
+        String logId = output.resolve("outlier").toAbsolutePath().normalize().toString();
+        try (InMemoryTrialTransport transport = new InMemoryTrialTransport(jobs, 3)) {
+            jobs.setTrialTransport(transport);
+            Map<String, Object> config = config(Map.of("tuning_scope", List.of("layer")), tpe("cold_start", 7));
+            Run first = run("parallel-job", config, output);
+            assertEquals(JobState.COMPLETED, first.result().state(), first.result().message());
+            Map<String, Map<String, Object>> log = transport.log(logId);
+            assertEquals(List.of(0, 1, 2, 3, 4, 5, 6), trialNumbers(log), "seven trials, each once: " + log.keySet());
+            assertEquals(List.of(0, 1, 2, 3, 4, 5, 6), first.trials().stream()
+                    .map(e -> ((Number) e.details().get("trial")).intValue()).sorted().toList());
+            assertTrue(first.trials().stream().allMatch(e -> String.valueOf(e.details().get("server"))
+                    .startsWith("worker-")), "the server that measured each trial is named");
+            assertFalse(Files.exists(output.resolve("outlier/trials.jsonl")), "the log is the transport's");
+
+            // the owner died: trials 5 and 6 were never measured, 3 was proposed, 4 measured but not recorded
+            log.remove("end");
+            log.remove("trial-000005");
+            log.remove("trial-000006");
+            Map<String, Object> proposed = log.get("trial-000003");
+            log.put("trial-000003", new LinkedHashMap<>(Map.of("type", "proposed", "trial", 3, "choices",
+                    proposed.get("choices"))));
+            log.get("trial-000004").remove("loss");
+            Run heir = run("parallel-job", config(Map.of("tuning_scope", List.of("layer")), tpe("cold_start", 7)),
+                    output);
+            assertEquals(JobState.COMPLETED, heir.result().state(), heir.result().message());
+            assertTrue(heir.events().stream().anyMatch(e -> e.message() != null
+                    && e.message().contains("continuing that run")), "said, not silent");
+            assertEquals(List.of(0, 1, 2, 3, 4, 5, 6), trialNumbers(log), "each trial once after the take-over");
+            assertEquals(proposed.get("choices"), log.get("trial-000003").get("choices"),
+                    "the proposed trial is measured with its own choices");
+            assertEquals(List.of(3, 4, 5, 6), heir.trials().stream()
+                    .map(e -> ((Number) e.details().get("trial")).intValue()).sorted().toList(),
+                    "the recorded trials are not announced again; the unrecorded one is");
+            assertEquals(4, report(output).get("tpe").get("trials_from_log").asInt(), "0, 1, 2 and 4");
+        } finally {
+            jobs.unsetTrialTransport(jobs.trialTransport());
+        }
+    }
+
+    private static List<Integer> trialNumbers(Map<String, Map<String, Object>> log) {
+        return log.values().stream().filter(r -> "trial".equals(r.get("type")))
+                .map(r -> ((Number) r.get("trial")).intValue()).sorted().toList();
     }
 
     @Test

@@ -122,6 +122,16 @@ final class KafkaHarness implements AutoCloseable {
             return prefix + ".control";
         }
 
+        /** Trials over Kafka: the proposals, derived by the server from the requests topic's name. */
+        String trials() {
+            return prefix + ".trials";
+        }
+
+        /** Trials over Kafka: the compacted trial logs. */
+        String trialLog() {
+            return prefix + ".trial-log";
+        }
+
         /** -D options that point the Kafka bundle (server and client commands) at these topics. */
         List<String> options(String bootstrap, String group, List<Path> roots, Path outputs) {
             List<String> options = new ArrayList<>(List.of(
@@ -346,7 +356,51 @@ final class KafkaHarness implements AutoCloseable {
     /** The example configuration with absolute paths (what `pot submit` sends). */
     @SuppressWarnings("unchecked")
     Map<String, Object> exampleConfig(int statSubsetSize, boolean metrics) throws IOException {
-        Path file = examples.resolve("fashion-mnist/quantize.json");
+        Map<String, Object> config = exampleJob("quantize.json");
+        Map<String, Object> engine = (Map<String, Object>) config.get("engine");
+        if (!metrics) {
+            engine.put("metrics", List.of());
+        }
+        Map<String, Object> algorithm = (Map<String, Object>) ((List<Object>) ((Map<String, Object>) config
+                .get("compression")).get("algorithms")).get(0);
+        ((Map<String, Object>) algorithm.get("params")).put("stat_subset_size", statSubsetSize);
+        return config;
+    }
+
+    /**
+     * The shipped layer-tuning example (POT's best-practice TPE job, examples/fashion-mnist/tpe-layer.json) with
+     * absolute paths, {@code maxTrials} trials evaluated on the first {@code evalSubset} images, and a short latency
+     * benchmark ({@code benchmarkSeconds} per trial, one thread): a tuning job whose trials take about a second.
+     */
+    @SuppressWarnings("unchecked")
+    Map<String, Object> tuningConfig(int maxTrials, int evalSubset, double benchmarkSeconds) throws IOException {
+        Map<String, Object> config = exampleJob("tpe-layer.json");
+        Map<String, Object> params = (Map<String, Object>) ((Map<String, Object>) config.get("optimizer")).get("params");
+        params.put("max_trials", maxTrials);
+        params.put("eval_subset_size", evalSubset);
+        params.put("benchmark", new LinkedHashMap<>(Map.of("duration_seconds", benchmarkSeconds, "nthreads", 1,
+                "batch_size", 1)));
+        return config;
+    }
+
+    /** As {@link #tuningConfig(int, int, double)}, TunableQuantization's {@code tuning_scope} set to {@code scope}. */
+    @SuppressWarnings("unchecked")
+    Map<String, Object> tuningConfig(int maxTrials, int evalSubset, double benchmarkSeconds, List<String> scope)
+            throws IOException {
+        Map<String, Object> config = tuningConfig(maxTrials, evalSubset, benchmarkSeconds);
+        for (Object algorithm : (List<Object>) ((Map<String, Object>) config.get("compression")).get("algorithms")) {
+            Map<String, Object> a = (Map<String, Object>) algorithm;
+            if ("TunableQuantization".equals(a.get("name"))) {
+                ((Map<String, Object>) a.get("params")).put("tuning_scope", scope);
+            }
+        }
+        return config;
+    }
+
+    /** A job file of examples/fashion-mnist with its model and dataset paths made absolute. */
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> exampleJob(String name) throws IOException {
+        Path file = examples.resolve("fashion-mnist").resolve(name);
         Map<String, Object> config = JSON.readValue(Files.readString(file), LinkedHashMap.class);
         Path dir = file.getParent();
         Map<String, Object> model = (Map<String, Object>) config.get("model");
@@ -360,12 +414,6 @@ final class KafkaHarness implements AutoCloseable {
                 }
             }
         }
-        if (!metrics) {
-            engine.put("metrics", List.of());
-        }
-        Map<String, Object> algorithm = (Map<String, Object>) ((List<Object>) ((Map<String, Object>) config
-                .get("compression")).get("algorithms")).get(0);
-        ((Map<String, Object>) algorithm.get("params")).put("stat_subset_size", statSubsetSize);
         return config;
     }
 
@@ -390,6 +438,44 @@ final class KafkaHarness implements AutoCloseable {
     /** The types of a job's events, in order. */
     static List<String> types(List<Map<String, Object>> events) {
         return events.stream().map(e -> String.valueOf(e.get("type"))).toList();
+    }
+
+    /** A tuning job's trial events (METRIC, stage trial), as published. */
+    static List<Map<String, Object>> trialEvents(List<Map<String, Object>> events) {
+        return events.stream().filter(e -> "METRIC".equals(e.get("type")) && "trial".equals(e.get("stage"))).toList();
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> details(Map<String, Object> event) {
+        return (Map<String, Object>) event.get("details");
+    }
+
+    /** How many of {@code trials} (trial events) each server measured. */
+    static Map<String, Integer> perServer(List<Map<String, Object>> trials) {
+        Map<String, Integer> counts = new java.util.TreeMap<>();
+        trials.forEach(t -> counts.merge(String.valueOf(details(t).get("server")), 1, Integer::sum));
+        return counts;
+    }
+
+    /** Waits (at most twice {@link #JOB_TIMEOUT}) for the job's end, and asserts it COMPLETED. */
+    void awaitCompleted(Recorder recorder, String eventsTopic, String job) throws InterruptedException {
+        waitUntil(job + " ended", JOB_TIMEOUT.multipliedBy(2), () -> ended(recorder.events(eventsTopic, job)));
+        List<Map<String, Object>> events = recorder.events(eventsTopic, job);
+        Map<String, Object> last = events.get(events.size() - 1);
+        if (!"COMPLETED".equals(last.get("type"))) {
+            throw new AssertionError(job + " did not complete: " + last);
+        }
+    }
+
+    /** The latest record of each key of the trial-log topic {@code topic} whose log belongs to the output of {@code job}. */
+    Map<String, Map<String, Object>> trialLog(Recorder recorder, String topic, String job) {
+        Map<String, Map<String, Object>> latest = new LinkedHashMap<>();
+        for (ConsumerRecord<String, byte[]> record : recorder.records) {
+            if (record.topic().equals(topic) && record.key().contains("/" + job + "/")) {
+                latest.put(record.key(), record.value() == null ? null : map(record.value()));
+            }
+        }
+        return latest;
     }
 
     static boolean ended(List<Map<String, Object>> events) {

@@ -48,7 +48,7 @@ record TrialRecord(int number, Map<String, String> choices, Map<String, Double> 
                 numbers(log.get("metrics")), numbers(log.get("fp32_metrics")), number(log.get("accuracy_loss")),
                 number(log.get("latency_ratio")), number(log.get("quantized_fraction")), number(log.get("seconds")),
                 Boolean.TRUE.equals(log.get("reference")), Boolean.TRUE.equals(log.get("cached")),
-                String.valueOf(log.get("server")));
+                log.get("server") == null ? null : String.valueOf(log.get("server")));
     }
 
     private static double number(Object value) {

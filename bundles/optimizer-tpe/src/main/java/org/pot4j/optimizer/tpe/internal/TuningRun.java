@@ -1,6 +1,7 @@
 package org.pot4j.optimizer.tpe.internal;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +20,7 @@ import org.pot4j.api.optimizer.TrialMeasurement;
  */
 final class TuningRun {
     static final String SPACE_TYPE = "search_space";
+    static final String END_TYPE = "end";
     static final int ATTEMPTS = 16;
 
     private final OptimizationContext context;
@@ -26,6 +28,9 @@ final class TuningRun {
     private final List<SearchParameter> space;
     private final List<TrialRecord> trials = new ArrayList<>();
     private final Map<String, TrialRecord> measured = new LinkedHashMap<>();
+    private final java.util.Set<Integer> numbers = new java.util.HashSet<>();
+    /** A trial that became the best and whose snapshot is not published yet ({@link #publishBest}). */
+    private TrialRecord newBest;
     private PotLoss loss;
     private TrialRanking.Scored best;
     private Integer trialsToTarget;
@@ -54,37 +59,26 @@ final class TuningRun {
             stopped = "eval: no new trials";
         } else {
             int budget = method.equals("fine_tune") ? trials.size() + settings.maxTrials() : settings.maxTrials();
-            if (trials.stream().noneMatch(TrialRecord::reference) && trials.size() < budget) {
-                runTrial(reference(), true);
-            }
             TpeSampler sampler = sampler(method.equals("fine_tune") ? 0 : settings.startupTrials());
-            while (trials.size() < budget) {
-                context.checkCancelled();
-                if (settings.maxMinutes() > 0 && (System.nanoTime() - start) / 6e10 >= settings.maxMinutes()) {
-                    stopped = "max_minutes";
-                    break;
-                }
-                if (settings.stopOnTarget() && trialsToTarget != null) {
-                    stopped = "stop_on_target";
-                    break;
-                }
-                runTrial(propose(sampler), false);
-            }
-            if (settings.stopOnTarget() && trialsToTarget != null) {
-                stopped = "stop_on_target";
-            }
+            stopped = new ParallelTrials(this, budget, start).run(sampler);
         }
         rescore();
         report(fromLog, stopped, (System.nanoTime() - start) / 1e9);
+        context.appendTrialLog(Map.of("type", END_TYPE, "job_id", context.jobId(), "trials", trials.size()));
         return new TreeMap<>(best.trial().choices());
     }
 
-    /** Reads (or, for cold_start, deletes) the log; returns how many trials came from it. */
-    private int load(String method) {
-        if (method.equals("cold_start")) {
+    /**
+     * Reads (or, for cold_start, deletes) the log; returns how many trials came from it. A log that this same job
+     * started and did not end (its server died, or stopped, and the job was delivered again) is continued whatever
+     * the load method: a cold start of the job is the run the log holds. Trials measured by other servers that
+     * the job's earlier owner did not get to record are recorded now (their event, their loss).
+     */
+    private int load(String method) throws Exception {
+        List<Map<String, Object>> log = method.equals("cold_start") ? interruptedRunOfThisJob() : context.readTrialLog();
+        if (method.equals("cold_start") && log.isEmpty()) {
             context.clearTrialLog();
         }
-        List<Map<String, Object>> log = method.equals("cold_start") ? List.of() : context.readTrialLog();
         if (log.isEmpty()) {
             if (!method.equals("cold_start") && !method.equals("eval")) {
                 context.warning("trials_load_method " + method + ": no trial log at " + context.trialLogLocation()
@@ -99,6 +93,8 @@ final class TuningRun {
             }
             return 0;
         }
+        List<TrialRecord> unconfirmed = new ArrayList<>();
+        Map<Integer, TrialRecord> byNumber = new TreeMap<>();
         for (Map<String, Object> record : log) {
             if (SPACE_TYPE.equals(record.get("type"))) {
                 if (!spaceAsLog().equals(record.get("parameters"))) {
@@ -108,15 +104,51 @@ final class TuningRun {
                 }
             } else if (TrialRecord.TYPE.equals(record.get("type"))) {
                 TrialRecord trial = TrialRecord.fromLog(record);
-                trials.add(trial);
-                measured.putIfAbsent(trial.key(), trial);
+                if (byNumber.put(trial.number(), trial) == null && !record.containsKey("loss")) {
+                    unconfirmed.add(trial);
+                }
             }
         }
+        for (TrialRecord trial : byNumber.values()) {
+            if (!unconfirmed.contains(trial)) {
+                add(trial);
+            }
+        }
+        if (!trials.isEmpty() || !unconfirmed.isEmpty()) {
+            chooseMetric((trials.isEmpty() ? unconfirmed.get(0) : trials.get(0)).metrics().keySet());
+        }
         if (!trials.isEmpty()) {
-            chooseMetric(trials.get(0).metrics().keySet());
             fixScales();
         }
+        // measured by a server of the group and logged there, but the job's owner died before it recorded them
+        for (TrialRecord trial : unconfirmed) {
+            record(trial.number(), trial.choices(), trial.reference(), new TrialMeasurement(trial.metrics(),
+                    trial.fp32Metrics(), Map.of(metric, higherIsBetter), trial.latencyRatio(), trial.quantizedFraction(),
+                    trial.seconds(), trial.server()));
+        }
+        publishBest();
         return trials.size();
+    }
+
+    /** For cold_start: the log when it holds an unended run of this very job (it is continued), else nothing. */
+    private List<Map<String, Object>> interruptedRunOfThisJob() {
+        List<Map<String, Object>> log = context.readTrialLog();
+        boolean ours = log.stream().anyMatch(r -> SPACE_TYPE.equals(r.get("type"))
+                && context.jobId().equals(r.get("job_id")));
+        boolean ended = log.stream().anyMatch(r -> END_TYPE.equals(r.get("type")));
+        if (!ours || ended) {
+            return List.of();
+        }
+        long logged = log.stream().filter(r -> TrialRecord.TYPE.equals(r.get("type"))).count();
+        context.warning("job " + context.jobId() + " was interrupted (its server stopped or died) with " + logged
+                + " trial(s) in " + context.trialLogLocation() + ": continuing that run, not starting over");
+        return log;
+    }
+
+    private void add(TrialRecord trial) {
+        trials.add(trial);
+        numbers.add(trial.number());
+        measured.putIfAbsent(trial.key(), trial);
     }
 
     private List<Map<String, Object>> spaceAsLog() {
@@ -132,29 +164,33 @@ final class TuningRun {
     }
 
     /**
-     * The sampler's proposal; with {@code avoid_repeats}, when {@value #ATTEMPTS} draws in a row give configurations
-     * measured before (TPE exploits hard, and POT counted each repeat as a trial), a random unmeasured one; a
+     * The sampler's proposal for trial {@code number} while {@code running} are being measured (constant liar: they
+     * count as the worst); with {@code avoid_repeats}, when {@value #ATTEMPTS} draws in a row give configurations
+     * measured or running (TPE exploits hard, and POT counted each repeat as a trial), a random unmeasured one; a
      * repeat only when none is found.
      */
-    private Map<String, String> propose(TpeSampler sampler) {
-        List<TpeSampler.Observation> observations = observations();
+    Map<String, String> propose(TpeSampler sampler, int number, Collection<Map<String, String>> running) {
+        List<TpeSampler.Observation> observations = loss == null ? List.of() : observations();
+        List<int[]> pending = running.stream().map(this::indices).toList();
+        java.util.Set<String> taken = new java.util.HashSet<>(measured.keySet());
+        running.forEach(choices -> taken.add(new TreeMap<>(choices).toString()));
         Map<String, String> choices = null;
         for (int attempt = 0; attempt < (settings.avoidRepeats() ? ATTEMPTS : 1); attempt++) {
-            choices = choices(sampler.propose(trials.size(), attempt, observations, List.of()));
-            if (!measured.containsKey(new TreeMap<>(choices).toString())) {
+            choices = choices(sampler.propose(number, attempt, observations, pending));
+            if (!taken.contains(new TreeMap<>(choices).toString())) {
                 return choices;
             }
         }
         if (settings.avoidRepeats()) {
             // the good model has collapsed onto measured configurations: explore one at random instead
-            java.util.SplittableRandom random = new java.util.SplittableRandom(settings.seed() * 31 + trials.size());
+            java.util.SplittableRandom random = new java.util.SplittableRandom(settings.seed() * 31 + number);
             for (int attempt = 0; attempt < ATTEMPTS * 4; attempt++) {
                 int[] proposal = new int[space.size()];
                 for (int p = 0; p < proposal.length; p++) {
                     proposal[p] = random.nextInt(space.get(p).choices().size());
                 }
                 Map<String, String> candidate = choices(proposal);
-                if (!measured.containsKey(new TreeMap<>(candidate).toString())) {
+                if (!taken.contains(new TreeMap<>(candidate).toString())) {
                     return candidate;
                 }
             }
@@ -162,7 +198,7 @@ final class TuningRun {
         return choices;
     }
 
-    private Map<String, String> reference() {
+    Map<String, String> reference() {
         Map<String, String> choices = new TreeMap<>();
         space.forEach(p -> choices.put(p.name(), p.reference()));
         return choices;
@@ -186,56 +222,113 @@ final class TuningRun {
     }
 
     private List<TpeSampler.Observation> observations() {
+        List<TrialRecord> ordered = new ArrayList<>(trials);
+        ordered.sort(java.util.Comparator.comparingInt(TrialRecord::number)); // linear forgetting: by trial number
         List<TpeSampler.Observation> observations = new ArrayList<>();
-        for (TrialRecord trial : trials) {
-            int[] indices = new int[space.size()];
-            for (int p = 0; p < space.size(); p++) {
-                indices[p] = space.get(p).choices().indexOf(trial.choices().get(space.get(p).name()));
-            }
-            observations.add(new TpeSampler.Observation(indices, loss.of(trial.accuracyLoss(), trial.speedup(),
-                    trial.quantizedFraction())));
+        for (TrialRecord trial : ordered) {
+            observations.add(new TpeSampler.Observation(indices(trial.choices()), loss.of(trial.accuracyLoss(),
+                    trial.speedup(), trial.quantizedFraction())));
         }
         return observations;
     }
 
-    private void runTrial(Map<String, String> choices, boolean reference) throws Exception {
-        int number = trials.size();
-        String key = new TreeMap<>(choices).toString();
-        TrialRecord previous = measured.get(key);
+    private int[] indices(Map<String, String> choices) {
+        int[] indices = new int[space.size()];
+        for (int p = 0; p < space.size(); p++) {
+            indices[p] = space.get(p).choices().indexOf(choices.get(space.get(p).name()));
+        }
+        return indices;
+    }
+
+    /** The result of an earlier trial of the same choices (POT reuses it), else null. */
+    TrialRecord measuredBefore(Map<String, String> choices) {
+        return measured.get(new TreeMap<>(choices).toString());
+    }
+
+    /** Trials recorded so far. */
+    int count() {
+        return trials.size();
+    }
+
+    boolean recorded(int number) {
+        return numbers.contains(number);
+    }
+
+    /** The next trial number after every recorded one. */
+    int nextNumber() {
+        return numbers.isEmpty() ? 0 : java.util.Collections.max(numbers) + 1;
+    }
+
+    boolean hasReference() {
+        return trials.stream().anyMatch(TrialRecord::reference);
+    }
+
+    boolean targetReached() {
+        return trialsToTarget != null;
+    }
+
+    OptimizationContext context() {
+        return context;
+    }
+
+    TpeSettings settings() {
+        return settings;
+    }
+
+    /**
+     * Records trial {@code number}: {@code m} its measurement, null when {@code choices} were measured before (the
+     * earlier result is reused). Logs it, says it (an event), and publishes a new best as a snapshot. A number
+     * recorded before is not recorded again (a duplicate delivery).
+     */
+    void record(int number, Map<String, String> choices, boolean reference, TrialMeasurement m) throws Exception {
+        if (numbers.contains(number)) {
+            return;
+        }
+        TrialRecord previous = measured.get(new TreeMap<>(choices).toString());
         TrialRecord trial;
-        if (previous != null) {
+        if (m == null) {
             trial = new TrialRecord(number, choices, previous.metrics(), previous.fp32Metrics(),
                     previous.accuracyLoss(), previous.latencyRatio(), previous.quantizedFraction(), 0, reference,
                     true, previous.server());
         } else {
-            TrialMeasurement m = context.measure(choices, settings.benchmark());
             if (metric == null) {
                 chooseMetric(m.metrics().keySet());
-                higherIsBetter = m.higherIsBetter().getOrDefault(metric, true);
             }
+            higherIsBetter = m.higherIsBetter().getOrDefault(metric, higherIsBetter);
             trial = new TrialRecord(number, choices, m.metrics(), m.fp32Metrics(), accuracyLoss(m), m.latencyRatio(),
-                    m.quantizedFraction(), m.seconds(), reference, false, null);
-            measured.put(key, trial);
+                    m.quantizedFraction(), m.seconds(), reference, false, m.server());
             measuredNow++;
         }
-        trials.add(trial);
-        if (loss == null) {
+        add(trial);
+        if (loss == null || reference) { // trials run in parallel: the reference may come after others
             fixScales();
         }
         double value = loss.of(trial.accuracyLoss(), trial.speedup(), trial.quantizedFraction());
         context.appendTrialLog(trial.toLog(context.jobId(), value));
         if (trialsToTarget == null && TrialRanking.meetsTarget(trial, settings.accuracyThreshold(),
                 settings.latencyThreshold())) {
-            trialsToTarget = number + 1;
+            trialsToTarget = trials.size();
         }
         TrialRanking.Scored previousBest = best;
         rescore();
         boolean improved = previousBest == null || best.trial() != previousBest.trial();
         Map<String, Object> summary = summary(trial, value);
-        context.trial(number + 1, budgetForEvents(), TrialLine.format(number + 1, budgetForEvents(), summary), summary,
-                trial.metrics());
+        context.trial(trials.size(), budgetForEvents(), TrialLine.format(trials.size(), budgetForEvents(), summary),
+                summary, trial.metrics());
         if (improved) {
-            context.snapshot("trial " + number + " (best)", trial.choices(), trial.metrics());
+            newBest = trial;
+        }
+    }
+
+    /**
+     * Publishes the model of the newest best trial as a snapshot, when one came since the last call: it rebuilds
+     * the model on the job's thread, so the trial loop first sends out the next trials and then calls this.
+     */
+    void publishBest() throws Exception {
+        TrialRecord trial = newBest;
+        newBest = null;
+        if (trial != null) {
+            context.snapshot("trial " + trial.number() + " (best)", trial.choices(), trial.metrics());
         }
     }
 
@@ -289,6 +382,9 @@ final class TuningRun {
         summary.put("latency_ratio", Double.isFinite(trial.latencyRatio()) ? trial.latencyRatio() : null);
         summary.put("loss", value);
         summary.put("cached", trial.cached());
+        if (trial.server() != null) {
+            summary.put("server", trial.server()); // the server of the group that measured it
+        }
         summary.put("best_trial", best.trial().number());
         summary.put("best_loss", best.loss());
         if (measuredNow > 0) {

@@ -19,8 +19,15 @@ import org.pot4j.api.registry.PluginRegistry;
 /** The two things a job does: evaluate a model, and quantize one (see {@link QuantizationJob}). */
 public final class Jobs {
 
-    /** Server-wide knobs that shape how a job runs, not what it computes. */
-    public record Settings(int batchSize, int inferenceThreads, StatisticsCache statisticsCache) {
+    /**
+     * Server-wide knobs that shape how a job runs, not what it computes. {@code trials}: where a tuning job's trials
+     * go ({@code bin/pot serve}: the servers of the group); null: the job measures them itself.
+     */
+    public record Settings(int batchSize, int inferenceThreads, StatisticsCache statisticsCache,
+                           org.pot4j.api.optimizer.TrialTransport trials) {
+        public Settings(int batchSize, int inferenceThreads, StatisticsCache statisticsCache) {
+            this(batchSize, inferenceThreads, statisticsCache, null);
+        }
     }
 
     private Jobs() {

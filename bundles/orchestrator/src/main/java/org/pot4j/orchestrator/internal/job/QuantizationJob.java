@@ -119,7 +119,7 @@ final class QuantizationJob {
             } else {
                 t = System.nanoTime();
                 memory.mark();
-                Map<String, String> chosen = new Tuning(workspace, pipeline.optimizer(), outputRoot).run();
+                Map<String, String> chosen = new Tuning(workspace, pipeline.optimizer(), outputRoot, request).run();
                 workspace.report.put("chosen", chosen);
                 end("optimizer " + pipeline.optimizer().name(), t);
             }

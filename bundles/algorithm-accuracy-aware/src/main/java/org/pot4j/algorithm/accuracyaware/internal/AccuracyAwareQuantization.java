@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
@@ -67,7 +68,7 @@ public final class AccuracyAwareQuantization implements QuantizationAlgorithm {
             ParameterDescriptor.choice("drop_type", "absolute", List.of("absolute", "relative"),
                     "drop measured in metric units, or relative to the FP32 baseline"),
             ParameterDescriptor.optional("use_prev_if_drop_increase", ParameterType.BOOLEAN, true,
-                    "undo a revert that increases the drop (and re-rank)"),
+                    "undo a revert that increases the drop or reduces it only within the noise (and re-rank)"),
             ParameterDescriptor.optional("convert_to_mixed_preset", ParameterType.BOOLEAN, false,
                     "retry with the mixed preset before reverting when performance misses the bound"),
             ParameterDescriptor.optional("metrics", ParameterType.LIST, null,
@@ -449,11 +450,16 @@ public final class AccuracyAwareQuantization implements QuantizationAlgorithm {
                 QuantizedState candidate = evaluated(current.base(), current.revertedWith(node), false);
                 double before = criteria.worstGap(current.comparable(candidate));
                 double after = criteria.worstGap(candidate.comparable(current));
+                double noise = noise(candidate, current);
                 boolean worse = after > before + Criteria.EPSILON;
-                boolean improved = after < before - Criteria.EPSILON;
-                boolean keep = !(worse && usePrevious);
+                // a gain within the comparison's noise is a few samples changing sides, which the ranking's order
+                // does not predict: such a revert would cost an INT8 layer for nothing the data can show
+                boolean improved = criteria.satisfied(candidate.values()) || after < before - noise;
+                boolean keep = improved || !usePrevious;
                 stalled = improved ? 0 : stalled + 1;
-                announce(node, candidate, keep ? "kept" : "undone (drop increased)", keep, worse);
+                announce(node, candidate, keep ? "kept" : worse ? "undone (drop increased)"
+                        : String.format(Locale.ROOT, "undone (gap %.4f -> %.4f: within the noise %.4f)", before, after,
+                                noise), keep, worse);
                 if (keep) {
                     current = candidate;
                     rankedCurrent = false;
@@ -464,9 +470,9 @@ public final class AccuracyAwareQuantization implements QuantizationAlgorithm {
                     undone.add(node);
                 }
                 seconds.merge("reverting", elapsed(iterationStart), Double::sum);
-                if (keep && !improved) {
-                    // POT: a revert that does not help means the ranking is stale: rank again on the new model.
-                    // After an undo the model is unchanged, so its ranking minus the undone layer is the queue left.
+                if (!improved && (keep || !rankedCurrent)) {
+                    // POT: a revert that does not help means the ranking is stale: rank again on the model kept. After
+                    // an undo that model is unchanged, so when the ranking was made for it, the rest of it is the queue.
                     queue = new ArrayList<>();
                 }
             }
@@ -484,9 +490,31 @@ public final class AccuracyAwareQuantization implements QuantizationAlgorithm {
             return best;
         }
 
+        /**
+         * {@value SubsetAcceptance#Z} standard errors of the paired per-sample difference between two states on the
+         * samples both were evaluated on (the full set when both were, else the acceptance subset), in drop units:
+         * the largest over the criteria's metrics. A metric without per-sample values adds none (its values are taken
+         * as they are).
+         */
+        private double noise(QuantizedState a, QuantizedState b) {
+            double noise = Criteria.EPSILON;
+            for (String metric : criteria.metricNames()) {
+                double standardError = PairedDifference.standardError(a.evaluation(), b.evaluation(), metric);
+                if (!Double.isInfinite(standardError)) {
+                    noise = Math.max(noise, criteria.inDropUnits(metric, SubsetAcceptance.Z * standardError));
+                }
+            }
+            return noise;
+        }
+
         /** One node per quantizer group of {@code state} (a revert takes the whole group), minus {@code excluded}. */
         private List<String> candidates(QuantizedState state, Set<String> excluded) {
+            // a node with only an output point (a fused Relu carrying its layer's output quantizer) is no layer to revert
+            Set<String> withInputs = new LinkedHashSet<>();
+            state.plan().quantizers().keySet().stream().filter(p -> p.inputIndex() >= 0)
+                    .forEach(p -> withInputs.add(p.nodeName()));
             List<String> candidates = new ArrayList<>(state.plan().quantizedNodes());
+            candidates.retainAll(withInputs);
             candidates.removeAll(excluded);
             return QuantizerGroups.of(state.plan()).representatives(candidates);
         }

@@ -61,6 +61,11 @@ final class Criteria {
         return relative ? absolute / Math.abs(baseline) : absolute;
     }
 
+    /** A size of change of one metric (a standard error, a margin) in the units drops are measured in. */
+    double inDropUnits(String metric, double change) {
+        return relative ? change / Math.abs(baselines.get(metric)) : change;
+    }
+
     Map<String, Double> drops(Map<String, Double> values) {
         Map<String, Double> drops = new LinkedHashMap<>();
         baselines.keySet().forEach(m -> drops.put(m, drop(m, values.get(m))));

@@ -44,27 +44,12 @@ final class SubsetAcceptance {
     Map<String, Double> margins(EvaluationResult subset) {
         Map<String, Double> margins = new LinkedHashMap<>();
         for (String metric : criteria.metricNames()) {
-            double[] candidate = subset.perSample().get(metric);
-            double[] reference = fp32.perSample().get(metric);
-            if (candidate == null || reference == null || candidate.length != reference.length || candidate.length < 2) {
+            double standardError = PairedDifference.standardError(subset, fp32, metric);
+            if (Double.isInfinite(standardError)) {
                 margins.put(metric, Double.POSITIVE_INFINITY);
                 continue;
             }
-            double mean = 0;
-            for (int i = 0; i < candidate.length; i++) {
-                mean += candidate[i] - reference[i];
-            }
-            mean /= candidate.length;
-            double squares = 0;
-            for (int i = 0; i < candidate.length; i++) {
-                double d = candidate[i] - reference[i] - mean;
-                squares += d * d;
-            }
-            double standardError = Math.sqrt(squares / (candidate.length - 1) / candidate.length);
-            // in drop units: the drop of (baseline - margin) from the baseline
-            double baseline = criteria.baselines().get(metric);
-            double lowered = criteria.higherIsBetter(metric) ? baseline - Z * standardError : baseline + Z * standardError;
-            margins.put(metric, criteria.drop(metric, lowered));
+            margins.put(metric, criteria.inDropUnits(metric, Z * standardError));
         }
         return margins;
     }

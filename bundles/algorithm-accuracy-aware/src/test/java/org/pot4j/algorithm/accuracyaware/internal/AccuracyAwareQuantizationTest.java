@@ -35,6 +35,7 @@ class AccuracyAwareQuantizationTest {
     static final String CONV7 = "/features/features.7/Conv";
     static final String CONV10 = "/features/features.10/Conv";
     static final String GEMM1 = "/classifier/classifier.1/Gemm";
+    static final String GEMM4 = "/classifier/classifier.4/Gemm";
 
     private static IdxDataset calibration;
     private static IdxDataset validation;
@@ -96,7 +97,14 @@ class AccuracyAwareQuantizationTest {
             assertFalse(context.plan().quantizedNodes().contains(layer), layer);
             assertTrue(context.plan().ignoredNodes().get(layer).contains("AccuracyAware"), layer);
         }
-        assertEquals(4, context.plan().quantizedNodes().size(), "the other four layers stay INT8");
+        // the layers feeding them (through Relu and MaxPool) go float too: a reverted layer reads float values, and
+        // their QLinearConv would need its output quantized; the other two stay INT8
+        assertTrue(context.plan().ignoredNodes().get(CONV0).contains("read by the ignored Conv " + CONV3),
+                context.plan().ignoredNodes().toString());
+        assertTrue(context.plan().ignoredNodes().get(CONV10).contains("read by the ignored Gemm " + GEMM1),
+                context.plan().ignoredNodes().toString());
+        assertTrue(context.plan().quantizedNodes().containsAll(List.of(CONV7, GEMM4)), context.plan().quantizedNodes()
+                .toString());
 
         // the ranking is reported: every quantized layer once, the worst first
         @SuppressWarnings("unchecked")
@@ -210,9 +218,19 @@ class AccuracyAwareQuantizationTest {
         return ((Map<String, Double>) cast(iteration.get("drop"))).values().iterator().next();
     }
 
-    /** cnn_relu_outlier judged by cosine similarity to the FP32 outputs on the labelled validation slice. */
+    /**
+     * cnn_relu_outlier judged by cosine similarity to the FP32 outputs on the labelled validation slice, on the CPU
+     * config without runtime placement: there CONV0's and CONV10's reverts alone make the drop worse, which the tests
+     * of undoing, re-ranking and the group search need (with placement, reverting CONV3 and GEMM1 takes them float).
+     */
+    /**
+     * The undo tests' scenario (CONV0 ranked second on one sample, its revert harmful) holds with 7-bit weights on the
+     * first layer only: set explicitly, so that it does not depend on this CPU's VNNI (saturation_fix auto).
+     */
+    static final String SCENARIO_SATURATION_FIX = "first_layer";
+
     static EvaluatingContext cosineContext() {
-        return new EvaluatingContext("cnn_relu_outlier", calibration, validation, List.of(cosine()));
+        return new EvaluatingContext("cnn_relu_outlier", calibration, validation, List.of(cosine()), false);
     }
 
     /**
@@ -222,7 +240,8 @@ class AccuracyAwareQuantizationTest {
     @Test
     void usePrevIfDropIncreaseUndoesHarmfulReverts() throws Exception {
         EvaluatingContext context = cosineContext();
-        context.runAccuracyAware(Map.of("maximal_drop", 0.001, "max_iter_num", 6, "ranking_subset_size", 1));
+        context.runAccuracyAware(Map.of("maximal_drop", 0.001, "max_iter_num", 6, "ranking_subset_size", 1,
+                "saturation_fix", SCENARIO_SATURATION_FIX));
         List<Map<String, Object>> iterations = iterations(context);
         List<Double> before = dropsBefore(context);
         assertEquals(CONV3, iterations.get(0).get("reverted_layer"));
@@ -233,8 +252,13 @@ class AccuracyAwareQuantizationTest {
             Map<String, Object> iteration = iterations.get(i);
             String layer = (String) iteration.get("reverted_layer");
             boolean worse = drop(iteration) > before.get(i) + 1e-9;
-            assertEquals(worse ? "undone (drop increased)" : "kept", iteration.get("action"), "iteration " + (i + 1));
+            String action = (String) iteration.get("action");
             if (worse) {
+                assertEquals("undone (drop increased)", action, "iteration " + (i + 1));
+            } else if (!action.equals("kept")) {
+                assertTrue(action.contains("within the noise"), action);
+            }
+            if (!action.equals("kept")) {
                 assertTrue(context.plan().quantizedNodes().contains(layer), layer + " was undone: still INT8");
             } else {
                 kept.add(layer);
@@ -242,8 +266,12 @@ class AccuracyAwareQuantizationTest {
         }
         assertEquals(kept, reverted(context), "exactly the kept reverts are in the result");
         assertTrue(kept.contains(GEMM1));
-        // an undo leaves the model as it was, so its ranking (minus the undone layer) goes on: no re-ranking
-        assertEquals(1, rankings(context).size());
+        // a re-ranking follows only an undone revert (a kept one helped; an undone one re-ranks when the ranking was
+        // made for an earlier model)
+        for (Map<String, Object> ranking : rankings(context).subList(1, rankings(context).size())) {
+            int after = (Integer) ranking.get("after_iteration");
+            assertFalse(iterations.get(after - 1).get("action").equals("kept"), "ranking after iteration " + after);
+        }
         assertEquals(true, context.accuracyAwareReport().get("satisfied"));
     }
 
@@ -251,7 +279,7 @@ class AccuracyAwareQuantizationTest {
     void withoutUsePrevAWorseRevertIsKeptAndTheLayersAreReRanked() throws Exception {
         EvaluatingContext context = cosineContext();
         context.runAccuracyAware(Map.of("maximal_drop", 0.0, "max_iter_num", 6, "ranking_subset_size", 1,
-                "use_prev_if_drop_increase", false));
+                "use_prev_if_drop_increase", false, "saturation_fix", SCENARIO_SATURATION_FIX));
         List<Map<String, Object>> iterations = iterations(context);
         List<Double> before = dropsBefore(context);
         assertEquals(CONV3, revertedPerIteration(context).get(0));

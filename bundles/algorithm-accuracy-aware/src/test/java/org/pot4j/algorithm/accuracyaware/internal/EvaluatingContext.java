@@ -65,15 +65,24 @@ final class EvaluatingContext implements AlgorithmContext {
     private Parameters parameters = Parameters.empty("compression.algorithms[0].params");
     private boolean quiet;
 
+    /** On the shipped CPU device config. */
     EvaluatingContext(String modelName, IdxDataset calibration, Dataset validation, List<MetricSpec> metrics) {
+        this(modelName, calibration, validation, metrics, true);
+    }
+
+    /**
+     * {@code placement}: the shipped CPU device config (bundles/device-cpu's cpu.json with its runtime placement), as
+     * users get it, with only its latency check off (a device built in Java has it off: timings would make the tests'
+     * plans vary); false: the same config without the runtime section, where every layer is quantized on its own
+     * (for tests of the search's mechanics that need a layer whose revert alone does not help).
+     */
+    EvaluatingContext(String modelName, IdxDataset calibration, Dataset validation, List<MetricSpec> metrics,
+                      boolean placement) {
         Graph model = OnnxCodec.read(TestFiles.model(modelName));
         this.original = model.copy();
-        // the search's mechanics on fixed layers: the CPU config without its runtime placement, under which reverting
-        // a layer also leaves float the neighbours it fed (RevertIsRequantizationTest runs with it)
         HardwareConfig cpu = new CpuDevice("auto").hardwareConfig();
-        this.real = new RealContext(model, new HardwareConfig(cpu.device(), cpu.operations(), cpu.agnosticOperations(),
-                cpu.properties()), calibration,
-                validation instanceof IdxDataset idx ? idx : null)
+        this.real = new RealContext(model, placement ? cpu : new HardwareConfig(cpu.device(), cpu.operations(),
+                cpu.agnosticOperations(), cpu.properties()), calibration, validation instanceof IdxDataset idx ? idx : null)
                 .withStatisticsCache() // as the server's cache: requantized candidates reuse the FP32 statistics
                 .register("MinMaxQuantization", new MinMaxQuantization())
                 .register("FastBiasCorrection", new FastBiasCorrection())

@@ -73,8 +73,9 @@ class RevertIsRequantizationTest {
             Requantizer.Result candidate = requantizer.quantize(base, List.of(layer));
             assertFalse(candidate.plan().quantizedNodes().contains(layer), layer);
             assertEquals(Requantizer.REASON, candidate.plan().ignoredNodes().get(layer), layer);
-            // the layer, and with the CPU's runtime placement the neighbours ONNX Runtime would then run in float too;
-            // the layer feeding it may gain an output quantizer (on its fused Relu/Clip), which the float layer reads
+            // the layer, and with the CPU's runtime placement the layer feeding it too (a reverted layer reads float
+            // values, and that layer's integer kernel would need its output quantized); the layer before that may gain
+            // an output quantizer (on its fused Relu/Clip)
             Set<String> layersWithInputs = withInputPoints(candidate.plan());
             assertTrue(withInputPoints(full.plan()).containsAll(layersWithInputs), layer);
             assertTrue(layersWithInputs.size() <= withInputPoints(full.plan()).size() - 1, layer);
@@ -89,7 +90,7 @@ class RevertIsRequantizationTest {
                 assertEquals(expected[i], actual[i], 1e-5f * Math.max(1f, Math.abs(expected[i])),
                         layer + " reverted, output " + i);
             }
-            // a requantization reuses the FP32 statistics, unless the revert gave the layer before it an output
+            // a requantization reuses the FP32 statistics, unless the revert gave a layer before it an output
             // quantizer on a tensor no point of the full plan reads (after its Relu, before a MaxPool): that tensor's
             // range is collected once (the statistics cache keeps it for later candidates)
             Set<String> fullTensors = new java.util.HashSet<>();

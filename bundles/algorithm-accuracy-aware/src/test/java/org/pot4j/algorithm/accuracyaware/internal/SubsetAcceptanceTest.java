@@ -21,7 +21,7 @@ class SubsetAcceptanceTest {
     private static EvaluationResult result(double[] perSample) {
         double mean = java.util.Arrays.stream(perSample).average().orElse(0);
         return new EvaluationResult(Map.of("accuracy", mean), Map.of("accuracy", perSample), Map.of("accuracy", true),
-                new int[perSample.length]);
+                java.util.stream.IntStream.range(0, perSample.length).toArray()); // samples are paired by index
     }
 
     /** {@code n} samples, FP32 right on all but the first {@code fp32Wrong}, the candidate on all but {@code wrong}. */

@@ -36,7 +36,7 @@ final class MinMaxParameters {
                 ParameterDescriptor.optional("ignored_scope", ParameterType.OBJECT, null,
                         "scope, operations, types, patterns (regex), subgraphs [{inputs, outputs}], validate"),
                 ParameterDescriptor.choice("saturation_fix", "auto", SATURATION_FIX,
-                        "7-bit weights for CPUs without VNNI: auto (first_layer when this CPU lacks VNNI, else no), or"
+                        "7-bit weights for CPUs without VNNI: auto (all when this CPU lacks VNNI, else no), or"
                                 + " as asked whatever this CPU has (no, first_layer, all)"),
                 ParameterDescriptor.optional("float_stem", ParameterType.BOOLEAN, true,
                         "on devices that ask for it (CPU): the leading Convs ONNX Runtime runs slower in int8 stay float"),

@@ -40,6 +40,8 @@ final class RuntimePlacement {
     private final Map<String, String> floatNodes = new LinkedHashMap<>();
     private final Map<String, String> kernels = new LinkedHashMap<>();
     private final Set<String> outputQuantized = new java.util.LinkedHashSet<>();
+    /** Layers left float because an ignored layer reads their output. */
+    private final Set<String> feedsIgnored = new HashSet<>();
 
     /**
      * The candidates left in float (node → why), the kernel expected for each kept one (node → kernel), and the kept
@@ -175,13 +177,21 @@ final class RuntimePlacement {
         }
         if (op.needsQuantizedOutput() && !node.outputs().isEmpty()) {
             Optional<String> floatReader = floatReader(node.outputs().get(0), withWeights.contains(node.name()), 0);
+            if (floatReader.isPresent() && readsIgnored(floatReader.get(), ignored)) {
+                // an ignored layer (an ignored scope, AccuracyAware's revert) reads float values: a quantizer on this
+                // output would round them to 8 bits all the same (an outlier channel would still be flattened)
+                feedsIgnored.add(node.name());
+                outputQuantized.remove(node.name());
+                return Optional.of("placement: its output is read by the ignored " + floatReader.get() + ", which reads "
+                        + "it in float, and " + op.kernel() + " needs its output quantized");
+            }
             if (floatReader.isPresent() && withWeights.contains(node.name())
-                    && (readsIgnored(floatReader.get()) || inputsFromIntegerKernels(node))) {
-                // the reader is float because it is ignored (an ignored scope, AccuracyAware's revert), or this layer
-                // sits at the end of an integer chain: it keeps its integer kernel with a quantizer on its output,
-                // which the reader dequantizes. Making it float instead would turn every layer before it float too.
-                // (A layer between float ops, e.g. before Hardswish and after one, still stays float: a Q/DQ round
-                // trip for one kernel costs more than it saves.)
+                    && (readsIgnored(floatReader.get(), feedsIgnored) || inputsFromIntegerKernels(node))) {
+                // the reader is float because it feeds an ignored layer, or this layer sits at the end of an integer
+                // chain: it keeps its integer kernel with a quantizer on its output, which the reader dequantizes.
+                // Making it float instead would turn every layer before it float too. (A layer between float ops,
+                // e.g. before Hardswish and after one, still stays float: a Q/DQ round trip for one kernel costs more
+                // than it saves.)
                 outputQuantized.add(node.name());
                 return Optional.empty();
             }
@@ -201,15 +211,15 @@ final class RuntimePlacement {
         return !inputs.isEmpty() && inputs.values().stream().allMatch(tensor -> floatSource(tensor, 0).isEmpty());
     }
 
-    /** Whether a float reader ("OpType name") is an ignored node the runtime has an integer kernel for. */
-    private boolean readsIgnored(String floatReader) {
+    /** Whether a float reader ("OpType name") is a node of {@code nodes} the runtime has an integer kernel for. */
+    private boolean readsIgnored(String floatReader, Set<String> nodes) {
         int space = floatReader.indexOf(' ');
         if (space < 0) {
             return false;
         }
         String opType = floatReader.substring(0, space);
         RuntimeOp op = runtime.get(opType);
-        return ignored.contains(floatReader.substring(space + 1)) && op != null
+        return nodes.contains(floatReader.substring(space + 1)) && op != null
                 && op.role() == RuntimeOp.Role.INTEGER_KERNEL;
     }
 

@@ -111,6 +111,27 @@ class RuntimePlacementTest {
                 .mapToLong(Map.Entry::getValue).sum();
     }
 
+    /** conv1 → relu1 → ... → conv{n} → relu{n} (tensors c{i}, r{i}; 8 channels) → head. */
+    private Graph convReluChain(String name, int layers) {
+        Graph g = graph(name);
+        String input = "input";
+        for (int i = 1; i <= layers; i++) {
+            conv(g, "conv" + i, input, i == 1 ? 1 : 8, 8, "c" + i);
+            g.nodes().add(new Node("relu" + i, "Relu", List.of("c" + i), List.of("r" + i)));
+            input = "r" + i;
+        }
+        head(g, input, 8);
+        return g;
+    }
+
+    private static RealContext quantizeIgnoring(Graph graph, String node) throws Exception {
+        RealContext context = new RealContext(graph, new CpuDevice("false").hardwareConfig(), calibration, null)
+                .register("MinMaxQuantization", new MinMaxQuantization());
+        context.run("MinMaxQuantization", RealContext.params(Map.of("preset", "mixed", "float_stem", false,
+                "stat_subset_size", 64, "ignored", Map.of("scope", List.of(node)))));
+        return context;
+    }
+
     /**
      * An ignored layer (an ignored scope, or AccuracyAware's revert) does not take the chain before it along: the
      * layers before the ignored head keep their integer kernels, the last one with a quantizer on its output that the
@@ -118,21 +139,30 @@ class RuntimePlacementTest {
      */
     @Test
     void anIgnoredLayerLeavesTheIntegerChainBeforeItIntact(@TempDir Path dir) throws Exception {
-        Graph g = graph("ignored_head");
-        conv(g, "conv1", "input", 1, 8, "c1");
-        g.nodes().add(new Node("relu1", "Relu", List.of("c1"), List.of("r1")));
-        conv(g, "conv2", "r1", 8, 8, "c2");
-        g.nodes().add(new Node("relu2", "Relu", List.of("c2"), List.of("r2")));
-        head(g, "r2", 8);
-        RealContext context = new RealContext(g, new CpuDevice("false").hardwareConfig(), calibration, null)
-                .register("MinMaxQuantization", new MinMaxQuantization());
-        context.run("MinMaxQuantization", RealContext.params(Map.of("preset", "mixed", "float_stem", false,
-                "stat_subset_size", 64, "ignored", Map.of("scope", List.of("fc")))));
+        RealContext context = quantizeIgnoring(convReluChain("ignored_head", 2), "fc");
         QuantizationPlan plan = context.plan();
         assertTrue(plan.quantizedNodes().containsAll(List.of("conv1", "conv2")), plan.ignoredNodes().toString());
         assertTrue(!plan.quantizedNodes().contains("fc"));
         Map<String, Long> ops = optimized(context, dir);
         assertEquals(2L, ops.getOrDefault("QLinearConv", 0L), ops.toString());
+    }
+
+    /**
+     * An ignored layer reads float values: the layer feeding it gets no quantizer on the tensor it reads (that would
+     * round it to 8 bits all the same) and goes float, and the layer before that keeps its integer kernel with an
+     * output quantizer. (Before, conv2 kept QLinearConv and conv3 read its 8-bit output.)
+     */
+    @Test
+    void anIgnoredLayerReadsFloatValues(@TempDir Path dir) throws Exception {
+        RealContext context = quantizeIgnoring(convReluChain("ignored_middle", 3), "conv3");
+        QuantizationPlan plan = context.plan();
+        assertTrue(plan.quantizers().keySet().stream().noneMatch(p -> p.tensor().equals("r2") || p.tensor().equals("c2")),
+                plan.quantizers().keySet().toString());
+        assertTrue(plan.ignoredNodes().get("conv2").contains("read by the ignored Conv conv3"),
+                plan.ignoredNodes().toString());
+        assertTrue(plan.quantizedNodes().contains("conv1"), plan.ignoredNodes().toString());
+        Map<String, Long> ops = optimized(context, dir);
+        assertEquals(1L, ops.getOrDefault("QLinearConv", 0L), ops.toString());
     }
 
     /** conv1 → HardSigmoid (no integer kernel) → conv2 → head: conv1 gets no Q/DQ, the rest runs in integers. */

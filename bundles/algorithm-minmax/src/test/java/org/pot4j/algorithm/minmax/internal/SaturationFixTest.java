@@ -18,7 +18,7 @@ class SaturationFixTest {
     }
 
     @Test
-    void firstLayerByDefaultWhenTheCpuHasNoVnni() {
+    void everyLayerByDefaultWhenTheCpuHasNoVnni() {
         RealContext context = Fixture.run(Fixture.cpu(false), Map.of(), Fixture.statistics());
         QuantizationPlan plan = context.plan();
         Quantizer first = Fixture.weight(plan, "conv1");
@@ -26,12 +26,12 @@ class SaturationFixTest {
         assertEquals(-63, first.levelLow());
         assertEquals(63, first.levelHigh());
         assertEquals(first.max()[0] / 63f, first.scales()[0], 1e-7);
-        assertEquals(List.of(7, 8, 8, 8, 8), weightBits(plan));
+        assertEquals(List.of(7, 7, 7, 7, 7), weightBits(plan));
         assertEquals(8, Fixture.activation(plan, "conv1", 0).bits(), "activations keep 8 bits");
         @SuppressWarnings("unchecked")
         Map<String, Object> report = (Map<String, Object>) context.reports().get("saturation_fix");
         assertEquals(true, report.get("applied"));
-        assertEquals(List.of("conv1"), report.get("nodes"));
+        assertEquals(5, ((List<?>) report.get("nodes")).size(), report.toString());
         assertEquals("false", report.get("vnni"));
     }
 
@@ -62,7 +62,8 @@ class SaturationFixTest {
 
     @Test
     void firstLayerIsTheFirstQuantizedOneWhenTheRealFirstIsIgnored() {
-        QuantizationPlan plan = Fixture.plan(Fixture.cpu(false), Map.of("ignored", Map.of("scope", List.of("conv1"))));
+        QuantizationPlan plan = Fixture.plan(Fixture.cpu(false), Map.of("saturation_fix", "first_layer",
+                "ignored", Map.of("scope", List.of("conv1"))));
         assertEquals(7, Fixture.weight(plan, "conv2").bits());
         assertEquals(8, Fixture.weight(plan, "conv3").bits());
     }

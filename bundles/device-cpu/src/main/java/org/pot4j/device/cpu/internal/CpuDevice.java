@@ -15,7 +15,7 @@ import org.pot4j.device.support.HardwareConfigParser;
 /**
  * Target device CPU: configs/hardware/cpu.json plus what this machine says about VNNI. Its
  * properties carry {@code vnni} ("true"/"false"), {@code vnni_source} and the
- * {@code saturation_fix} advice ("no" with VNNI, else "first_layer" as POT defaults), and {@code float_stem}
+ * {@code saturation_fix} advice ("no" with VNNI, else "all", as ONNX Runtime's reduce_range advises), and {@code float_stem}
  * "true": ONNX Runtime's CPU int8 kernels run the narrow leading Convs of a model (org.pot4j.model.FloatStem: no
  * MLAS symmetric kernel for them) slower than float, so a planner for this device may leave them in float; and
  * {@code latency_check} ("true" from the framework's configuration by default): a planner may benchmark FP32 against
@@ -67,7 +67,7 @@ public final class CpuDevice implements TargetDevice {
         Map<String, String> properties = new LinkedHashMap<>();
         properties.put("vnni", String.valueOf(features.vnni()));
         properties.put("vnni_source", features.source());
-        properties.put("saturation_fix", features.vnni() ? "no" : "first_layer");
+        properties.put("saturation_fix", features.vnni() ? "no" : "all");
         // measured with VNNI (mobilenet_v2_tiny INT8/FP32 0.59 -> 0.44); the kernel conditions are the same without it
         properties.put("float_stem", "true");
         properties.put("latency_check", String.valueOf(latencyCheck));

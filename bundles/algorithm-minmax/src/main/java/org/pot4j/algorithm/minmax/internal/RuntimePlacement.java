@@ -40,6 +40,8 @@ final class RuntimePlacement {
     private final Map<String, String> floatNodes = new LinkedHashMap<>();
     private final Map<String, String> kernels = new LinkedHashMap<>();
     private final Set<String> outputQuantized = new java.util.LinkedHashSet<>();
+    /** Candidates that went float because an ignored node after them did (directly or through float readers). */
+    private final Set<String> floatForIgnored = new HashSet<>();
 
     /**
      * The candidates left in float (node → why), the kernel expected for each kept one (node → kernel), and the kept
@@ -168,6 +170,9 @@ final class RuntimePlacement {
             for (String tensor : inputs.values()) {
                 Optional<String> floatSource = floatSource(tensor, 0);
                 if (floatSource.isPresent()) {
+                    if (floatForIgnored(floatSource.get())) {
+                        floatForIgnored.add(node.name());
+                    }
                     return Optional.of("placement: input " + tensor + " comes from " + floatSource.get()
                             + "; a QuantizeLinear in front of " + op.kernel() + " costs more than it saves");
                 }
@@ -175,18 +180,22 @@ final class RuntimePlacement {
         }
         if (op.needsQuantizedOutput() && !node.outputs().isEmpty()) {
             Optional<String> floatReader = floatReader(node.outputs().get(0), withWeights.contains(node.name()), 0);
-            if (floatReader.isPresent() && withWeights.contains(node.name())
-                    && (readsIgnored(floatReader.get()) || inputsFromIntegerKernels(node))) {
-                // the reader is float because it is ignored (an ignored scope, AccuracyAware's revert), or this layer
-                // sits at the end of an integer chain: it keeps its integer kernel with a quantizer on its output,
-                // which the reader dequantizes. Making it float instead would turn every layer before it float too.
-                // (A layer between float ops, e.g. before Hardswish and after one, still stays float: a Q/DQ round
-                // trip for one kernel costs more than it saves.)
+            if (floatReader.isPresent() && withWeights.contains(node.name()) && floatForIgnored(floatReader.get())) {
+                // the reader is float because it is ignored (an ignored scope, AccuracyAware's revert), or because a
+                // node after it is: this layer keeps its integer kernel with a quantizer on its output, which the
+                // reader dequantizes. Making it float instead would turn every layer before it float too. A layer
+                // whose reader is float by its op type (Hardswish's HardSigmoid, Resize) goes float as it did before
+                // any revert, taking its chain along: an 8-bit tensor in front of such an op costs fidelity for no
+                // speed (mobilenet_v3_small kept 41 layers int8 that way: cosine 0.9975 -> 0.9285, and slower;
+                // benchmarks/zoo/README.md).
                 outputQuantized.add(node.name());
                 return Optional.empty();
             }
             outputQuantized.remove(node.name());
             if (floatReader.isPresent()) {
+                if (floatForIgnored(floatReader.get())) {
+                    floatForIgnored.add(node.name());
+                }
                 return Optional.of("placement: its output is read in float by " + floatReader.get() + ", and "
                         + op.kernel() + " needs its output quantized (else the runtime runs " + node.opType()
                         + " in float between DequantizeLinear and QuantizeLinear)");
@@ -195,22 +204,21 @@ final class RuntimePlacement {
         return Optional.empty();
     }
 
-    /** Whether every activation input of {@code node} comes from a kept integer kernel (through data movement). */
-    private boolean inputsFromIntegerKernels(Node node) {
-        Map<Integer, String> inputs = activationPoints.getOrDefault(node.name(), Map.of());
-        return !inputs.isEmpty() && inputs.values().stream().allMatch(tensor -> floatSource(tensor, 0).isEmpty());
-    }
-
-    /** Whether a float reader ("OpType name") is an ignored node the runtime has an integer kernel for. */
-    private boolean readsIgnored(String floatReader) {
-        int space = floatReader.indexOf(' ');
+    /**
+     * Whether a float reader ("OpType name") or source ("float OpType name") is float because of an ignored node: it
+     * is an ignored node the runtime has an integer kernel for, or it went float because a neighbour is such a node (a
+     * pooling before an ignored head, a residual Add after a reverted Conv).
+     */
+    private boolean floatForIgnored(String floatNeighbour) {
+        String described = floatNeighbour.startsWith("float ") ? floatNeighbour.substring(6) : floatNeighbour;
+        int space = described.indexOf(' ');
         if (space < 0) {
             return false;
         }
-        String opType = floatReader.substring(0, space);
-        RuntimeOp op = runtime.get(opType);
-        return ignored.contains(floatReader.substring(space + 1)) && op != null
-                && op.role() == RuntimeOp.Role.INTEGER_KERNEL;
+        String name = described.substring(space + 1);
+        RuntimeOp op = runtime.get(described.substring(0, space));
+        return floatForIgnored.contains(name)
+                || ignored.contains(name) && op != null && op.role() == RuntimeOp.Role.INTEGER_KERNEL;
     }
 
     /** A reader of {@code tensor} that does not read it quantized (described), or empty when all do. */

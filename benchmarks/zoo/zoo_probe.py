@@ -8,7 +8,8 @@
         prints LABEL, quantized / candidates and pot4j's INT8-vs-FP32 cosine; the model is OUT/LABEL/NAME/optimized.
     zoo_probe.py qdq ZOO NAME INT8.onnx [--units all|weights|layers] [--types T,..] [--prefix P]
         variants of a quantized (QDQ) model, each run on the zoo's samples by ZooFidelity.java (ONNX Runtime Java):
-        every quantized input put back to float ("float all", a sanity check: 1.0 up to bias correction), weights
+        every quantized input put back to float ("float all", a sanity check: 1.0; also without restoring the float
+        parameters pot4j edited, such as a channel alignment's shifted biases), weights
         only (activations float), activations only (weights float: the FP32 model's weights and biases), one op
         type float at a time, and per unit (a node reading quantized inputs: Conv, Add, Sigmoid, a float op after an
         output quantizer ...) "all but this unit" and "only this unit" quantized (--units layers: only nodes with
@@ -79,7 +80,7 @@ def quantize(zoo, name, out, label, overrides):
 class Qdq:
     """A QDQ model's quantized inputs: (consumer node index, input index) -> (kind, float tensor or weight)."""
 
-    def __init__(self, int8_path, fp32_path):
+    def __init__(self, int8_path, fp32_path, keep_biases=False):
         import onnx
         from onnx import numpy_helper
         self.onnx = onnx
@@ -105,7 +106,8 @@ class Qdq:
                         continue  # no FP32 counterpart: leave it quantized
                     self.points[(k, i)] = ("weight", original.input[i])
                     # the bias (bias correction changed it) goes back to FP32 with the weight
-                    if n.op_type in ("Conv", "Gemm", "ConvTranspose") and len(n.input) > 2 and len(original.input) > 2 \
+                    if not keep_biases and n.op_type in ("Conv", "Gemm", "ConvTranspose") and len(n.input) > 2 \
+                            and len(original.input) > 2 \
                             and original.input[2] in self.fp32_inits:
                         self.points[(k, 2)] = ("bias", original.input[2])
                 else:
@@ -114,6 +116,24 @@ class Qdq:
                         self.points[(k, i)] = ("activation", q.input[0])
             if any(key[0] == k and key in self.points and self.points[key][0] != "bias" for key in self.points):
                 self.units.append(k)
+        # float parameters pot4j changed before quantizing (channel alignment shifts a float layer's bias and
+        # compensates in the next layer's): "float all" restores them too, so that it is the FP32 model again
+        self.edits = []
+        for k, n in enumerate(g.node):
+            original = fp32_nodes.get(n.name)
+            if original is None:
+                continue
+            for i, t in enumerate(n.input):
+                if (k, i) in self.points or t not in self.inits or i >= len(original.input) or keep_biases:
+                    continue
+                source = original.input[i]
+                if source in self.fp32_inits and not np.array_equal(
+                        numpy_helper.to_array(self.fp32_inits[source]), numpy_helper.to_array(self.init(t))):
+                    self.points[(k, i)] = ("edit", source)
+                    self.edits.append((k, i))
+
+    def init(self, name):
+        return next(i for i in self.model.graph.initializer if i.name == name)
 
     def label(self, k):
         n = self.model.graph.node[k]
@@ -144,7 +164,7 @@ class Qdq:
 
     def points_of(self, units):
         units = set(units)
-        return [p for p in self.points if p[0] in units]
+        return [p for p in self.points if p[0] in units and self.points[p][0] != "edit"]
 
 
 def prune(g):
@@ -185,16 +205,17 @@ def evaluate(zoo, name, variants, chunk=8):
 QDQ_ONNX = None
 
 
-def qdq(zoo, name, int8, units_mode, types, prefix):
+def qdq(zoo, name, int8, units_mode, types, prefix, keep_biases):
     global QDQ_ONNX
     m = {e["name"]: e for e in zoo_run.manifest(zoo)["models"]}[name]
-    q = Qdq(int8, os.path.join(zoo, m["file"]))
+    q = Qdq(int8, os.path.join(zoo, m["file"]), keep_biases)
     QDQ_ONNX = q.onnx
     every = list(q.points)
     variants = [("a_quantized.onnx", q.variant([])),
                 ("a_float_all.onnx", q.variant(every)),
                 ("a_weights_only.onnx", q.variant([p for p in every if q.points[p][0] == "activation"])),
-                ("a_activations_only.onnx", q.variant([p for p in every if q.points[p][0] != "activation"]))]
+                ("a_activations_only.onnx", q.variant([p for p in every if q.points[p][0] in ("weight", "bias")])),
+                ("a_float_all_but_edits.onnx", q.variant([p for p in every if q.points[p][0] != "edit"]))]
     by_type = {}
     for k in q.units:
         by_type.setdefault(q.model.graph.node[k].op_type, []).append(k)
@@ -213,6 +234,8 @@ def qdq(zoo, name, int8, units_mode, types, prefix):
     print(f"{name}: {len(q.units)} units read quantized inputs ({len(by_type)} op types), {len(q.points)} points")
     print(f"  quantized as written            {base:.4f}")
     print(f"  everything float (sanity)       {flt:.4f}")
+    print(f"  quantized inputs float, {len(q.edits)} edited float parameters kept (channel alignment ...) "
+          f"{r['a_float_all_but_edits.onnx']:.4f}")
     print(f"  weights only (activations float) {r['a_weights_only.onnx']:.4f}")
     print(f"  activations only (weights FP32)  {r['a_activations_only.onnx']:.4f}")
     for t, ks in sorted(by_type.items()):
@@ -280,6 +303,9 @@ def main():
     b.add_argument("--units", default="all", choices=["all", "weights", "layers"])
     b.add_argument("--types", default="")
     b.add_argument("--prefix", default="")
+    b.add_argument("--keep-biases", action="store_true",
+                   help="a layer put back to float keeps pot4j's bias (bias correction, a channel alignment's "
+                        "compensation paired with a float layer's shifted bias) and only gets its FP32 weights")
     c = sub.add_parser("fx")
     c.add_argument("zoo"), c.add_argument("name")
     args = ap.parse_args()
@@ -287,7 +313,8 @@ def main():
     if args.cmd == "quantize":
         quantize(zoo, args.name, os.path.abspath(args.out), args.label, args.overrides)
     elif args.cmd == "qdq":
-        qdq(zoo, args.name, args.int8, args.units, [t for t in args.types.split(",") if t], args.prefix)
+        qdq(zoo, args.name, args.int8, args.units, [t for t in args.types.split(",") if t], args.prefix,
+            args.keep_biases)
     else:
         fx(zoo, args.name)
 

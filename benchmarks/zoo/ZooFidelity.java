@@ -33,9 +33,19 @@ import java.util.regex.Pattern;
  *
  * ZOO: build_zoo.py's folder (manifest.json); RESULTS: the quantize output folder (RESULTS/NAME/optimized/NAME.onnx,
  * missing when quantize failed). Writes OUT.json: model -> {fp32: {...}, int8: {...}}.
+ *
+ * <p>Variant mode, for zoo_probe.py's experiments: every {@code *.onnx} of DIR (one zoo model's variants: some layers
+ * float, another range ...) measured the same way, one line per file on stdout (mean cosine over outputs, then per
+ * output), and OUT.json: file -> {cosine: {...}, ...}.
+ *
+ * <pre>java -cp "runtime/target/pot4j/bundle/*" benchmarks/zoo/ZooFidelity.java --variants ZOO NAME DIR OUT.json</pre>
  */
 public final class ZooFidelity {
     public static void main(String[] args) throws Exception {
+        if (args.length == 5 && args[0].equals("--variants")) {
+            variants(Path.of(args[1]), args[2], Path.of(args[3]), Path.of(args[4]));
+            return;
+        }
         if (args.length != 3) {
             System.err.println("usage: ZooFidelity ZOO_DIR RESULTS_DIR OUT.json");
             System.exit(2);
@@ -56,6 +66,45 @@ public final class ZooFidelity {
             System.err.println("fidelity " + name + ": " + entry);
         }
         json.writerWithDefaultPrettyPrinter().writeValue(Path.of(args[2]).toFile(), out);
+    }
+
+    private static void variants(Path zoo, String name, Path dir, Path outFile) throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        JsonNode model = null;
+        for (JsonNode m : json.readTree(zoo.resolve("manifest.json").toFile()).get("models")) {
+            if (m.get("name").asText().equals(name)) {
+                model = m;
+            }
+        }
+        if (model == null) {
+            throw new IllegalArgumentException("no model " + name + " in " + zoo.resolve("manifest.json"));
+        }
+        List<Path> files;
+        try (var listing = Files.list(dir)) {
+            files = listing.filter(f -> f.toString().endsWith(".onnx")).sorted().toList();
+        }
+        ObjectNode out = json.createObjectNode();
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        for (Path file : files) {
+            ObjectNode r = measure(env, json, zoo, model, file);
+            out.set(file.getFileName().toString(), r);
+            StringBuilder line = new StringBuilder(file.getFileName().toString());
+            if (r.has("cosine")) {
+                double sum = 0;
+                StringBuilder per = new StringBuilder();
+                var it = r.get("cosine").fields();
+                while (it.hasNext()) {
+                    var e = it.next();
+                    sum += e.getValue().asDouble();
+                    per.append(String.format(" %s=%.4f", e.getKey(), e.getValue().asDouble()));
+                }
+                line.append(String.format(" %.4f", sum / r.get("cosine").size())).append(per);
+            } else {
+                line.append(" error ").append(r.path("error").asText());
+            }
+            System.out.println(line);
+        }
+        json.writerWithDefaultPrettyPrinter().writeValue(outFile.toFile(), out);
     }
 
     private static ObjectNode measure(OrtEnvironment env, ObjectMapper json, Path zoo, JsonNode model, Path onnx) {

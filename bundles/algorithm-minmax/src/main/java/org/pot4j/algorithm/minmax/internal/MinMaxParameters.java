@@ -9,7 +9,7 @@ final class MinMaxParameters {
     static final List<String> PRESETS = List.of("performance", "mixed", "accuracy");
     static final List<String> MODES = List.of("symmetric", "asymmetric");
     static final List<String> GRANULARITIES = List.of("pertensor", "perchannel");
-    static final List<String> SATURATION_FIX = List.of("auto", "no", "first_layer", "all");
+    static final List<String> SATURATION_FIX = List.of("auto", "no", "first_layer", "signed_inputs", "all");
     static final List<String> TYPES = List.of("min", "max", "abs_max", "quantile", "abs_quantile");
     static final List<String> AGGREGATORS = List.of("mean", "max", "min", "median", "mean_no_outliers",
             "median_no_outliers", "hl_estimator");
@@ -36,8 +36,9 @@ final class MinMaxParameters {
                 ParameterDescriptor.optional("ignored_scope", ParameterType.OBJECT, null,
                         "scope, operations, types, patterns (regex), subgraphs [{inputs, outputs}], validate"),
                 ParameterDescriptor.choice("saturation_fix", "auto", SATURATION_FIX,
-                        "7-bit weights for CPUs without VNNI: auto (all when this CPU lacks VNNI, else no), or"
-                                + " as asked whatever this CPU has (no, first_layer, all)"),
+                        "7-bit weights for CPUs without VNNI: auto (the device's advice when this CPU lacks VNNI, CPU:"
+                                + " signed_inputs; else no), or as asked whatever this CPU has (no, first_layer,"
+                                + " signed_inputs, all)"),
                 ParameterDescriptor.optional("float_stem", ParameterType.BOOLEAN, true,
                         "on devices that ask for it (CPU): the leading Convs ONNX Runtime runs slower in int8 stay float"),
                 ParameterDescriptor.optional("latency_check", ParameterType.BOOLEAN, true,

@@ -487,6 +487,16 @@ final class MinMaxPlanner {
 
     // ---------------------------------------------------------------- ranges
 
+    /**
+     * Whether a node reads an activation that can be negative (not non-negative by construction): ONNX Runtime feeds
+     * such a tensor to its u8 kernels shifted around 128, where 8-bit weights saturate the int16 pair sums.
+     */
+    boolean readsSignedActivation(String nodeName) {
+        // input points only: an output point (inputIndex -1) is the layer's result, not what its kernel reads
+        return points.stream().anyMatch(spec -> spec.point().nodeName().equals(nodeName) && !spec.point().isWeight()
+                && spec.point().inputIndex() >= 0 && nonNegative.reason(spec.point().tensor()).isEmpty());
+    }
+
     /** Turns specs and statistics into a plan; {@code sevenBit} names the points the saturation fix narrows. */
     QuantizationPlan build(Statistics statistics, Set<QuantizationPoint> sevenBit) {
         select(forcedFloat);

@@ -99,9 +99,9 @@ public final class MinMaxQuantization implements QuantizationAlgorithm {
 
     /**
      * Which weight points get 7 bits (only 8-bit weights; first_layer = the first quantized node with weights in graph
-     * order). auto (the default): all where the CPU device says VNNI is absent on this machine, else none (ONNX
-     * Runtime's reduce_range advice: without VNNI its u8 x s8 kernels add pairs of products in int16, which saturates in
-     * any layer, not only the first; measured on the 10k set, mobilenet_v2_tiny's drop 0.15 -> 0.01 points); no,
+     * order; signed_inputs = the first and every node whose activation input is not non-negative by construction).
+     * auto (the default): where the CPU device says VNNI is absent on this machine, what the device advises
+     * (signed_inputs for ONNX Runtime; first_layer, POT's, for a device that advises nothing else), else none; no,
      * first_layer and all apply as asked on any CPU, as in POT: the model may be deployed on another CPU than the one
      * quantizing it.
      */
@@ -109,7 +109,10 @@ public final class MinMaxQuantization implements QuantizationAlgorithm {
                                                 Map<String, String> deviceProperties, Map<String, Object> report) {
         String vnni = deviceProperties.get("vnni");
         boolean requested = !setting.equals("auto");
-        String mode = requested ? setting : "all";
+        // auto follows the device's advice (CPU: signed_inputs, for ONNX Runtime's kernels), else POT's first_layer
+        String advised = deviceProperties.getOrDefault("saturation_fix", "first_layer");
+        String mode = requested ? setting
+                : advised.equals("all") || advised.equals("signed_inputs") ? advised : "first_layer";
         report.put("setting", setting);
         report.put("mode", mode);
         report.put("vnni", vnni == null ? "not reported by the device" : vnni);
@@ -138,7 +141,8 @@ public final class MinMaxQuantization implements QuantizationAlgorithm {
             if (firstNode == null) {
                 firstNode = spec.point().nodeName();
             }
-            if (mode.equals("all") || spec.point().nodeName().equals(firstNode)) {
+            if (mode.equals("all") || spec.point().nodeName().equals(firstNode)
+                    || mode.equals("signed_inputs") && planner.readsSignedActivation(spec.point().nodeName())) {
                 points.add(spec.point());
             }
         }

@@ -40,8 +40,11 @@ final class RuntimePlacement {
     private final Map<String, String> floatNodes = new LinkedHashMap<>();
     private final Map<String, String> kernels = new LinkedHashMap<>();
     private final Set<String> outputQuantized = new java.util.LinkedHashSet<>();
-    /** Layers left float because an ignored layer reads their output. */
-    private final Set<String> feedsIgnored = new HashSet<>();
+    /**
+     * Candidates that went float because of an ignored node after them: the one an ignored layer reads (directly or
+     * through data movement), and those whose float reader or source is such a node.
+     */
+    private final Set<String> floatForIgnored = new HashSet<>();
 
     /**
      * The candidates left in float (node → why), the kernel expected for each kept one (node → kernel), and the kept
@@ -170,6 +173,9 @@ final class RuntimePlacement {
             for (String tensor : inputs.values()) {
                 Optional<String> floatSource = floatSource(tensor, 0);
                 if (floatSource.isPresent()) {
+                    if (floatForIgnored(floatSource.get())) {
+                        floatForIgnored.add(node.name());
+                    }
                     return Optional.of("placement: input " + tensor + " comes from " + floatSource.get()
                             + "; a QuantizeLinear in front of " + op.kernel() + " costs more than it saves");
                 }
@@ -177,26 +183,29 @@ final class RuntimePlacement {
         }
         if (op.needsQuantizedOutput() && !node.outputs().isEmpty()) {
             Optional<String> floatReader = floatReader(node.outputs().get(0), withWeights.contains(node.name()), 0);
-            if (floatReader.isPresent() && readsIgnored(floatReader.get(), ignored)) {
+            if (floatReader.isPresent() && isIgnoredKernel(floatReader.get())) {
                 // an ignored layer (an ignored scope, AccuracyAware's revert) reads float values: a quantizer on this
                 // output would round them to 8 bits all the same (an outlier channel would still be flattened)
-                feedsIgnored.add(node.name());
+                floatForIgnored.add(node.name());
                 outputQuantized.remove(node.name());
                 return Optional.of("placement: its output is read by the ignored " + floatReader.get() + ", which reads "
                         + "it in float, and " + op.kernel() + " needs its output quantized");
             }
-            if (floatReader.isPresent() && withWeights.contains(node.name())
-                    && (readsIgnored(floatReader.get(), feedsIgnored) || inputsFromIntegerKernels(node))) {
-                // the reader is float because it feeds an ignored layer, or this layer sits at the end of an integer
-                // chain: it keeps its integer kernel with a quantizer on its output, which the reader dequantizes.
-                // Making it float instead would turn every layer before it float too. (A layer between float ops,
-                // e.g. before Hardswish and after one, still stays float: a Q/DQ round trip for one kernel costs more
-                // than it saves.)
+            if (floatReader.isPresent() && withWeights.contains(node.name()) && floatForIgnored(floatReader.get())) {
+                // the reader is float because of an ignored node after it: this layer keeps its integer kernel with a
+                // quantizer on its output, which the reader dequantizes. Making it float instead would turn every
+                // layer before it float too. A layer whose reader is float by its op type (Hardswish's HardSigmoid,
+                // Resize) goes float, taking its chain along: an 8-bit tensor in front of such an op costs fidelity
+                // for no speed (mobilenet_v3_small kept 41 layers int8 that way: cosine 0.9975 -> 0.9285, and slower;
+                // benchmarks/zoo/README.md).
                 outputQuantized.add(node.name());
                 return Optional.empty();
             }
             outputQuantized.remove(node.name());
             if (floatReader.isPresent()) {
+                if (floatForIgnored(floatReader.get())) {
+                    floatForIgnored.add(node.name());
+                }
                 return Optional.of("placement: its output is read in float by " + floatReader.get() + ", and "
                         + op.kernel() + " needs its output quantized (else the runtime runs " + node.opType()
                         + " in float between DequantizeLinear and QuantizeLinear)");
@@ -205,21 +214,25 @@ final class RuntimePlacement {
         return Optional.empty();
     }
 
-    /** Whether every activation input of {@code node} comes from a kept integer kernel (through data movement). */
-    private boolean inputsFromIntegerKernels(Node node) {
-        Map<Integer, String> inputs = activationPoints.getOrDefault(node.name(), Map.of());
-        return !inputs.isEmpty() && inputs.values().stream().allMatch(tensor -> floatSource(tensor, 0).isEmpty());
+    /**
+     * Whether a float reader ("OpType name") or source ("float OpType name") is float because of an ignored node: it
+     * is an ignored node the runtime has an integer kernel for, or it went float because of one (the layer an ignored
+     * head reads, a pooling before it, a residual Add after a reverted Conv).
+     */
+    private boolean floatForIgnored(String floatNeighbour) {
+        String described = floatNeighbour.startsWith("float ") ? floatNeighbour.substring(6) : floatNeighbour;
+        int space = described.indexOf(' ');
+        return space >= 0 && floatForIgnored.contains(described.substring(space + 1)) || isIgnoredKernel(described);
     }
 
-    /** Whether a float reader ("OpType name") is a node of {@code nodes} the runtime has an integer kernel for. */
-    private boolean readsIgnored(String floatReader, Set<String> nodes) {
-        int space = floatReader.indexOf(' ');
+    /** Whether a float neighbour ("OpType name") is an ignored node the runtime has an integer kernel for. */
+    private boolean isIgnoredKernel(String described) {
+        int space = described.indexOf(' ');
         if (space < 0) {
             return false;
         }
-        String opType = floatReader.substring(0, space);
-        RuntimeOp op = runtime.get(opType);
-        return nodes.contains(floatReader.substring(space + 1)) && op != null
+        RuntimeOp op = runtime.get(described.substring(0, space));
+        return ignored.contains(described.substring(space + 1)) && op != null
                 && op.role() == RuntimeOp.Role.INTEGER_KERNEL;
     }
 

@@ -165,6 +165,32 @@ class RuntimePlacementTest {
         assertEquals(1L, ops.getOrDefault("QLinearConv", 0L), ops.toString());
     }
 
+    /**
+     * conv1 → Relu → conv2 → HardSigmoid → conv3 → head: conv2 ends an integer chain, but its reader is float by op
+     * type, not because of an ignored node, so conv2 goes float rather than keep an 8-bit output in front of the
+     * HardSigmoid, and conv1 with it (mobilenet_v3_small's Hardswish blocks lost cosine 0.9975 -> 0.9285 that way).
+     */
+    @Test
+    void aChainEndingInAnOpWithoutKernelGoesFloatWithoutAnOutputQuantizer(@TempDir Path dir) throws Exception {
+        Graph g = graph("chain_hardsigmoid");
+        conv(g, "conv1", "input", 1, 8, "c1");
+        g.nodes().add(new Node("relu1", "Relu", List.of("c1"), List.of("r1")));
+        conv(g, "conv2", "r1", 8, 8, "c2");
+        g.nodes().add(new Node("hsig", "HardSigmoid", List.of("c2"), List.of("h")));
+        conv(g, "conv3", "h", 8, 8, "c3");
+        g.nodes().add(new Node("relu3", "Relu", List.of("c3"), List.of("r3")));
+        head(g, "r3", 8);
+        RealContext context = quantize(g);
+        QuantizationPlan plan = context.plan();
+        assertTrue(plan.pointsOf("conv2").isEmpty() && plan.pointsOf("conv1").isEmpty(),
+                plan.quantizers().keySet().toString());
+        assertTrue(plan.ignoredNodes().get("conv2").contains("read in float by HardSigmoid hsig"),
+                plan.ignoredNodes().toString());
+        assertEquals(List.of("conv3", "gap", "fc"), List.copyOf(plan.quantizedNodes()));
+        Map<String, Long> ops = optimized(context, dir);
+        assertEquals(1L, ops.getOrDefault("QLinearConv", 0L), ops.toString());
+    }
+
     /** conv1 → HardSigmoid (no integer kernel) → conv2 → head: conv1 gets no Q/DQ, the rest runs in integers. */
     @Test
     void aConvReadInFloatStaysFloatAndNoPairIsLeft(@TempDir Path dir) throws Exception {

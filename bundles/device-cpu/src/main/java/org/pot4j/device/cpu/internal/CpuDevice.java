@@ -15,7 +15,8 @@ import org.pot4j.device.support.HardwareConfigParser;
 /**
  * Target device CPU: configs/hardware/cpu.json plus what this machine says about VNNI. Its
  * properties carry {@code vnni} ("true"/"false"), {@code vnni_source} and the
- * {@code saturation_fix} advice ("no" with VNNI, else "all", as ONNX Runtime's reduce_range advises), and {@code float_stem}
+ * {@code saturation_fix} advice ("no" with VNNI, else "signed_inputs": ONNX Runtime's VNNI-less kernels can saturate in
+ * any layer reading a signed activation), and {@code float_stem}
  * "true": ONNX Runtime's CPU int8 kernels run the narrow leading Convs of a model (org.pot4j.model.FloatStem: no
  * MLAS symmetric kernel for them) slower than float, so a planner for this device may leave them in float; and
  * {@code latency_check} ("true" from the framework's configuration by default): a planner may benchmark FP32 against
@@ -67,7 +68,12 @@ public final class CpuDevice implements TargetDevice {
         Map<String, String> properties = new LinkedHashMap<>();
         properties.put("vnni", String.valueOf(features.vnni()));
         properties.put("vnni_source", features.source());
-        properties.put("saturation_fix", features.vnni() ? "no" : "all");
+        // without VNNI ONNX Runtime's u8 x s8 kernels (vpmaddubsw) add products pairwise in int16 in every layer, not
+        // only the first as in OpenVINO (POT's first_layer): a signed activation becomes u8 around 128 and the sums
+        // saturate. 7-bit weights where the input can be negative (ORT's reduce_range, for those layers): bert_tiny
+        // cosine 0.950 -> 0.999, efficientnet_b0 0.781 -> 0.87, mobilenet_v2_tiny 10k drop 0.15 -> -0.06 points
+        // (benchmarks/zoo/README.md); the kernels, and so the latency, are the same
+        properties.put("saturation_fix", features.vnni() ? "no" : "signed_inputs");
         // measured with VNNI (mobilenet_v2_tiny INT8/FP32 0.59 -> 0.44); the kernel conditions are the same without it
         properties.put("float_stem", "true");
         properties.put("latency_check", String.valueOf(latencyCheck));

@@ -68,7 +68,7 @@ class CpuDeviceTest {
         assertEquals("no", with.properties().get("saturation_fix"));
         HardwareConfig without = new CpuDevice("false").hardwareConfig();
         assertEquals("false", without.properties().get("vnni"));
-        assertEquals("all", without.properties().get("saturation_fix"));
+        assertEquals("signed_inputs", without.properties().get("saturation_fix"));
         assertEquals("true", with.properties().get("float_stem"));
         assertEquals("true", without.properties().get("float_stem"));
         String detected = new CpuDevice("auto").hardwareConfig().properties().get("vnni");

@@ -7,6 +7,9 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
 import java.nio.channels.Channels;
 import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
@@ -59,7 +62,7 @@ public final class OnnxCodec {
 
     /** Reads a .onnx file. */
     public static Graph read(Path file) {
-        byte[] bytes;
+        ByteBuffer bytes;
         try {
             if (Files.isDirectory(file)) {
                 // checked first: reading a directory fails with messages that do not say so
@@ -75,7 +78,12 @@ public final class OnnxCodec {
                 throw new Pot4jException(ERROR_CODE, file + ": model is " + size
                         + " bytes; a model file of 2 GB or more is not supported: save its weights as external data");
             }
-            bytes = Files.readAllBytes(file);
+            // mapped, not read into the heap: the weights' raw data is parsed as views of the mapping and copied once,
+            // into the tensors (a byte[] of the file grew the heap to twice the model during the load, and the serial
+            // collector kept that heap committed through the statistics pass)
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+                bytes = channel.map(FileChannel.MapMode.READ_ONLY, 0, size);
+            }
         } catch (NoSuchFileException e) {
             throw new InvalidInputException("model", file, "the model file does not exist");
         } catch (IOException e) {
@@ -107,7 +115,7 @@ public final class OnnxCodec {
      * initializers are read from their file straight into their tensors (the weights are held once, and a model's
      * side files may hold more than the 2 GB one protobuf message can).
      */
-    private static Graph readWithExternalData(byte[] bytes, Path file) {
+    private static Graph readWithExternalData(ByteBuffer bytes, Path file) {
         String source = file.toString();
         ModelProto model = parse(bytes, source);
         Map<String, Long> files = new LinkedHashMap<>();
@@ -130,8 +138,18 @@ public final class OnnxCodec {
         if (bytes == null || bytes.length == 0) {
             throw new Pot4jException(ERROR_CODE, source + ": empty model (0 bytes)");
         }
+        return parse(CodedInputStream.newInstance(bytes), source);
+    }
+
+    private static ModelProto parse(ByteBuffer bytes, String source) {
+        if (!bytes.hasRemaining()) {
+            throw new Pot4jException(ERROR_CODE, source + ": empty model (0 bytes)");
+        }
+        return parse(CodedInputStream.newInstance(bytes), source);
+    }
+
+    private static ModelProto parse(CodedInputStream input, String source) {
         try {
-            CodedInputStream input = CodedInputStream.newInstance(bytes);
             // the weights' raw data stays a view of the file's bytes until the graph copies it into its tensors
             input.enableAliasing(true);
             input.setSizeLimit(MAX_MESSAGE_BYTES);

@@ -77,20 +77,22 @@ public final class OnnxRuntimeBackend implements InferenceBackend {
     }
 
     /**
-     * Opens the session from a file ONNX Runtime reads itself, the weights in a side file (external data) written
-     * straight from the graph's tensors: no byte[] of the model is made in Java nor copied into ONNX Runtime (which
-     * held the serialized model, its parsed proto and the session's tensors at once: three copies of the weights at
-     * session creation), and a model whose weights exceed protobuf's 2 GB opens. The files are deleted once the
-     * session is created (ONNX Runtime has read or mapped them by then).
+     * A model with 1 GB of weights or more is opened from a file ONNX Runtime reads itself, the weights in a side
+     * file (external data) written straight from the graph's tensors: no byte[] of the model is made in Java nor
+     * copied into ONNX Runtime (which held the serialized model, its parsed proto and the session's tensors at once:
+     * three copies of the weights at session creation), and a model whose weights exceed protobuf's 2 GB opens. The
+     * files are deleted once the session is created (ONNX Runtime has read or mapped them by then). Smaller models
+     * are opened from bytes.
      */
     @Override
     public InferenceSession open(Graph model, SessionOptions options) {
         Objects.requireNonNull(model, "model");
         SessionOptions effective = effective(options);
         Graph graph = ExtraOutputs.withExtraOutputs(model, effective.extraOutputs());
-        if (effective.optimizedModelPath() != null && weightBytes(graph) < SELF_CONTAINED_OPTIMIZED_BYTES) {
-            // the optimized model ONNX Runtime saves is read back by its caller: from bytes its weights stay in it
-            // (opened from a file with external data it would point to that file, deleted below)
+        if (weightBytes(graph) < FROM_FILE_WEIGHT_BYTES) {
+            // below 1 GB of weights, from bytes as before: a session opened from a file with external data ran a
+            // different latency (MinMax's RuntimePlacementTest kept a slow int8 Conv), and the optimized model ONNX
+            // Runtime saves for a caller stays self-contained (from a file it would point to the deleted side file)
             byte[] bytes = OnnxCodec.write(graph);
             return createSession((environment, ortOptions) -> environment.createSession(bytes, ortOptions),
                     bytes.length, false, effective);
@@ -111,8 +113,8 @@ public final class OnnxRuntimeBackend implements InferenceBackend {
         }
     }
 
-    /** Below this size of weights, a session that saves its optimized model is opened from bytes (see open). */
-    private static final long SELF_CONTAINED_OPTIMIZED_BYTES = 1L << 30;
+    /** From this size of weights on, a session is opened from a file with external data (see open). */
+    private static final long FROM_FILE_WEIGHT_BYTES = 1L << 30;
 
     private static long weightBytes(Graph graph) {
         long bytes = 0;

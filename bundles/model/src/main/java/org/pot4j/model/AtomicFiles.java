@@ -16,11 +16,30 @@ public final class AtomicFiles {
      * over the target (same folder, so the move can be atomic).
      */
     public static void write(Path target, byte[] bytes) throws IOException {
+        write(target, out -> {
+            java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(bytes);
+            while (buffer.hasRemaining()) {
+                out.write(buffer);
+            }
+        });
+    }
+
+    /** What writes a file's content into its channel (which may be positioned, e.g. to leave aligned gaps). */
+    @FunctionalInterface
+    public interface Content {
+        void writeTo(java.nio.channels.FileChannel out) throws IOException;
+    }
+
+    /** As {@link #write(Path, byte[])}, the content written by {@code content} (streamed: any size). */
+    public static void write(Path target, Content content) throws IOException {
         Path folder = target.toAbsolutePath().getParent();
         Files.createDirectories(folder);
         Path temporary = Files.createTempFile(folder, "." + target.getFileName(), ".part");
         try {
-            Files.write(temporary, bytes);
+            try (java.nio.channels.FileChannel out = java.nio.channels.FileChannel.open(temporary,
+                    java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
+                content.writeTo(out);
+            }
             try {
                 Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {

@@ -1,10 +1,22 @@
 package org.pot4j.model;
 
 import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
+import java.nio.channels.Channels;
+import java.nio.channels.WritableByteChannel;
+import java.nio.charset.StandardCharsets;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -13,9 +25,11 @@ import java.util.Map;
 import org.pot4j.api.InvalidInputException;
 import org.pot4j.api.Pot4jException;
 import org.pot4j.api.graph.Graph;
+import org.pot4j.api.tensor.DataType;
 import org.pot4j.model.internal.ExternalData;
 import org.pot4j.model.internal.ModelFormatException;
 import org.pot4j.model.internal.ProtoCodec;
+import org.pot4j.model.internal.TensorCodec;
 
 /**
  * Reads ONNX models into the graph IR and writes the IR back as ONNX bytes.
@@ -48,7 +62,7 @@ public final class OnnxCodec {
 
     /** Reads a .onnx file. */
     public static Graph read(Path file) {
-        byte[] bytes;
+        ByteBuffer bytes;
         try {
             if (Files.isDirectory(file)) {
                 // checked first: reading a directory fails with messages that do not say so
@@ -64,7 +78,12 @@ public final class OnnxCodec {
                 throw new Pot4jException(ERROR_CODE, file + ": model is " + size
                         + " bytes; a model file of 2 GB or more is not supported: save its weights as external data");
             }
-            bytes = Files.readAllBytes(file);
+            // mapped, not read into the heap: the weights' raw data is parsed as views of the mapping and copied once,
+            // into the tensors (a byte[] of the file grew the heap to twice the model during the load, and the serial
+            // collector kept that heap committed through the statistics pass)
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+                bytes = channel.map(FileChannel.MapMode.READ_ONLY, 0, size);
+            }
         } catch (NoSuchFileException e) {
             throw new InvalidInputException("model", file, "the model file does not exist");
         } catch (IOException e) {
@@ -91,17 +110,24 @@ public final class OnnxCodec {
         }
     }
 
-    /** Reads a model file whose tensors may lie in side files (external data) in its folder. */
-    private static Graph readWithExternalData(byte[] bytes, Path file) {
+    /**
+     * Reads a model file whose tensors may lie in side files (external data) in its folder: the main graph's
+     * initializers are read from their file straight into their tensors (the weights are held once, and a model's
+     * side files may hold more than the 2 GB one protobuf message can).
+     */
+    private static Graph readWithExternalData(ByteBuffer bytes, Path file) {
         String source = file.toString();
         ModelProto model = parse(bytes, source);
         Map<String, Long> files = new LinkedHashMap<>();
+        Path folder = file.toAbsolutePath().getParent();
+        Graph graph;
         try {
-            model = ExternalData.load(model, file.toAbsolutePath().getParent(), files);
+            model = ExternalData.loadAllButInitializers(model, folder, files);
+            graph = ProtoCodec.readModel(model, (tensor, where) -> ExternalData.readInitializer(tensor, where, folder,
+                    files));
         } catch (ModelFormatException e) {
             throw new Pot4jException(ERROR_CODE, source + ": " + e.getMessage());
         }
-        Graph graph = toGraph(model, source);
         if (!files.isEmpty()) {
             graph.metadata().put(ProtoCodec.EXTERNAL_DATA, String.join(",", files.keySet()));
         }
@@ -112,8 +138,20 @@ public final class OnnxCodec {
         if (bytes == null || bytes.length == 0) {
             throw new Pot4jException(ERROR_CODE, source + ": empty model (0 bytes)");
         }
+        return parse(CodedInputStream.newInstance(bytes), source);
+    }
+
+    private static ModelProto parse(ByteBuffer bytes, String source) {
+        if (!bytes.hasRemaining()) {
+            throw new Pot4jException(ERROR_CODE, source + ": empty model (0 bytes)");
+        }
+        return parse(CodedInputStream.newInstance(bytes), source);
+    }
+
+    private static ModelProto parse(CodedInputStream input, String source) {
         try {
-            CodedInputStream input = CodedInputStream.newInstance(bytes);
+            // the weights' raw data stays a view of the file's bytes until the graph copies it into its tensors
+            input.enableAliasing(true);
             input.setSizeLimit(MAX_MESSAGE_BYTES);
             input.setRecursionLimit(1000);
             return ModelProto.parseFrom(input);
@@ -141,14 +179,71 @@ public final class OnnxCodec {
      * to it (written first, so the model never points to a missing file).
      */
     public static void write(Graph graph, Path file) throws IOException {
-        if (!hasExternalData(graph)) {
+        write(graph, file, hasExternalData(graph));
+    }
+
+    /**
+     * Writes the graph to a file atomically; {@code externalData}: with its initializers of
+     * {@value ExternalData#THRESHOLD_BYTES} bytes or more in {@code <file name>.data} next to it (written first,
+     * straight from the tensors: no copy of the weights is made, and the weights may exceed 2 GB).
+     */
+    public static void write(Graph graph, Path file, boolean externalData) throws IOException {
+        if (!externalData) {
             AtomicFiles.write(file, write(graph));
             return;
         }
         String location = file.getFileName() + ".data";
-        ByteArrayOutputStream data = new ByteArrayOutputStream();
-        ModelProto model = ExternalData.store(ProtoCodec.writeModel(graph), location, data);
-        AtomicFiles.write(file.resolveSibling(location), data.toByteArray());
-        AtomicFiles.write(file, model.toByteArray());
+        ModelProto[] model = new ModelProto[1];
+        AtomicFiles.write(file.resolveSibling(location), data -> {
+            try {
+                model[0] = ProtoCodec.writeModel(graph, ExternalData.storingInitializers(data, location));
+            } catch (UncheckedIOException e) {
+                throw e.getCause();
+            }
+        });
+        AtomicFiles.write(file, model[0].toByteArray());
+    }
+
+    /**
+     * SHA-256 (hex) of the graph's content, as a key of what depends on the model: the same for graphs that
+     * {@link #write(Graph)} writes to the same bytes, computed without writing them (each weight is hashed a
+     * megabyte at a time, so a model's size costs no memory here).
+     */
+    public static String digest(Graph graph) {
+        MessageDigest digest = sha256();
+        try (WritableByteChannel weights = Channels.newChannel(new DigestOutputStream(OutputStream.nullOutputStream(),
+                digest))) {
+            ModelProto references = ProtoCodec.writeModel(graph, (tensor, name) -> {
+                if (tensor.type() == DataType.STRING) {
+                    return TensorCodec.write(tensor, name);
+                }
+                digest.update(name.getBytes(StandardCharsets.UTF_8));
+                digest.update((byte) 0);
+                try {
+                    ExternalData.writeElements(weights, tensor);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                // the proto keeps the tensor's name, type and shape; its elements are in the digest already
+                TensorProto.Builder reference = TensorProto.newBuilder().setName(name)
+                        .setDataType(tensor.type().onnxCode());
+                for (long dim : tensor.shape()) {
+                    reference.addDims(dim);
+                }
+                return reference.build();
+            });
+            digest.update(references.toByteArray());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return HexFormat.of().formatHex(digest.digest());
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

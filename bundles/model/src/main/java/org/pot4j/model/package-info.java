@@ -6,7 +6,7 @@
  * and atomic file writes ({@link org.pot4j.model.AtomicFiles}).
  */
 @Export
-@Version("1.3.0")
+@Version("1.4.0")
 package org.pot4j.model;
 
 import org.osgi.annotation.bundle.Export;

@@ -1,6 +1,8 @@
 package org.pot4j.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -59,6 +61,57 @@ class ExternalDataTest {
         Files.delete(side);
         error = assertThrows(Pot4jException.class, () -> OnnxCodec.read(file));
         assertTrue(error.getMessage().contains("model.onnx.data"), error.getMessage());
+    }
+
+    @Test
+    void everyNumericTypeGoesToTheSideFileAndBackUnchanged() throws Exception {
+        Graph graph = convModel();
+        long[] longs = new long[300];
+        double[] doubles = new double[300];
+        byte[] bytes = new byte[3000];
+        short[] halves = new short[700];
+        for (int i = 0; i < longs.length; i++) {
+            longs[i] = Long.MIN_VALUE / (i + 1);
+            doubles[i] = Math.PI * i;
+        }
+        for (int i = 0; i < bytes.length; i++) bytes[i] = (byte) i;
+        for (int i = 0; i < halves.length; i++) halves[i] = (short) (i * 97);
+        graph.initializers().put("longs", Tensor.ofLongs(new long[] {300}, longs));
+        graph.initializers().put("doubles", new Tensor(DataType.DOUBLE, new long[] {10, 30}, doubles));
+        graph.initializers().put("bytes", new Tensor(DataType.INT8, new long[] {3000}, bytes));
+        graph.initializers().put("halves", new Tensor(DataType.FLOAT16, new long[] {700}, halves));
+        Path file = temp.resolve("typed.onnx");
+        OnnxCodec.write(graph, file, true);
+        assertTrue(Files.size(file) < 1000, "every large tensor in the side file: " + Files.size(file) + " bytes");
+        Graph read = OnnxCodec.read(file);
+        assertEquals(graph.initializers().keySet(), read.initializers().keySet());
+        graph.initializers().forEach((name, tensor) -> {
+            Tensor back = read.initializers().get(name);
+            assertEquals(tensor.type(), back.type(), name);
+            assertArrayEquals(tensor.shape(), back.shape(), name);
+            assertTrue(java.util.Objects.deepEquals(tensor.data(), back.data()), name);
+        });
+        // the side file holds the same bytes as the inline model's raw data: one digest for both
+        assertEquals(OnnxCodec.digest(graph), OnnxCodec.digest(read));
+        assertEquals(OnnxCodec.digest(graph), OnnxCodec.digest(OnnxCodec.read(OnnxCodec.write(graph))));
+    }
+
+    @Test
+    void theDigestFollowsEveryWeightAndTheGraph() {
+        Graph graph = convModel();
+        String digest = OnnxCodec.digest(graph);
+        assertEquals(digest, OnnxCodec.digest(graph.copy()), "a copy is the same model");
+        Graph changedWeight = graph.copy();
+        float[] weight = graph.initializers().get("w").floats().clone();
+        weight[weight.length - 1] = Math.nextUp(weight[weight.length - 1]);
+        changedWeight.initializers().put("w", Tensor.ofFloats(new long[] {16, 3, 3, 3}, weight));
+        assertNotEquals(digest, OnnxCodec.digest(changedWeight), "one ulp of one weight");
+        Graph reshaped = graph.copy();
+        reshaped.initializers().put("b", Tensor.ofFloats(new long[] {16, 1}, new float[16]));
+        assertNotEquals(digest, OnnxCodec.digest(reshaped), "a shape");
+        Graph renamed = graph.copy();
+        renamed.setName("other");
+        assertNotEquals(digest, OnnxCodec.digest(renamed), "the graph around the weights");
     }
 
     private static float[] runFile(Path file) throws Exception {

@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
 import java.util.Set;
 import org.pot4j.api.graph.Attribute;
 import org.pot4j.api.graph.Graph;
@@ -43,6 +44,14 @@ public final class ProtoCodec {
     }
 
     public static Graph readModel(ModelProto model) {
+        return readModel(model, TensorCodec::read);
+    }
+
+    /**
+     * The graph of {@code model}; {@code initializers} decodes each initializer of the main graph (its proto and a
+     * name for errors), e.g. reading its data from a side file straight into the tensor.
+     */
+    public static Graph readModel(ModelProto model, BiFunction<TensorProto, String, Tensor> initializers) {
         if (!model.hasGraph()) {
             throw new ModelFormatException("no graph in the model: not an ONNX model");
         }
@@ -53,7 +62,7 @@ public final class ProtoCodec {
         if (model.getTrainingInfoCount() > 0) {
             throw new ModelFormatException("training_info is not supported; export an inference-only model");
         }
-        Graph graph = readGraph(model.getGraph(), "graph");
+        Graph graph = readGraph(model.getGraph(), "graph", initializers);
         graph.setIrVersion(model.getIrVersion());
         graph.setProducerName(model.getProducerName());
         graph.setProducerVersion(model.getProducerVersion());
@@ -80,6 +89,11 @@ public final class ProtoCodec {
     }
 
     private static Graph readGraph(GraphProto proto, String where) {
+        return readGraph(proto, where, TensorCodec::read);
+    }
+
+    private static Graph readGraph(GraphProto proto, String where,
+                                   BiFunction<TensorProto, String, Tensor> initializers) {
         if (proto.getSparseInitializerCount() > 0) {
             throw new ModelFormatException(where + ": sparse initializers are not supported");
         }
@@ -91,7 +105,7 @@ public final class ProtoCodec {
             if (name.isEmpty()) {
                 throw new ModelFormatException(where + ": an initializer has no name");
             }
-            graph.initializers().put(name, TensorCodec.read(initializer, where + " initializer '" + name + "'"));
+            graph.initializers().put(name, initializers.apply(initializer, where + " initializer '" + name + "'"));
         }
         for (ValueInfoProto input : proto.getInputList()) {
             ValueInfo info = readValueInfo(input, where + " input");
@@ -214,6 +228,14 @@ public final class ProtoCodec {
     // ---------------------------------------------------------------- write
 
     public static ModelProto writeModel(Graph graph) {
+        return writeModel(graph, TensorCodec::write);
+    }
+
+    /**
+     * The model proto; {@code initializers} encodes each initializer of the main graph (name, tensor), e.g. as a
+     * reference to external data (subgraphs' initializers and tensor attributes are encoded inline).
+     */
+    public static ModelProto writeModel(Graph graph, BiFunction<Tensor, String, TensorProto> initializers) {
         Map<String, String> metadata = new LinkedHashMap<>(graph.metadata());
         String domain = metadata.remove(MODEL_DOMAIN);
         String modelVersion = metadata.remove(MODEL_VERSION);
@@ -235,7 +257,7 @@ public final class ProtoCodec {
         if (graph.docString() != null && !graph.docString().isEmpty()) {
             model.setDocString(graph.docString());
         }
-        GraphProto.Builder graphProto = writeGraph(graph, graph.irVersion() < 4).toBuilder();
+        GraphProto.Builder graphProto = writeGraph(graph, graph.irVersion() < 4, initializers).toBuilder();
         graphProto.clearDocString();
         if (graphDoc != null) {
             graphProto.setDocString(graphDoc);
@@ -254,6 +276,11 @@ public final class ProtoCodec {
     }
 
     private static GraphProto writeGraph(Graph graph, boolean initializersAsInputs) {
+        return writeGraph(graph, initializersAsInputs, TensorCodec::write);
+    }
+
+    private static GraphProto writeGraph(Graph graph, boolean initializersAsInputs,
+                                         BiFunction<Tensor, String, TensorProto> initializers) {
         GraphProto.Builder builder = GraphProto.newBuilder().setName(graph.name() == null ? "" : graph.name());
         if (graph.docString() != null && !graph.docString().isEmpty()) {
             builder.setDocString(graph.docString());
@@ -261,7 +288,7 @@ public final class ProtoCodec {
         for (Node node : graph.nodes()) {
             builder.addNode(writeNode(node));
         }
-        graph.initializers().forEach((name, tensor) -> builder.addInitializer(TensorCodec.write(tensor, name)));
+        graph.initializers().forEach((name, tensor) -> builder.addInitializer(initializers.apply(tensor, name)));
         Set<String> inputNames = new LinkedHashSet<>();
         for (ValueInfo input : graph.inputs()) {
             builder.addInput(writeValueInfo(input));

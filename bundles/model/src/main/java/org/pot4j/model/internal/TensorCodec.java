@@ -2,6 +2,7 @@ package org.pot4j.model.internal;
 
 import ai.onnx.proto.OnnxMl.TensorProto;
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -130,8 +131,14 @@ public final class TensorCodec {
             }
             return builder.build();
         }
+        // the buffer is wrapped, not copied: a model's weights are encoded once, not twice, when it is written
+        return builder.setRawData(UnsafeByteOperations.unsafeWrap(littleEndian(tensor, name))).build();
+    }
+
+    /** The tensor's elements as little-endian bytes (raw_data's and external data's layout); not for strings. */
+    public static byte[] littleEndian(Tensor tensor, String name) {
         int n = tensor.size();
-        ByteBuffer buffer = ByteBuffer.allocate(n * tensor.type().byteSize()).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer buffer = ByteBuffer.allocate(Math.multiplyExact(n, tensor.type().byteSize())).order(ByteOrder.LITTLE_ENDIAN);
         switch (tensor.type()) {
             case FLOAT -> buffer.asFloatBuffer().put((float[]) tensor.data());
             case DOUBLE -> buffer.asDoubleBuffer().put((double[]) tensor.data());
@@ -141,8 +148,7 @@ public final class TensorCodec {
             case INT64, UINT64 -> buffer.asLongBuffer().put((long[]) tensor.data());
             default -> throw new IllegalArgumentException("cannot encode " + tensor.type() + " tensor " + name);
         }
-        buffer.rewind();
-        return builder.setRawData(ByteString.copyFrom(buffer)).build();
+        return buffer.array();
     }
 
     static String dataTypeName(int code) {

@@ -419,4 +419,52 @@ class JobServiceImplTest {
         assertTrue(thrown[0] instanceof org.pot4j.api.Pot4jException failure && "CANCELLED".equals(failure.code()),
                 "evaluation went on after the interrupt: " + thrown[0]);
     }
+
+    /** The example's model at {@code model} named {@code name}, MinMax on 64 images, accuracy on the 1000 test images. */
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> quantizeWithAccuracy(Path model, String name) throws Exception {
+        Map<String, Object> dataset = idx("test-1000-images-idx3-ubyte.gz", "test-1000-labels-idx1-ubyte.gz");
+        dataset.put("preprocessing", List.of(Map.of("type", "normalization", "mean", 72.93, "std", 90.015)));
+        Map<String, Object> config = Map.of("model", Map.of("model_name", name, "model", model.toString()),
+                "engine", Map.of("dataset", dataset, "metrics", List.of(Map.of("name", "accuracy"))),
+                "compression", Map.of("target_device", "ANY", "algorithms", List.of(Map.of("name",
+                        "MinMaxQuantization", "params", Map.of("stat_subset_size", 64)))));
+        Run run = run(config, temp.resolve("out"), "test");
+        assertEquals(JobState.COMPLETED, run.result().state(), run.result().message());
+        return JSON.readValue(temp.resolve("out").resolve(name).resolve("report.json").toFile(), Map.class);
+    }
+
+    /**
+     * Issue 18, acceptance 3: a model whose weights lie in a side file (ONNX external data, as exporters write models
+     * over 2 GB) quantizes end to end (statistics, FP32 and INT8 sessions read its weights from files), is written
+     * with a side file, and gives exactly the ranges, plan, accuracies and quantized weights of the same model with
+     * its weights inline.
+     */
+    @Test
+    void aModelWithItsWeightsInASideFileQuantizesAsTheSameModelWithInlineWeights() throws Exception {
+        Path inlineModel = EXAMPLE.resolve("models/cnn_relu.onnx");
+        org.pot4j.api.graph.Graph graph = org.pot4j.model.OnnxCodec.read(inlineModel);
+        Path external = Files.createDirectories(temp.resolve("external")).resolve("cnn_relu_external.onnx");
+        org.pot4j.model.OnnxCodec.write(graph, external, true);
+        assertTrue(Files.size(external) < 10_000 && Files.size(external.resolveSibling("cnn_relu_external.onnx.data"))
+                > 1_800_000, "the weights are in the side file: model file " + Files.size(external) + " bytes");
+
+        Map<String, Object> inline = quantizeWithAccuracy(inlineModel, "cnn_relu");
+        Map<String, Object> sideFile = quantizeWithAccuracy(external, "cnn_relu_external");
+
+        assertEquals(inline.get("quantization_points"), sideFile.get("quantization_points"),
+                "the same ranges and plan: the statistics do not depend on where the weights are read from");
+        assertEquals(inline.get("fp32"), sideFile.get("fp32"));
+        assertEquals(inline.get("int8"), sideFile.get("int8"));
+        Path written = temp.resolve("out/cnn_relu_external/optimized/cnn_relu_external.onnx");
+        assertTrue(Files.size(written.resolveSibling("cnn_relu_external.onnx.data")) > 400_000,
+                "the quantized model keeps its weights in a side file");
+        assertTrue(Files.size(written) < 20_000, "its model file holds no weights: " + Files.size(written));
+        org.pot4j.api.graph.Graph read = org.pot4j.model.OnnxCodec.read(written);
+        org.pot4j.api.graph.Graph reference = org.pot4j.model.OnnxCodec.read(
+                temp.resolve("out/cnn_relu/optimized/cnn_relu.onnx"));
+        assertEquals(reference.initializers().keySet(), read.initializers().keySet());
+        reference.initializers().forEach((name, tensor) -> assertTrue(java.util.Objects.deepEquals(tensor.data(),
+                read.initializers().get(name).data()), "the same quantized weights: " + name));
+    }
 }

@@ -24,8 +24,9 @@ final class ExtraOutputs {
         return OnnxCodec.write(withOutputs(graph, extraOutputs));
     }
 
-    static byte[] serialize(Graph graph, Set<String> extraOutputs) {
-        return OnnxCodec.write(extraOutputs.isEmpty() ? graph : withOutputs(graph.copy(), extraOutputs));
+    /** The graph itself without extra outputs, else a copy (sharing the weights) with them appended. */
+    static Graph withExtraOutputs(Graph graph, Set<String> extraOutputs) {
+        return extraOutputs.isEmpty() ? graph : withOutputs(graph.copy(), extraOutputs);
     }
 
     /** Appends each requested value that is not already an output, in sorted order (deterministic bytes). */

@@ -1,6 +1,8 @@
 package org.pot4j.loader.npy.internal;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -13,9 +15,11 @@ import org.pot4j.api.tensor.DataType;
 
 /**
  * One NPY array (format versions 1-3): little-endian {@code <f4 <f8 |u1 |i1 <i2 <i4 <i8 |b1}, C order.
- * {@code source} names the file (and the .npz entry) in errors, {@code field} the parameter.
+ * {@code source} names the file (and the .npz entry) in errors, {@code field} the parameter. Its elements are either
+ * in memory ({@code data}) or, for a plain .npy file, on disk ({@code file} from byte {@code fileOffset}; data null):
+ * see {@link #elements(DataType)}.
  */
-record NpyArray(String descr, long[] shape, ByteBuffer data, String source) {
+record NpyArray(String descr, long[] shape, ByteBuffer data, String source, FileChannel file, long fileOffset) {
     static final List<String> SUPPORTED = List.of("<f4", "<f8", "|u1", "|i1", "<i2", "<i4", "<i8", "|b1");
     private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
     private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([^']*)'");
@@ -23,6 +27,50 @@ record NpyArray(String descr, long[] shape, ByteBuffer data, String source) {
     private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
 
     static NpyArray parse(byte[] bytes, String source, String field) {
+        Header header = header(bytes, bytes.length, source, field);
+        ByteBuffer data = ByteBuffer.wrap(bytes, header.dataStart, (int) header.dataBytes).slice()
+                .order(ByteOrder.LITTLE_ENDIAN);
+        return new NpyArray(header.descr, header.shape, data, source, null, 0);
+    }
+
+    /**
+     * The array of a plain .npy file whose elements stay on disk ({@code channel}, open for the dataset's life):
+     * only its header is read here.
+     */
+    static NpyArray onDisk(FileChannel channel, String source, String field) throws IOException {
+        long length = channel.size();
+        byte[] start = read(channel, (int) Math.min(length, 12));
+        // a header is a few hundred bytes; a bogus length (not an NPY file) is cut short and named by header()
+        int headerEnd = start.length < 12 ? start.length : headerStart(start) + Math.min(headerLength(start), 1 << 24);
+        byte[] head = read(channel, (int) Math.min(length, Math.max(start.length, headerEnd)));
+        Header header = header(head, length, source, field);
+        return new NpyArray(header.descr, header.shape, null, source, channel, header.dataStart);
+    }
+
+    private static byte[] read(FileChannel channel, int count) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate(count);
+        while (buffer.hasRemaining() && channel.read(buffer, buffer.position()) >= 0) {
+            // positional reads until full or the end of the file
+        }
+        return java.util.Arrays.copyOf(buffer.array(), buffer.position());
+    }
+
+    private static int headerStart(byte[] start) {
+        return (start[6] & 0xFF) == 1 ? 10 : 12;
+    }
+
+    private static int headerLength(byte[] start) {
+        ByteBuffer buffer = ByteBuffer.wrap(start).order(ByteOrder.LITTLE_ENDIAN);
+        long length = (start[6] & 0xFF) == 1 ? buffer.getShort(8) & 0xFFFF : buffer.getInt(8) & 0xFFFFFFFFL;
+        return (int) Math.min(length, Integer.MAX_VALUE - 64);
+    }
+
+    /** A parsed header: where the elements start in the file and how many bytes they take. */
+    private record Header(String descr, long[] shape, int dataStart, long dataBytes) {
+    }
+
+    /** {@code bytes}: the file's first bytes (at least its header, unless the file is shorter); {@code fileLength}. */
+    private static Header header(byte[] bytes, long fileLength, String source, String field) {
         if (bytes.length < 10 || !Arrays.equals(Arrays.copyOf(bytes, 6), MAGIC)) {
             throw new InvalidInputException(field, source, "an NPY file starting with \\x93NUMPY; found "
                     + hex(Arrays.copyOf(bytes, Math.min(6, bytes.length))));
@@ -64,7 +112,7 @@ record NpyArray(String descr, long[] shape, ByteBuffer data, String source) {
         }
         long needed = count * itemSize(descr);
         int dataStart = (int) (headerStart + headerLength);
-        long present = bytes.length - (long) dataStart;
+        long present = fileLength - (long) dataStart;
         if (present < needed) {
             throw new InvalidInputException(field, source, "a complete array: shape " + Arrays.toString(shape) + " of "
                     + descr + " needs " + needed + " data bytes but only " + present + " are present (truncated)");
@@ -72,8 +120,7 @@ record NpyArray(String descr, long[] shape, ByteBuffer data, String source) {
         if (needed > Integer.MAX_VALUE / 2) {
             throw new InvalidInputException(field, source, "arrays of at most 1 GiB; this one has " + needed + " bytes");
         }
-        ByteBuffer data = ByteBuffer.wrap(bytes, dataStart, (int) needed).slice().order(ByteOrder.LITTLE_ENDIAN);
-        return new NpyArray(descr, shape, data, source);
+        return new Header(descr, shape, dataStart, needed);
     }
 
     /** Per-sample arrays of one shape and dtype stacked along a new axis 0 (a folder of per-sample files). */
@@ -82,6 +129,7 @@ record NpyArray(String descr, long[] shape, ByteBuffer data, String source) {
         int size = first.data.remaining();
         ByteBuffer joined = ByteBuffer.allocate(Math.multiplyExact(size, samples.size())).order(ByteOrder.LITTLE_ENDIAN);
         for (NpyArray sample : samples) {
+            sample.requireInMemory();
             if (!sample.descr.equals(first.descr) || !Arrays.equals(sample.shape, first.shape)) {
                 throw new InvalidInputException(field, sample.source + ": " + sample.descr + " "
                         + Arrays.toString(sample.shape), "the dtype and shape of " + first.source + ": " + first.descr
@@ -93,7 +141,28 @@ record NpyArray(String descr, long[] shape, ByteBuffer data, String source) {
         long[] shape = new long[first.shape.length + 1];
         shape[0] = samples.size();
         System.arraycopy(first.shape, 0, shape, 1, first.shape.length);
-        return new NpyArray(first.descr, shape, joined.slice().order(ByteOrder.LITTLE_ENDIAN), source);
+        return new NpyArray(first.descr, shape, joined.slice().order(ByteOrder.LITTLE_ENDIAN), source, null, 0);
+    }
+
+    boolean inMemory() {
+        return data != null;
+    }
+
+    private void requireInMemory() {
+        if (data == null) {
+            throw new IllegalStateException(source + " is read from disk on demand, not held in memory");
+        }
+    }
+
+    /**
+     * The elements as {@code type} (FLOAT: as {@link #toFloats()}, else {@link #typedElements()}'s array): the Java
+     * array itself when the array is in memory, else an {@link NpyFileElements} that reads them when asked.
+     */
+    Object elements(DataType type) {
+        if (data != null) {
+            return type == DataType.FLOAT ? toFloats() : typedElements();
+        }
+        return new NpyFileElements(file, fileOffset, descr, type, source);
     }
 
     long count() {
@@ -128,6 +197,7 @@ record NpyArray(String descr, long[] shape, ByteBuffer data, String source) {
 
     /** The elements as the Java array of {@link #dataType()} (see {@code Tensor}); floats as {@link #toFloats()}. */
     Object typedElements() {
+        requireInMemory();
         int n = (int) count();
         return switch (descr) {
             case "<f4", "<f8" -> toFloats();
@@ -141,6 +211,7 @@ record NpyArray(String descr, long[] shape, ByteBuffer data, String source) {
 
     /** Every element as float (f8 values beyond float range become infinite and are caught as non-finite). */
     float[] toFloats() {
+        requireInMemory();
         int n = (int) count();
         float[] out = new float[n];
         for (int i = 0; i < n; i++) {

@@ -67,6 +67,16 @@ public final class NpyDataLoader implements DataLoader {
         Layout layout = Layout.valueOf(p.string(LAYOUT));
         MessageDigest digest = Checksums.sha256();
         Map<String, NpyArray> arrays = NpySources.read(p, DATA, ARRAY, digest);
+        try {
+            return open(p, preprocessing, layout, digest, arrays);
+        } catch (RuntimeException e) {
+            NpySources.close(arrays.values());
+            throw e;
+        }
+    }
+
+    private NpyDataset open(Parameters p, Preprocessing preprocessing, Layout layout, MessageDigest digest,
+                            Map<String, NpyArray> arrays) {
         Map<String, Integer> axes = sampleAxes(p, arrays);
         String firstName = arrays.keySet().iterator().next();
         NpyArray first = arrays.get(firstName);
@@ -100,12 +110,12 @@ public final class NpyDataLoader implements DataLoader {
                 if (preprocessed) {
                     preprocessing.checkChannels(channels);
                 }
-                float[] values = data.toFloats();
+                Object values = data.elements(DataType.FLOAT);
                 requireFinite(values, data, p.pathOf(DATA));
                 columns.add(new NpyDataset.Column(entry.getKey(), DataType.FLOAT, values, data.shape(), axis,
                         preprocessed ? preprocessing : null, Math.max(1, channels)));
             } else {
-                columns.add(new NpyDataset.Column(entry.getKey(), data.dataType(), data.typedElements(), data.shape(),
+                columns.add(new NpyDataset.Column(entry.getKey(), data.dataType(), data.elements(data.dataType()), data.shape(),
                         axis, null, 1));
             }
         }
@@ -138,7 +148,7 @@ public final class NpyDataLoader implements DataLoader {
                 + layout).getBytes(java.nio.charset.StandardCharsets.UTF_8));
         String identity = "npy:" + HexFormat.of().formatHex(digest.digest());
         NpyDataset dataset = new NpyDataset(columns, size, labels, NpyDataset.annotationColumns(annotations),
-                layout.channelsLast(), identity);
+                layout.channelsLast(), identity, () -> NpySources.close(arrays.values()));
         dataset.get(0); // fail at open when the preprocessing cannot work on this data
         return dataset;
     }
@@ -198,12 +208,30 @@ public final class NpyDataLoader implements DataLoader {
         return result;
     }
 
-    private static void requireFinite(float[] values, NpyArray data, String field) {
-        for (int i = 0; i < values.length; i++) {
-            if (!Float.isFinite(values[i])) {
+    /** Every element finite: {@code values} a float[], or read from the file a chunk at a time. */
+    private static void requireFinite(Object values, NpyArray data, String field) {
+        long count = data.count();
+        if (values instanceof float[] inMemory) {
+            requireFinite(inMemory, 0, inMemory.length, count, data, field);
+            return;
+        }
+        NpyFileElements file = (NpyFileElements) values;
+        float[] chunk = new float[1 << 18];
+        for (long from = 0; from < count; from += chunk.length) {
+            int n = (int) Math.min(chunk.length, count - from);
+            file.copy(from, chunk, 0, n);
+            requireFinite(chunk, from, n, count, data, field);
+        }
+    }
+
+    /** {@code values[0 .. n)} are the array's elements from {@code offset} on; {@code count}: all of them. */
+    private static void requireFinite(float[] values, long offset, int n, long count, NpyArray data, String field) {
+        for (int j = 0; j < n; j++) {
+            if (!Float.isFinite(values[j])) {
+                long i = offset + j;
                 throw new InvalidInputException(field, data.source(), "finite values; element " + multiIndex(i, data.shape())
-                        + " (sample " + i / Math.max(1, values.length / data.shape()[0]) + ") is " + values[i]
-                        + (data.descr().equals("<f8") && !Double.isNaN(values[i]) ? " (or beyond float32 range)" : ""));
+                        + " (sample " + i / Math.max(1, count / data.shape()[0]) + ") is " + values[j]
+                        + (data.descr().equals("<f8") && !Double.isNaN(values[j]) ? " (or beyond float32 range)" : ""));
             }
         }
     }

@@ -12,8 +12,9 @@ import org.pot4j.api.tensor.Tensor;
 import org.pot4j.loader.support.Preprocessing;
 
 /**
- * Every array in memory, one column per input (and per annotation array); get() copies one sample of each column
- * and preprocesses the float copies (thread-safe).
+ * One column per input (and per annotation array), in memory or, for a plain .npy, read from its file a sample at a
+ * time ({@link NpyFileElements}); get() copies one sample of each column and preprocesses the float copies
+ * (thread-safe).
  */
 final class NpyDataset implements Dataset {
 
@@ -36,13 +37,18 @@ final class NpyDataset implements Dataset {
         Tensor sample(int index, boolean channelsLast) {
             long[] sampleShape = sampleShape();
             int length = (int) Tensor.elementCount(sampleShape);
-            Object copy = Array.newInstance(values.getClass().getComponentType(), length);
+            Object copy = values instanceof NpyFileElements file ? newArray(file.type(), length)
+                    : Array.newInstance(values.getClass().getComponentType(), length);
             // axis 0: one block; another axis: one block of the axes after it per index of the axes before it
             int inner = (int) Tensor.elementCount(java.util.Arrays.copyOfRange(shape, axis + 1, shape.length));
             int outer = length / Math.max(1, inner);
             int samples = (int) shape[axis];
             for (int o = 0; o < outer; o++) {
-                System.arraycopy(values, (o * samples + index) * inner, copy, o * inner, inner);
+                if (values instanceof NpyFileElements file) {
+                    file.copy((long) (o * samples + index) * inner, copy, o * inner, inner);
+                } else {
+                    System.arraycopy(values, (o * samples + index) * inner, copy, o * inner, inner);
+                }
             }
             if (preprocessing != null) {
                 preprocessing.applyValues((float[]) copy, channels, channelsLast);
@@ -51,15 +57,30 @@ final class NpyDataset implements Dataset {
         }
     }
 
+    /** A new Java array of {@code type}'s element class, as {@code Tensor} holds it. */
+    private static Object newArray(DataType type, int length) {
+        return switch (type) {
+            case FLOAT -> new float[length];
+            case UINT8, INT8, BOOL -> new byte[length];
+            case INT16 -> new short[length];
+            case INT32 -> new int[length];
+            case INT64 -> new long[length];
+            default -> throw new IllegalStateException("unsupported element type " + type);
+        };
+    }
+
     private final List<Column> columns;
+    private final Runnable closer;
     private final int size;
     private final long[] labels;
     private final List<Column> annotations;
     private final boolean channelsLast;
     private final String identity;
 
+    /** {@code closer}: closes the files of the columns read from disk. */
     NpyDataset(List<Column> columns, int size, long[] labels, List<Column> annotations, boolean channelsLast,
-               String identity) {
+               String identity, Runnable closer) {
+        this.closer = closer;
         this.columns = List.copyOf(columns);
         this.size = size;
         this.labels = labels;
@@ -112,6 +133,11 @@ final class NpyDataset implements Dataset {
     @Override
     public boolean annotated() {
         return labels != null || annotations != null;
+    }
+
+    @Override
+    public void close() {
+        closer.run();
     }
 
     /** SHA-256 of the files' bytes, the array keys, the preprocessing and the layout (computed at open). */

@@ -2,6 +2,9 @@ package org.pot4j.loader.npy.internal;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -50,7 +53,7 @@ final class NpySources {
                     throw new InvalidInputException(field + "." + name, entry.getValue(), "the path of an .npy file");
                 }
                 Path path = p.baseDirectory() == null ? Path.of(file) : p.baseDirectory().resolve(file);
-                Map<String, NpyArray> inFile = readFile(path, field + "." + name, null, null, digest);
+                Map<String, NpyArray> inFile = readFile(path, field + "." + name, null, null, digest, true);
                 if (inFile.size() != 1) {
                     throw new InvalidInputException(field + "." + name, path, "one array (an .npy, or an .npz holding"
                             + " one); found " + inFile.keySet());
@@ -70,7 +73,7 @@ final class NpySources {
                 throw new InvalidInputException(field, path, Files.exists(path) ? "a regular file or a folder"
                         : "an existing .npy or .npz file or folder (not found)");
             }
-            arrays = readFile(path, field, p.has(arrayKey) ? p.string(arrayKey) : null, p.pathOf(arrayKey), digest);
+            arrays = readFile(path, field, p.has(arrayKey) ? p.string(arrayKey) : null, p.pathOf(arrayKey), digest, true);
             // an .npy, or the array chosen by key, is "the data": it feeds the model's one data input, whatever its
             // name; the arrays of an .npz keep their keys (the job then matches them to the model's inputs)
             if (arrays.size() == 1 && (p.has(arrayKey) || arrays.containsKey(path.getFileName().toString()))) {
@@ -87,6 +90,32 @@ final class NpySources {
     /** Every array of an .npy (one, keyed by the file name) or an .npz (by key; only {@code array} when given). */
     static Map<String, NpyArray> readFile(Path path, String field, String array, String arrayField,
                                           MessageDigest digest) {
+        return readFile(path, field, array, arrayField, digest, false);
+    }
+
+    /**
+     * As {@link #readFile(Path, String, String, String, MessageDigest)}; {@code onDisk}: a plain .npy keeps its
+     * elements in the file (hashed as it is read once here, then read a sample at a time: {@link NpyFileElements}),
+     * its channel open until the array is {@linkplain #close closed}.
+     */
+    static Map<String, NpyArray> readFile(Path path, String field, String array, String arrayField,
+                                          MessageDigest digest, boolean onDisk) {
+        if (onDisk && array == null && !isZip(path, field)) {
+            FileChannel channel = null;
+            try {
+                channel = FileChannel.open(path, StandardOpenOption.READ);
+                hash(channel, digest);
+                Map<String, NpyArray> arrays = new LinkedHashMap<>();
+                arrays.put(path.getFileName().toString(), NpyArray.onDisk(channel, path.toString(), field));
+                return arrays;
+            } catch (IOException e) {
+                closeQuietly(channel);
+                throw new InvalidInputException(field, path, "a readable file (" + e + ")", e);
+            } catch (RuntimeException e) {
+                closeQuietly(channel);
+                throw e;
+            }
+        }
         byte[] bytes = readAll(path, field);
         digest.update(bytes);
         boolean zip = bytes.length >= 4 && bytes[0] == 'P' && bytes[1] == 'K' && bytes[2] == 3 && bytes[3] == 4;
@@ -117,6 +146,45 @@ final class NpySources {
             return arrays;
         } catch (IOException e) {
             throw new InvalidInputException(field, path, "a readable .npz (zip) file (" + e.getMessage() + ")", e);
+        }
+    }
+
+    private static boolean isZip(Path path, String field) {
+        try (InputStream in = Files.newInputStream(path)) {
+            byte[] start = in.readNBytes(4);
+            return start.length == 4 && start[0] == 'P' && start[1] == 'K' && start[2] == 3 && start[3] == 4;
+        } catch (IOException e) {
+            throw new InvalidInputException(field, path, "a readable file (" + e + ")", e);
+        }
+    }
+
+    /** The whole file into {@code digest} (the same bytes as reading it whole), a megabyte at a time. */
+    private static void hash(FileChannel channel, MessageDigest digest) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate(1 << 20);
+        long position = 0;
+        int read;
+        while ((read = channel.read(buffer, position)) > 0) {
+            buffer.flip();
+            digest.update(buffer);
+            buffer.clear();
+            position += read;
+        }
+    }
+
+    /** Closes the files of the arrays kept on disk (the dataset's close, or a failed open). */
+    static void close(Iterable<NpyArray> arrays) {
+        for (NpyArray array : arrays) {
+            closeQuietly(array.file());
+        }
+    }
+
+    private static void closeQuietly(FileChannel channel) {
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // read-only: nothing was written that closing could lose
+            }
         }
     }
 

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pot4j.api.InvalidInputException;
 import org.pot4j.api.data.Dataset;
+import org.pot4j.api.tensor.Tensor;
 import org.pot4j.api.data.Sample;
 import org.pot4j.api.params.Parameters;
 
@@ -315,5 +316,62 @@ class NpyDataLoaderTest {
         assertEquals("engine.dataset.sample_axis.h0", axis.field());
         InvalidInputException counts = fails(Map.of("data", "rnn.npz"));
         assertTrue(counts.getMessage().contains("has 2 samples on axis 0"), counts.getMessage());
+    }
+
+    @Test
+    void aPlainNpyReadFromDiskGivesTheSamplesOfTheSameArrayHeldInMemory() throws IOException {
+        // a plain .npy is read a sample at a time from its file, the same array inside an .npz is read whole: every
+        // dtype, preprocessing and a sample axis inside must give identical tensors
+        java.util.Random random = new java.util.Random(18);
+        double[] doubles = new double[5 * 2 * 3];
+        long[] longs = new long[doubles.length];
+        byte[] bytes = new byte[doubles.length];
+        for (int i = 0; i < doubles.length; i++) {
+            doubles[i] = random.nextGaussian() * 1e3;
+            longs[i] = random.nextLong();
+            bytes[i] = (byte) random.nextInt(256);
+        }
+        long[] shape = {5, 2, 3};
+        Map<String, byte[]> arrays = new LinkedHashMap<>();
+        arrays.put("f8", NpyWriter.npy("<f8", shape, false, 1, NpyWriter.f8(doubles)));
+        arrays.put("i8", NpyWriter.npy("<i8", shape, false, 2, NpyWriter.i8(longs)));
+        arrays.put("u1", NpyWriter.npy("|u1", shape, false, 1, bytes));
+        arrays.put("b1", NpyWriter.npy("|b1", shape, false, 3, bytes));
+        List<Map<String, Object>> normalization = List.of(Map.of("type", "normalization", "mean", 3, "std", 7));
+        for (Map.Entry<String, byte[]> array : arrays.entrySet()) {
+            write(array.getKey() + ".npy", array.getValue());
+            NpyWriter.npz(temp.resolve(array.getKey() + ".npz"), Map.of("a", array.getValue()), false);
+            for (Map<String, Object> extra : List.<Map<String, Object>>of(Map.of(), Map.of("sample_axis", 1),
+                    Map.of("preprocessing", normalization))) {
+                if (extra.containsKey("preprocessing") && array.getKey().equals("b1")) {
+                    continue; // bool is not a value preprocessing takes
+                }
+                Map<String, Object> onDisk = new LinkedHashMap<>(extra);
+                onDisk.put("data", array.getKey() + ".npy");
+                Map<String, Object> inMemory = new LinkedHashMap<>(extra);
+                inMemory.put("data", array.getKey() + ".npz");
+                inMemory.put("array", "a");
+                try (Dataset disk = open(onDisk); Dataset memory = open(inMemory)) {
+                    assertEquals(memory.size(), disk.size());
+                    assertNotEquals(memory.identity(), disk.identity(), "an .npz is not the .npy it holds");
+                    for (int i = memory.size() - 1; i >= 0; i--) {
+                        Tensor expected = memory.get(i).input();
+                        Tensor actual = disk.get(i).input();
+                        String what = array.getKey() + " " + extra + " sample " + i;
+                        assertEquals(expected.type(), actual.type(), what);
+                        assertArrayEquals(expected.shape(), actual.shape(), what);
+                        assertTrue(java.util.Objects.deepEquals(expected.data(), actual.data()), what);
+                    }
+                }
+            }
+        }
+        // the identity still hashes the whole file: the same bytes under another name give the same samples
+        write("copy.npy", arrays.get("f8"));
+        try (Dataset a = open(Map.of("data", "f8.npy")); Dataset b = open(Map.of("data", "copy.npy"))) {
+            assertEquals(a.identity(), b.identity());
+        }
+        Dataset closed = open(Map.of("data", "f8.npy"));
+        closed.close();
+        assertThrows(RuntimeException.class, () -> closed.get(0), "a closed dataset's file is closed");
     }
 }

@@ -118,7 +118,9 @@ final class JobContext implements AlgorithmContext {
         // the constant inputs are fed with the data, so they are part of what the statistics were collected on
         String data = workspace.calibration.identity() + (workspace.pipeline.config() == null ? ""
                 : ";constant_inputs=" + workspace.pipeline.config().constantInputs());
-        String key = StatisticsCache.key(OnnxCodec.write(model), data, sampleIndices);
+        // the model's digest, not its bytes: serializing a large model for a key cost a copy of its weights
+        String key = StatisticsCache.key(OnnxCodec.digest(model).getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                data, sampleIndices);
         org.pot4j.stats.CollectedStatistics cached = cache.load(key);
         List<StatisticRequest> missing = new ArrayList<>();
         for (StatisticRequest request : StatisticsCollector.merge(requests)) {

@@ -10,9 +10,13 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.pot4j.api.job.JobEvent;
 import org.pot4j.api.job.JobEventSink;
 import org.pot4j.api.job.JobEventType;
+import org.pot4j.api.monitor.JobDirectory;
 
 /**
  * The console's live view: a {@link JobEventSink} (every event of every job of this runtime, whether it came from
@@ -26,6 +30,10 @@ public final class JobBoard implements JobEventSink {
     private final Map<String, JobView> jobs = new ConcurrentHashMap<>();
     private final JobMetrics metrics = new JobMetrics();
     private final LiveFeed feed;
+    /** While serving: the name this server records its jobs' states under, put on the rows of its own events. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile JobDirectory directory;
 
     @Activate
     public JobBoard(@Reference LiveFeed feed) {
@@ -49,7 +57,13 @@ public final class JobBoard implements JobEventSink {
             metrics.statisticsCache(String.valueOf(event.details().get("statistics_cache")));
         }
         Map<String, Object> message = new LinkedHashMap<>();
-        message.put("job", view.row());
+        Map<String, Object> row = view.row();
+        JobDirectory source = directory;
+        if (source != null) {
+            // this runtime's event: the job runs here, whether or not the jobs topic has been read back yet
+            row.put("server", source.server());
+        }
+        message.put("job", row);
         message.put("event", JobView.event(event));
         feed.publish(message);
     }

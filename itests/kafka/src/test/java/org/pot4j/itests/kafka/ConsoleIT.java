@@ -129,9 +129,15 @@ class ConsoleIT {
         assertEquals("COMPLETED", state, "the job's state on the page; serve:\n" + server.output());
         assertTrue(progress.size() >= 3, "progress seen moving on one page load: " + progress);
         // the row carries the server that recorded the job's state (pushed from the jobs topic)
-        String here = serverOf("w-default");
-        waitFor("the server on the live row", () -> here.equals(js("return document.querySelector("
-                + "\"tr[data-job='w-default'] td.server\").textContent;")));
+        waitFor("the server on the live row (the same as /api/jobs says)", () -> {
+            Object live = js("return document.querySelector(\"tr[data-job='w-default'] td.server\").textContent;");
+            try {
+                String listed = serverOf("w-default");
+                return !listed.isEmpty() && !listed.equals("null") && listed.equals(live);
+            } catch (Exception e) {
+                return false;
+            }
+        });
         screenshot("console-jobs.png");
 
         // its page lists the final model; the download is the final snapshot (same sha256)
